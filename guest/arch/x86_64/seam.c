@@ -1,0 +1,49 @@
+/*
+ * The architecture side of guest/mm/mm_internal.h: address translation,
+ * CR3, TLB invalidation and frame discarding, for the one CPU we run on.
+ */
+#include <stdint.h>
+
+#include "guest/arch/x86_64/cpu.h"
+#include "guest/arch/x86_64/hypercall.h"
+#include "guest/lib/printk.h"
+#include "guest/mm/mm_internal.h"
+#include "shared/layout.h"
+
+void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(DIRECT_MAP_BASE + pa);
+}
+
+uint64_t virt_to_phys(const void *va)
+{
+	return kva_to_gpa(va);
+}
+
+void arch_load_cr3(uint64_t pml4_pa)
+{
+	write_cr3(pml4_pa);
+}
+
+void arch_flush_tlb_page(uint64_t va)
+{
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+void arch_flush_tlb_all(void)
+{
+	/* Kernel mappings are global and survive; user ones do not. */
+	write_cr3(read_cr3());
+}
+
+static struct hc_discard discard_arg;
+
+void arch_discard_frames(const uint64_t *pas, unsigned n)
+{
+	discard_arg.frames = kva_to_gpa(pas);
+	discard_arg.count = n;
+	discard_arg.ret = 0;
+	hypercall(HC_DISCARD, &discard_arg);
+	if (discard_arg.ret != 0)
+		panic("arch_discard_frames: host refused %u frames", n);
+}

@@ -1,0 +1,98 @@
+/*
+ * What the guest publishes about its memory manager, so that the host can
+ * inspect it from guest memory alone (vmm inspection, invariant checks).
+ *
+ * The guest keeps struct mm_table at MM_TABLE_GPA.  Pointers inside it and
+ * inside VMAs are guest-virtual addresses in the direct map
+ * (DIRECT_MAP_BASE + guest-physical); the host validates every one.
+ *
+ * Consistency: the guest increments mm_table.seq before it starts to change
+ * any published structure (seq becomes odd) and again when done (even).
+ * A reader copies what it needs, then retries if seq was odd or changed.
+ */
+#ifndef SHARED_MM_ABI_H
+#define SHARED_MM_ABI_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define MM_TABLE_MAGIC        0x4c4241544d4dULL /* "MMTABL" */
+#define MM_TABLE_VERSION      1
+#define MM_MAX                64
+
+/* VMA flags, Linux's values. */
+#define VM_READ               0x00000001ULL
+#define VM_WRITE              0x00000002ULL
+#define VM_EXEC               0x00000004ULL
+#define VM_MAYREAD            0x00000010ULL
+#define VM_MAYWRITE           0x00000020ULL
+#define VM_MAYEXEC            0x00000040ULL
+#define VM_ACCOUNT            0x00100000ULL
+
+#define MAX_MAP_COUNT         65530       /* Linux's default vm.max_map_count */
+
+struct mm_desc {
+	uint32_t id;              /* 0: slot unused */
+	uint32_t pad;
+	uint64_t pml4;            /* guest-physical address of the PML4 */
+	uint64_t vma_head;        /* first VMA in address order (struct abi_vma), 0 if none */
+	uint64_t map_count;       /* VMAs */
+	uint64_t rss_pages;       /* present user leaf PTEs to private frames */
+	uint64_t zero_ptes;       /* present user leaf PTEs to the zero page */
+	uint64_t pt_pages;        /* page-table pages below the PML4 in the user half */
+	uint64_t reserved;
+};
+
+/* Per-frame metadata, one per 4 KiB frame of RAM, indexed by gpa >> 12. */
+struct abi_page {
+	uint32_t refcount;        /* mappings (user frames), 1 for other used frames, 0 free */
+	uint32_t type;            /* PAGE_T_* */
+};
+
+/* PAGE_T_FREE is 0 so that metadata the host handed over zeroed already says
+ * "free": boot needs no loop over every frame (ring-0 instructions are
+ * emulated here, ~250 ns each; a loop over 32,768 frames would cost ~40 ms).
+ * The allocator likewise hands out never-used frames from a bump range. */
+#define PAGE_T_FREE           0
+#define PAGE_T_RESERVED       1 /* host area, kernel image, allocator metadata */
+#define PAGE_T_USER           2 /* anonymous user frame */
+#define PAGE_T_ZERO           3 /* the shared zero page */
+#define PAGE_T_PGTABLE        4
+#define PAGE_T_KERNEL         5 /* kernel heap: VMAs, mm structs */
+
+struct mm_table {
+	uint64_t magic;           /* MM_TABLE_MAGIC once initialised */
+	uint32_t version;         /* MM_TABLE_VERSION */
+	volatile uint32_t seq;    /* odd while the guest changes published state */
+	uint64_t frames_total;    /* frames the allocator manages */
+	uint64_t frames_free;     /* of those, free */
+	uint64_t frames_zero;     /* of the free ones, known to be zero */
+	uint64_t pages;           /* struct abi_page[ram_size >> 12] (guest-virtual) */
+	uint64_t zero_page;       /* guest-physical address of the shared zero page */
+	uint64_t requests;        /* requests completed since boot */
+	uint64_t reserved[8];
+	struct mm_desc mms[MM_MAX];
+};
+
+/*
+ * The head of the guest's struct vm_area_struct.  The guest's own struct
+ * starts with exactly these fields (checked with _Static_assert) and may
+ * carry private tree fields after them.
+ */
+struct abi_vma {
+	uint64_t vm_start;
+	uint64_t vm_end;          /* exclusive */
+	uint64_t vm_pgoff;        /* in pages */
+	uint64_t vm_flags;        /* VM_* */
+	uint64_t vm_next;         /* next VMA in address order, 0 at the end */
+	uint64_t vm_prev;
+	uint64_t anon_vma;        /* 0 if none */
+};
+
+_Static_assert(sizeof(struct mm_desc) == 64, "mm_desc layout");
+_Static_assert(sizeof(struct abi_page) == 8, "abi_page layout");
+_Static_assert(offsetof(struct mm_table, mms) == 128, "mm_table layout");
+_Static_assert(sizeof(struct mm_table) <= 0x10000, "mm_table size");
+_Static_assert(sizeof(struct abi_vma) == 56, "abi_vma layout");
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * vmm: run a guest kernel on KVM and drive its memory manager with the
+ * scenario language (from a file, standard input or a control socket).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shared/layout.h"
+#include "vmm/info.h"
+#include "vmm/script/script.h"
+#include "vmm/vm.h"
+
+static const char usage[] =
+	"usage: vmm [OPTIONS] GUEST.ELF\n"
+	"       vmm --info\n"
+	"\n"
+	"Boot GUEST.ELF (an x86-64 ELF kernel built for this vmm, such as\n"
+	"build/bin/guest.elf) on KVM and run a scenario against its memory manager:\n"
+	"from FILE with --script, otherwise from standard input (with a prompt when\n"
+	"it is a terminal) until end of input.  The transcript goes to standard\n"
+	"output; guest console lines ([guest] ...) and diagnostics to standard error.\n"
+	"The language is described in docs/scenarios.md.\n"
+	"\n"
+	"options:\n"
+	"  --script FILE   run the scenario in FILE (parsed whole before it runs)\n"
+	"  --mem SIZE      guest RAM, a multiple of 2M from 16M to 3G (default 128M);\n"
+	"                  suffixes K, M, G\n"
+	"  --quiet         do not print guest console lines\n"
+	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
+	"                  cost of an exit) and exit\n"
+	"  -h, --help      this text\n"
+	"\n"
+	"exit status: 0 done and every expectation held, 1 an expectation failed or\n"
+	"an error outside the guest (e.g. /dev/kvm unusable), 2 bad options, script\n"
+	"or guest ELF, 3 the guest crashed or stopped answering (a report with its\n"
+	"registers, a page walk of RIP and CR2 and its last console lines follows).\n";
+
+/* "128M", "0x8000000", "1G": bytes, or 0 if malformed. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	errno = 0;
+	uint64_t v = strtoull(s, &end, 0);
+	uint64_t mul = 1;
+
+	if (errno || end == s || *s == '-')
+		return 0;
+	switch (*end) {
+	case 'K': mul = 1ull << 10; end++; break;
+	case 'M': mul = 1ull << 20; end++; break;
+	case 'G': mul = 1ull << 30; end++; break;
+	}
+	if (*end || v > UINT64_MAX / mul)
+		return 0;
+	return v * mul;
+}
+
+static int bad_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "vmm: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	fprintf(stderr, "try 'vmm --help'\n");
+	return VMM_EXIT_INPUT;
+}
+
+static int run_scenario(struct vm *vm, const char *script)
+{
+	struct scen_backend *be = backend_guest_new(vm);
+	int status;
+
+	if (!be)
+		return vm_failure(vm) ? VMM_EXIT_GUEST : VMM_EXIT_FAIL;
+	if (script) {
+		FILE *in = fopen(script, "r");
+		if (!in) {
+			fprintf(stderr, "vmm: cannot read %s: %s\n", script, strerror(errno));
+			backend_free(be);
+			return VMM_EXIT_INPUT;
+		}
+		status = script_run_file(in, script, be, stdout, stderr);
+		fclose(in);
+	} else {
+		const char *prompt = isatty(STDIN_FILENO) ? "vmm> " : NULL;
+		status = script_run_stream(stdin, "<stdin>", be, stdout, stderr, prompt);
+	}
+	fflush(stdout);
+	backend_free(be);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "script", required_argument, NULL, 's' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vm_config cfg = { .mem_size = GUEST_MEM_DEFAULT };
+	const char *script = NULL;
+	bool info = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': script = optarg; break;
+		case 'm':
+			cfg.mem_size = parse_size(optarg);
+			if (!cfg.mem_size)
+				return bad_usage("--mem needs a size such as 128M", optarg);
+			break;
+		case 'q': cfg.quiet = true; break;
+		case 'i': info = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: return bad_usage("unknown option", NULL);
+		}
+	}
+	if (info)
+		return info_print(stdout);
+	if (optind != argc - 1)
+		return bad_usage(optind >= argc ? "no guest ELF given" : "more than one guest ELF given", NULL);
+	cfg.guest_path = argv[optind];
+	signal(SIGPIPE, SIG_IGN);
+
+	char err[512] = "";
+	struct vm *vm;
+	int status = vm_create(&cfg, &vm, err, sizeof(err));
+	if (status == VMM_EXIT_OK) {
+		status = run_scenario(vm, script);
+	} else if (status != VMM_EXIT_GUEST) {
+		fprintf(stderr, "vmm: %s\n", err);
+	}
+	if (status == VMM_EXIT_GUEST && vm)
+		vm_report_failure(vm, stderr);
+	vm_destroy(vm);
+	return status;
+}

@@ -1,0 +1,75 @@
+/*
+ * One virtual machine running one guest kernel: the host-side API used by
+ * vmm's main program, the scenario runner, the control socket, the tests and
+ * the benchmarks.
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "shared/channel.h"
+#include "vmm/gmem.h"
+
+struct vm;
+
+struct vm_config {
+	const char *guest_path;   /* guest kernel ELF */
+	uint64_t mem_size;        /* bytes of RAM; 0 = GUEST_MEM_DEFAULT */
+	FILE *console;            /* where guest console lines go (NULL: stderr) */
+	bool quiet;               /* drop guest console output */
+};
+
+/* Exit statuses of vmm, also returned by vm_create on failure. */
+#define VMM_EXIT_OK           0
+#define VMM_EXIT_FAIL         1   /* an expectation failed / generic error */
+#define VMM_EXIT_INPUT        2   /* bad input: options, script, guest ELF */
+#define VMM_EXIT_GUEST        3   /* the guest crashed or stopped answering */
+
+/*
+ * Load the guest, create the VM, start its vCPU and wait until the guest
+ * reports ready.  Returns 0 and *out, or a VMM_EXIT_* status with a message
+ * (naming the file and the problem) in err.
+ */
+int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen);
+
+/* Stop the vCPU and free everything.  NULL is allowed. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * Post n requests (n <= CHANNEL_SLOTS), ring the doorbell once and wait for
+ * all responses, which are copied back into reqs[i].result/out.  Returns 0,
+ * or -1 if the guest crashed or stopped answering (vm_failure() says why).
+ * Not thread-safe: callers serialise.
+ */
+int vm_submit(struct vm *vm, struct chan_slot *reqs, unsigned n);
+
+/* One request: returns its result (or sets *failed and returns -1). */
+int64_t vm_call(struct vm *vm, uint16_t op, uint32_t mm, uint64_t a0,
+		uint64_t a1, uint64_t a2, uint64_t a3, uint64_t out[2]);
+
+/* A read-only view of guest RAM for inspection (valid until vm_destroy). */
+struct gmem vm_gmem(struct vm *vm);
+
+/* The host address of the channel's data area (for OP_VMA_LIST results). */
+void *vm_channel_data(struct vm *vm);
+
+/* NULL while the guest is healthy; otherwise a one-line reason. */
+const char *vm_failure(struct vm *vm);
+
+/* Print the full crash report (reason, registers, CR2 and CR3, page walk
+ * of RIP, last console lines) to f. */
+void vm_report_failure(struct vm *vm, FILE *f);
+
+/* KVM stats fd counter "insn_emulation" (emulated guest ring-0
+ * instructions), or -1 if unavailable. */
+int64_t vm_insn_count(struct vm *vm);
+
+/* Translate a guest-virtual address with KVM_TRANSLATE on the vCPU thread.
+ * Returns 0 with *gpa and *valid set, or -1. */
+int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid);
+
+#endif
