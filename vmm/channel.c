@@ -60,8 +60,8 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 		if (!start)
 			start = now_ns();
 		else if (now_ns() - start > vm->timeout_ns) {
-			vm_fail(vm, "guest stopped answering: no response in %llu s",
-				(unsigned long long)(vm->timeout_ns / 1000000000ull));
+			vm_fail(vm, "guest stopped answering: no response in %llu ms",
+				(unsigned long long)(vm->timeout_ns / 1000000ull));
 			return -1;
 		}
 		usleep(spin < 40000 ? 10 : 200);

@@ -16,8 +16,15 @@ static int wait_ready(struct vm *vm)
 {
 	struct timespec deadline;
 
+	uint32_t ms = vm->cfg.boot_timeout_ms ? vm->cfg.boot_timeout_ms : BOOT_TIMEOUT_S * 1000;
+
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += BOOT_TIMEOUT_S;
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
 	pthread_mutex_lock(&vm->state_lock);
 	while (atomic_load(&vm->state) == VM_BOOTING)
 		if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &deadline) != 0)
@@ -25,7 +32,7 @@ static int wait_ready(struct vm *vm)
 	int s = atomic_load(&vm->state);
 	pthread_mutex_unlock(&vm->state_lock);
 	if (s == VM_BOOTING)
-		vm_fail(vm, "guest did not report ready within %d s", BOOT_TIMEOUT_S);
+		vm_fail(vm, "guest stopped answering: not ready within %u ms", ms);
 	else if (s == VM_EXITED)
 		vm_fail(vm, "guest exited with code %lld during boot", (long long)vm->exit_code);
 	return atomic_load(&vm->state) == VM_READY ? 0 : -1;
@@ -41,7 +48,8 @@ static struct vm *vm_alloc(const struct vm_config *cfg)
 	vm->console = cfg->console ? cfg->console : stderr;
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->doorbell_fd = vm->stats_fd = -1;
 	vm->insn_offset = -1;
-	vm->timeout_ns = (uint64_t)REQUEST_TIMEOUT_S * 1000000000ull;
+	vm->timeout_ns = (uint64_t)(cfg->request_timeout_ms ? cfg->request_timeout_ms
+				    : REQUEST_TIMEOUT_S * 1000) * 1000000ull;
 	pthread_mutex_init(&vm->state_lock, NULL);
 	pthread_cond_init(&vm->state_cond, NULL);
 	pthread_mutex_init(&vm->mbox.lock, NULL);

@@ -21,6 +21,8 @@ struct vm_config {
 	uint64_t mem_size;        /* bytes of RAM; 0 = GUEST_MEM_DEFAULT */
 	FILE *console;            /* where guest console lines go (NULL: stderr) */
 	bool quiet;               /* drop guest console output */
+	uint32_t boot_timeout_ms; /* until the guest reports ready; 0 = 20 s */
+	uint32_t request_timeout_ms; /* per vm_submit; 0 = 120 s */
 };
 
 /* Exit statuses of vmm, also returned by vm_create on failure. */
