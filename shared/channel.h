@@ -8,8 +8,9 @@
  * Protocol: the host fills slots [req_prod, req_prod + n) (mod CHANNEL_SLOTS),
  * publishes req_prod += n (a store after the slot stores) and rings the
  * doorbell (raises DOORBELL_GSI).  The guest, idling in `hlt`, wakes, handles
- * every slot from resp_prod up to req_prod in order and publishes resp_prod
- * after each slot's response.  The host never has more than CHANNEL_SLOTS
+ * every slot from resp_prod up to req_prod in order, writing each response
+ * in place, and publishes resp_prod once for the batch (at least once per
+ * wake-up).  The host never has more than CHANNEL_SLOTS
  * requests outstanding and never trusts resp_prod beyond what it posted.
  *
  * Requests that return bulk data (OP_VMA_LIST) write into the data area at

@@ -4,6 +4,7 @@
  * is only ever copied out as numbers; resp_prod is never trusted beyond
  * what we posted.
  */
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +55,12 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 		if (atomic_load(&vm->state) != VM_READY)
 			return -1;
 		if (spin < 20000) {
-			__builtin_ia32_pause();
+			/* Yield now and then: if the vCPU thread shares our CPU, it
+			 * is the one that must run. */
+			if (spin % 64 == 63)
+				sched_yield();
+			else
+				__builtin_ia32_pause();
 			continue;
 		}
 		if (!start)

@@ -5,6 +5,7 @@
  * guest with a message; it never harms the host.
  */
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "shared/abi.h"
@@ -60,7 +61,12 @@ static void hc_panic(struct vm *vm, uint32_t gpa)
 
 	if (!read_arg(vm, "panic", gpa, &a, sizeof(a)))
 		return;
-	if (a.len > HC_PANIC_MAX || gmem_read(&vm->mem, a.msg, msg, a.len)) {
+	if (a.len > HC_PANIC_MAX) {
+		vm_fail(vm, "guest panic (message of %llu bytes is longer than %d)",
+			(unsigned long long)a.len, HC_PANIC_MAX);
+		return;
+	}
+	if (gmem_read(&vm->mem, a.msg, msg, a.len)) {
 		vm_fail(vm, "guest panic (message at 0x%llx+%llu is outside RAM)",
 			(unsigned long long)a.msg, (unsigned long long)a.len);
 		return;
@@ -79,6 +85,9 @@ static void hc_exit(struct vm *vm, uint32_t gpa)
 	if (!read_arg(vm, "exit", gpa, &a, sizeof(a)))
 		return;
 	vm->exit_code = a.code;
+	/* Kept for the report should the exit be unexpected (during boot). */
+	vm->fail_regs_valid = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
+			      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0;
 	console_flush(vm);
 	vm_set_state(vm, VM_EXITED);
 }

@@ -21,20 +21,29 @@ void vm_set_state(struct vm *vm, enum vm_state s)
 	pthread_mutex_unlock(&vm->state_lock);
 }
 
-/* Record why the guest stopped (first reason wins) and its registers. */
+/* Record why the guest stopped (first reason wins) and its registers:
+ * directly on the vCPU thread, through the mailbox from any other. */
 void vm_fail(struct vm *vm, const char *fmt, ...)
 {
-	if (atomic_load(&vm->state) == VM_FAILED)
+	bool on_vcpu = vm->thread_started && pthread_equal(pthread_self(), vm->vcpu_thread);
+
+	pthread_mutex_lock(&vm->state_lock);
+	if (atomic_load(&vm->state) == VM_FAILED) {
+		pthread_mutex_unlock(&vm->state_lock);
 		return;
+	}
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(vm->failure, sizeof(vm->failure), fmt, ap);
 	va_end(ap);
-	if (pthread_equal(pthread_self(), vm->vcpu_thread) &&
-	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
-	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0)
-		vm->fail_regs_valid = true;
-	console_flush(vm);
+	pthread_mutex_unlock(&vm->state_lock);
+	if (on_vcpu)
+		vm->fail_regs_valid = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
+				      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0;
+	else if (vm->thread_started)
+		vcpu_request(vm, MBOX_REGS, 0);
+	if (on_vcpu)
+		console_flush(vm);
 	vm_set_state(vm, VM_FAILED);
 }
 
@@ -49,9 +58,15 @@ static void mailbox_serve(struct vm *vm)
 
 	pthread_mutex_lock(&mb->lock);
 	if (mb->pending) {
-		memset(&mb->tr, 0, sizeof(mb->tr));
-		mb->tr.linear_address = mb->gva;
-		mb->ret = ioctl(vm->vcpu_fd, KVM_TRANSLATE, &mb->tr);
+		if (mb->kind == MBOX_TRANSLATE) {
+			memset(&mb->tr, 0, sizeof(mb->tr));
+			mb->tr.linear_address = mb->gva;
+			mb->ret = ioctl(vm->vcpu_fd, KVM_TRANSLATE, &mb->tr);
+		} else {
+			mb->ret = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
+				  ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0 ? 0 : -1;
+			vm->fail_regs_valid = mb->ret == 0;
+		}
 		mb->pending = false;
 		mb->done = true;
 		pthread_cond_broadcast(&mb->done_cond);
@@ -125,6 +140,8 @@ static void *vcpu_main(void *arg)
 			if (errno == EINTR || errno == EAGAIN) {
 				vm->run->immediate_exit = 0;
 				mailbox_serve(vm);
+				if (atomic_load(&vm->state) == VM_FAILED)
+					break;
 				continue;
 			}
 			vm_fail(vm, "KVM_RUN: %s", strerror(errno));
@@ -133,8 +150,9 @@ static void *vcpu_main(void *arg)
 		if (!handle_exit(vm))
 			break;
 	}
-	/* Answer anyone still waiting on the mailbox. */
+	/* Answer anyone still waiting on the mailbox, and close it. */
 	pthread_mutex_lock(&vm->mbox.lock);
+	vm->mbox.closed = true;
 	if (vm->mbox.pending) {
 		vm->mbox.pending = false;
 		vm->mbox.done = true;
@@ -172,16 +190,21 @@ void vcpu_kick(struct vm *vm)
 	pthread_kill(vm->vcpu_thread, KICK_SIGNAL);
 }
 
-int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid)
+/* Have the vCPU thread do kind (on gva) between two KVM_RUNs and wait for
+ * it.  Returns the ioctl's result, or -1 if the thread has stopped. */
+int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva)
 {
 	struct vcpu_mailbox *mb = &vm->mbox;
 	int ret;
 
+	pthread_mutex_lock(&vm->mbox_user);
 	pthread_mutex_lock(&mb->lock);
-	if (atomic_load(&vm->state) > VM_READY) {
+	if (mb->closed) {
 		pthread_mutex_unlock(&mb->lock);
+		pthread_mutex_unlock(&vm->mbox_user);
 		return -1;
 	}
+	mb->kind = kind;
 	mb->gva = gva;
 	mb->pending = true;
 	mb->done = false;
@@ -191,10 +214,16 @@ int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid)
 	while (!mb->done)
 		pthread_cond_wait(&mb->done_cond, &mb->lock);
 	ret = mb->ret;
-	if (ret == 0) {
-		*gpa = mb->tr.physical_address;
-		*valid = mb->tr.valid;
-	}
 	pthread_mutex_unlock(&mb->lock);
-	return ret < 0 ? -1 : 0;
+	pthread_mutex_unlock(&vm->mbox_user);
+	return ret;
+}
+
+int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid)
+{
+	if (atomic_load(&vm->state) > VM_READY || vcpu_request(vm, MBOX_TRANSLATE, gva) < 0)
+		return -1;
+	*gpa = vm->mbox.tr.physical_address;
+	*valid = vm->mbox.tr.valid;
+	return 0;
 }

@@ -53,6 +53,7 @@ static struct vm *vm_alloc(const struct vm_config *cfg)
 	pthread_mutex_init(&vm->state_lock, NULL);
 	pthread_cond_init(&vm->state_cond, NULL);
 	pthread_mutex_init(&vm->mbox.lock, NULL);
+	pthread_mutex_init(&vm->mbox_user, NULL);
 	pthread_cond_init(&vm->mbox.done_cond, NULL);
 	atomic_store(&vm->state, VM_BOOTING);
 	return vm;
@@ -76,6 +77,11 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		return VMM_EXIT_FAIL;
 	}
 	vm->mem.size = size;
+	/* A bad ELF is the user's input error (exit 2) even where KVM is missing. */
+	if (elf_check(cfg->guest_path, size, NULL, err, errlen)) {
+		vm_destroy(vm);
+		return VMM_EXIT_INPUT;
+	}
 	if (kvm_setup(vm, err, errlen)) {
 		vm_destroy(vm);
 		return VMM_EXIT_FAIL;
@@ -124,6 +130,7 @@ void vm_destroy(struct vm *vm)
 	pthread_mutex_destroy(&vm->state_lock);
 	pthread_cond_destroy(&vm->state_cond);
 	pthread_mutex_destroy(&vm->mbox.lock);
+	pthread_mutex_destroy(&vm->mbox_user);
 	pthread_cond_destroy(&vm->mbox.done_cond);
 	free(vm);
 }

@@ -20,10 +20,13 @@
 enum vm_state { VM_BOOTING, VM_READY, VM_EXITED, VM_FAILED };
 
 /* Work the vCPU thread does for others between two KVM_RUNs. */
+enum mbox_kind { MBOX_TRANSLATE, MBOX_REGS };
+
 struct vcpu_mailbox {
 	pthread_mutex_t lock;
 	pthread_cond_t done_cond;
-	bool pending, done;
+	bool pending, done, closed;
+	enum mbox_kind kind;
 	uint64_t gva;                   /* IN: KVM_TRANSLATE request */
 	struct kvm_translation tr;      /* OUT */
 	int ret;
@@ -53,6 +56,7 @@ struct vm {
 	bool fail_regs_valid;
 
 	struct vcpu_mailbox mbox;
+	pthread_mutex_t mbox_user;      /* one mailbox request at a time */
 
 	/* console */
 	FILE *console;
@@ -77,6 +81,7 @@ void boot_write(struct vm *vm);
 /* vcpu.c */
 int vcpu_start(struct vm *vm);
 void vcpu_kick(struct vm *vm);
+int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva);
 void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vm_set_state(struct vm *vm, enum vm_state s);
 

@@ -1,0 +1,264 @@
+/*
+ * The vmm program as a process: exit statuses, where messages go, and the
+ * scenario transcript of the language's spec example to the character.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/vm/vm_test.h"
+
+extern char **environ;
+
+struct run {
+	int status;               /* exit status, or 128 + signal */
+	char *out, *err;          /* malloc()ed, NUL-terminated */
+};
+
+static char *slurp(int fd)
+{
+	struct stat st;
+
+	cr_assert_eq(fstat(fd, &st), 0);
+	char *buf = malloc((size_t)st.st_size + 1);
+	cr_assert_not_null(buf);
+	ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
+	cr_assert_eq(n, st.st_size);
+	buf[n] = 0;
+	return buf;
+}
+
+static int temp_file(const char *content)
+{
+	char name[] = "/tmp/vmm-cli-XXXXXX";
+	int fd = mkstemp(name);
+
+	cr_assert_geq(fd, 0);
+	unlink(name);
+	if (content) {
+		size_t len = strlen(content);
+		cr_assert_eq(write(fd, content, len), (ssize_t)len);
+		lseek(fd, 0, SEEK_SET);
+	}
+	return fd;
+}
+
+/* Run $VMM_BIN/vmm with args (NULL-terminated) and stdin holding input. */
+static struct run run_vmm(const char *input, const char *const *args)
+{
+	char vmm[4096];
+	const char *argv[16] = { vmm_bin_path("vmm", vmm, sizeof(vmm)) };
+	int n = 1;
+
+	while (args[n - 1] && n < 15) {
+		argv[n] = args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+
+	int in = temp_file(input ? input : ""), out = temp_file(NULL), err = temp_file(NULL);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_adddup2(&fa, err, 2);
+	pid_t pid;
+	int r = posix_spawn(&pid, vmm, &fa, NULL, (char *const *)argv, environ);
+	cr_assert_eq(r, 0, "cannot run %s: %s", vmm, strerror(r));
+	posix_spawn_file_actions_destroy(&fa);
+
+	int ws;
+	cr_assert_eq(waitpid(pid, &ws, 0), pid);
+	struct run res = {
+		.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
+		.out = slurp(out),
+		.err = slurp(err),
+	};
+	close(in);
+	close(out);
+	close(err);
+	return res;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+static const char *guest(void)
+{
+	static char path[4096];
+
+	return vmm_bin_path("guest.elf", path, sizeof(path));
+}
+
+TestSuite(vmm_cli, .timeout = 60);
+
+Test(vmm_cli, help)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ "--help", NULL });
+
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "usage: vmm"), "stdout: %s", r.out);
+	cr_expect_str_empty(r.err);
+	run_free(&r);
+}
+
+Test(vmm_cli, info)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ "--info", NULL });
+
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "/dev/kvm"), "stdout: %s", r.out);
+	run_free(&r);
+}
+
+Test(vmm_cli, unknown_option)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ "--no-such-option", guest(), NULL });
+
+	cr_expect_eq(r.status, 2);
+	cr_expect(strstr(r.err, "unknown option") || strstr(r.err, "unrecognized option"), "stderr: %s", r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+}
+
+Test(vmm_cli, memory_size_too_small)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ "--mem", "3", guest(), NULL });
+
+	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "memory size"), "stderr: %s", r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+}
+
+Test(vmm_cli, memory_size_malformed)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ "--mem", "lots", guest(), NULL });
+
+	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "--mem"), "stderr: %s", r.err);
+	run_free(&r);
+}
+
+Test(vmm_cli, no_guest)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ NULL });
+
+	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "guest"), "stderr: %s", r.err);
+	run_free(&r);
+}
+
+Test(vmm_cli, empty_elf)
+{
+	char name[] = "/tmp/vmm-empty-XXXXXX.elf";
+	int fd = mkstemps(name, 4);
+	cr_assert_geq(fd, 0);
+	close(fd);
+
+	struct run r = run_vmm(NULL, (const char *[]){ name, NULL });
+	unlink(name);
+	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
+	char want[64];
+	snprintf(want, sizeof(want), "%s: ", name);
+	cr_expect(strstr(r.err, want), "stderr lacks '%s': %s", want, r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+}
+
+Test(vmm_cli, missing_elf)
+{
+	struct run r = run_vmm(NULL, (const char *[]){ "/nonexistent/kernel.elf", NULL });
+
+	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "/nonexistent/kernel.elf"), "stderr: %s", r.err);
+	run_free(&r);
+}
+
+Test(vmm_cli, crashing_guest_exits_3_with_report)
+{
+	char path[4096];
+	struct run r = run_vmm(NULL, (const char *[]){ test_guest_path("panic", path, sizeof(path)), NULL });
+
+	cr_expect_eq(r.status, 3, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "guest panic: test guest panic: the sky is falling"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "rip"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "cr3"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "page walk"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "panic: about to panic"), "stderr: %s", r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+}
+
+Test(vmm_cli, guest_exit_during_boot_exits_3)
+{
+	char path[4096];
+	struct run r = run_vmm(NULL, (const char *[]){ "--quiet", test_guest_path("exit_code", path, sizeof(path)), NULL });
+
+	cr_expect_eq(r.status, 3, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "exited with code 7"), "stderr: %s", r.err);
+	/* --quiet drops console lines, but the report still shows the last ones. */
+	cr_expect(!strstr(r.err, "[guest]"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "exit_code: exiting with 7"), "stderr: %s", r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+}
+
+Test(vmm_cli, empty_script_exits_0)
+{
+	struct run r = run_vmm("", (const char *[]){ "--quiet", guest(), NULL });
+
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+}
+
+/* The example of the scenario language spec (/work/shared/scenario-language.md). */
+static const char spec_input[] =
+	"mmap 0x100000000000 16K rw-\n"
+	"touch 0x100000000000 16K write\n"
+	"munmap 0x100000001000 4K\n"
+	"munmap 0x100000000001 4K\n"
+	"touch 0x100000001000 4K read\n"
+	"maps\n";
+static const char spec_transcript[] =
+	"mmap 0x100000000000 0x4000 rw- -> 0x100000000000\n"
+	"touch 0x100000000000 0x4000 write -> ok\n"
+	"munmap 0x100000001000 0x1000 -> ok\n"
+	"munmap 0x100000000001 0x1000 -> EINVAL\n"
+	"touch 0x100000001000 0x1000 read -> fault 0x100000001000 maperr\n"
+	"maps:\n"
+	"100000000000-100000001000 rw-p\n"
+	"100000002000-100000004000 rw-p\n";
+
+Test(vmm_cli, spec_example_from_stdin)
+{
+	struct run r = run_vmm(spec_input, (const char *[]){ guest(), NULL });
+
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, spec_transcript, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(vmm_cli, spec_example_from_script_file)
+{
+	char name[] = "/tmp/vmm-spec-XXXXXX.scen";
+	int fd = mkstemps(name, 5);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, spec_input, sizeof(spec_input) - 1), (ssize_t)sizeof(spec_input) - 1);
+	close(fd);
+
+	struct run r = run_vmm(NULL, (const char *[]){ "--quiet", "--script", name, guest(), NULL });
+	unlink(name);
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, spec_transcript, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
+	run_free(&r);
+}
