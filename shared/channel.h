@@ -44,7 +44,8 @@ enum chan_op {
 	                       ending above `from`; out[0]: the mm's map_count */
 	OP_PTE        = 10, /* arg: addr; result 0 and out[0] = leaf PTE (0 if none),
 	                       out[1] = its level (1 = 4 KiB, 2 = 2 MiB) */
-	OP_STATS      = 11, /* result 0; out[0] = map_count, out[1] = resident pages */
+	OP_STATS      = 11, /* result 0; out[0] = map_count (every other counter is
+	                       published in the mm table, shared/mm_abi.h) */
 	OP_INJECT     = 12, /* test-only fault injection; arg: kind (INJECT_*), addr */
 	OP_NR
 };

@@ -56,7 +56,6 @@ static int64_t mm_request(struct chan_slot *s, struct mm_struct *mm)
 	}
 	case OP_STATS: {
 		uint64_t n = 0;
-		/* resident pages: read mm_table.mms[] from the host side */
 		mm_vma_list(mm, ~0ULL, 0, 0, &n);
 		s->out[0] = n;
 		return 0;

@@ -23,13 +23,16 @@ static const char *const names[32] = {
 	"#CP control protection",
 };
 
-/* A ring-3 page fault (traps.S pf_entry): resolve it, or end the user run. */
+/* A ring-3 page fault (traps.S pf_entry): resolve it, or end the user run
+ * with the fault (or -ENOMEM when no frame was left). */
 void user_page_fault(uint64_t cr2, uint64_t error)
 {
 	int r = handle_mm_fault(user_current_mm, cr2, (uint32_t)error);
 
-	if (r)
+	if (r > 0)
 		user_exit(ACCESS_FAULT, cr2 & ~0xfffULL, (uint64_t)r);
+	if (r < 0)
+		user_exit(r, cr2 & ~0xfffULL, 0);
 }
 
 /* Any exception the kernel does not expect: a broken invariant. */

@@ -1,0 +1,41 @@
+/*
+ * What the scenario tests share: running linux-runner and vmm on a scenario
+ * file, the corpus in tests/scenarios, the spec's two examples.
+ */
+#ifndef TESTS_SCENARIO_RUNNERS_H
+#define TESTS_SCENARIO_RUNNERS_H
+
+#include <stddef.h>
+
+enum runner { RUNNER_LINUX, RUNNER_VMM };
+
+struct run {
+	int status;               /* exit status (128 + signal if killed) */
+	char *out;                /* standard output */
+	char *err;                /* standard error */
+};
+
+/* Fill argv (at least 6 slots, strings in bufs[3][4096]) for a runner on scn. */
+void runner_argv(enum runner which, const char *scn, char *argv[], char bufs[][4096]);
+/* The command line, for messages: "build/bin/linux-runner FILE". */
+void runner_command(enum runner which, const char *scn, char *buf, size_t size);
+const char *runner_name(enum runner which);
+
+/* Run a runner on scn, its output files under tmpdir with prefix tag. */
+void runner_run(enum runner which, const char *scn, const char *tmpdir, const char *tag,
+		struct run *r);
+void run_free(struct run *r);
+
+/* The corpus: sorted malloc'ed paths of the .scn files in tests/scenarios. */
+char **corpus_list(size_t *n);
+void corpus_free(char **list, size_t n);
+/* The exit status a scenario file declares with a "# exit: N" line (0 if none). */
+int corpus_expected_exit(const char *text);
+
+/* Run every corpus file through a runner and compare with its .out file and
+ * declared exit status (Criterion expectations, a diff for each mismatch). */
+void check_corpus(enum runner which);
+/* Run the spec's two examples through a runner, compare with the spec. */
+void check_spec_examples(enum runner which);
+
+#endif

@@ -1,0 +1,698 @@
+/*
+ * Unit tests of the scenario engine (vmm/script): numbers, PROT, lexing,
+ * normalisation, expectations, parse errors, sessions and the extension
+ * hook, against a fake backend that records what it is asked.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/script/scen.h"
+#include "vmm/script/script.h"
+
+/* ---- a fake backend ---- */
+
+struct fake {
+	struct scen_backend be;
+	char log[4096];                 /* one line per call */
+	struct scen_map maps[8];
+	size_t nmaps;
+	uint64_t vmas;
+	uint64_t present_from, present_to;  /* pages in [from, to) are present */
+	struct scen_access_result access;
+	int die_after;                  /* calls before the backend dies (-1: never) */
+};
+
+static void logf_(struct fake *f, const char *fmt, uint64_t a, uint64_t b)
+{
+	size_t n = strlen(f->log);
+
+	snprintf(f->log + n, sizeof(f->log) - n, fmt, (unsigned long long)a,
+		 (unsigned long long)b);
+}
+
+static int fake_tick(struct fake *f)
+{
+	if (f->die_after == 0) {
+		snprintf(f->be.failure, sizeof(f->be.failure), "fake death");
+		return -1;
+	}
+	if (f->die_after > 0)
+		f->die_after--;
+	return 0;
+}
+
+static int fake_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
+		     unsigned prot, unsigned how, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	(void)prot;
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "mmap %llx %llx\n", addr, len);
+	*result = how == SCEN_MMAP_ANY ? 0x7f0000000000LL : (addr & 0xfff) ? -22 : (int64_t)addr;
+	return 0;
+}
+
+static int fake_munmap(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "munmap %llx %llx\n", addr, len);
+	*result = (addr & 0xfff) ? -22 : 0;
+	return 0;
+}
+
+static int fake_mprotect(struct scen_backend *be, uint64_t addr, uint64_t len,
+			 unsigned prot, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	(void)prot;
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "mprotect %llx %llx\n", addr, len);
+	*result = -12;
+	return 0;
+}
+
+static int fake_access(struct scen_backend *be, enum scen_access_op op, uint64_t addr,
+		       uint64_t len, uint8_t byte, struct scen_access_result *res)
+{
+	struct fake *f = (struct fake *)be;
+
+	(void)byte;
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "access %llx %llx\n", addr, len);
+	(void)op;
+	*res = f->access;
+	return 0;
+}
+
+static int fake_maps(struct scen_backend *be, uint64_t lo, uint64_t hi,
+		     struct scen_map **maps, size_t *n)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "maps %llx %llx\n", lo, hi);
+	*maps = malloc(sizeof(f->maps));
+	memcpy(*maps, f->maps, sizeof(f->maps));
+	*n = f->nmaps;
+	return 0;
+}
+
+static int fake_vma_count(struct scen_backend *be, uint64_t *count)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	*count = f->vmas;
+	return 0;
+}
+
+static int fake_pte_present(struct scen_backend *be, uint64_t addr, uint64_t npages,
+			    bool *present)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "pte %llx %llx\n", addr, npages);
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t page = addr / 0x1000 + i;
+
+		present[i] = page >= f->present_from && page < f->present_to;
+	}
+	return 0;
+}
+
+static void fake_destroy(struct scen_backend *be)
+{
+	(void)be;
+}
+
+static const struct scen_backend_ops fake_ops = {
+	.name = "fake",
+	.mmap = fake_mmap,
+	.munmap = fake_munmap,
+	.mprotect = fake_mprotect,
+	.access = fake_access,
+	.maps = fake_maps,
+	.vma_count = fake_vma_count,
+	.pte_present = fake_pte_present,
+	.destroy = fake_destroy,
+};
+
+static struct fake fake;
+
+static void fake_reset(void)
+{
+	memset(&fake, 0, sizeof(fake));
+	fake.be.ops = &fake_ops;
+	fake.die_after = -1;
+}
+
+/* Run text as a file through the fake backend; out/err are malloc'ed. */
+static int run_text(const char *text, char **out, char **err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	size_t ol, el;
+	FILE *o = open_memstream(out, &ol), *e = open_memstream(err, &el);
+	int r;
+
+	cr_assert(in && o && e);
+	r = script_run_file(in, "t.scn", &fake.be, o, e);
+	fclose(in);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+static int run_stream_text(const char *text, char **out, char **err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	size_t ol, el;
+	FILE *o = open_memstream(out, &ol), *e = open_memstream(err, &el);
+	int r;
+
+	cr_assert(in && o && e);
+	r = script_run_stream(in, "<stdin>", &fake.be, o, e, NULL);
+	fclose(in);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+/* Expect text to run with status and print exactly transcript. */
+static void check_run(const char *text, int status, const char *transcript)
+{
+	char *out, *err;
+	int r;
+
+	fake_reset();
+	r = run_text(text, &out, &err);
+	cr_expect_eq(r, status, "status %d, expected %d; stderr: %s", r, status, err);
+	cr_expect_str_eq(out, transcript);
+	free(out);
+	free(err);
+}
+
+/* Expect text to be refused with "t.scn:LINE: ..." mentioning what, nothing run. */
+static void check_parse_error(const char *text, unsigned line, const char *what)
+{
+	char *out, *err, prefix[32];
+	int r;
+
+	fake_reset();
+	r = run_text(text, &out, &err);
+	cr_expect_eq(r, SCRIPT_PARSE, "status %d for %s", r, text);
+	snprintf(prefix, sizeof(prefix), "t.scn:%u: ", line);
+	cr_expect(strncmp(err, prefix, strlen(prefix)) == 0, "stderr '%s' lacks '%s'", err, prefix);
+	cr_expect(strstr(err, what) != NULL, "stderr '%s' lacks '%s'", err, what);
+	cr_expect_str_eq(out, "");
+	cr_expect_str_eq(fake.log, "", "ran something: %s", fake.log);
+	free(out);
+	free(err);
+}
+
+/* ---- numbers and PROT ---- */
+
+Test(numbers, decimal_hex_suffixes)
+{
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "0", 0 }, { "4096", 4096 }, { "007", 7 }, { "0x1000", 0x1000 },
+		{ "0X1f", 0x1f }, { "0xABcd", 0xabcd }, { "8K", 8192 }, { "2M", 2 << 20 },
+		{ "1G", 1ULL << 30 }, { "0x10K", 0x4000 }, { "0x0", 0 },
+		{ "0xffffffffffffffff", UINT64_MAX }, { "18446744073709551615", UINT64_MAX },
+		{ "16777215G", 16777215ULL << 30 },
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		uint64_t v = 1234;
+
+		cr_expect_eq(scen_parse_number(ok[i].s, &v), 0, "%s refused", ok[i].s);
+		cr_expect_eq(v, ok[i].v, "%s gave %llx", ok[i].s, (unsigned long long)v);
+	}
+}
+
+Test(numbers, refused)
+{
+	static const char *const bad[] = {
+		"", "0x", "x10", "12q", "1KK", "-1", "+1", "K", "8k", "2m", "1g", "0x1g",
+		"1.5", "0x10000000000000000", "18446744073709551616", "0xffffffffffffffffK",
+		"17179869184G", "1 ", "0b101",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v;
+
+		cr_expect_eq(scen_parse_number(bad[i], &v), -1, "'%s' accepted", bad[i]);
+	}
+}
+
+Test(prot, parse_and_format)
+{
+	static const char *const ok[] = { "---", "r--", "-w-", "--x", "rw-", "r-x", "-wx", "rwx" };
+	static const char *const bad[] = { "", "rw", "rwxx", "wr-", "R--", "rw+", "x--" };
+	unsigned prot;
+	char buf[4];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		cr_expect_eq(scen_parse_prot(ok[i], &prot), 0, "%s", ok[i]);
+		scen_format_prot(prot, buf);
+		cr_expect_str_eq(buf, ok[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(scen_parse_prot(bad[i], &prot), -1, "'%s' accepted", bad[i]);
+}
+
+Test(errno_names, match_the_c_library)
+{
+	cr_expect_str_eq(scen_errno_name(22), "EINVAL");
+	cr_expect_str_eq(scen_errno_name(12), "ENOMEM");
+	cr_expect_str_eq(scen_errno_name(17), "EEXIST");
+	cr_expect_eq(scen_errno_name(0), NULL);
+	cr_expect_eq(scen_errno_name(4000), NULL);
+	cr_expect_eq(scen_errno_from_name("EACCES"), 13);
+	cr_expect_eq(scen_errno_from_name("EWHAT"), 0);
+	for (int e = 1; e < 134; e++) {
+		const char *libc = strerrorname_np(e);
+
+		if (libc && scen_errno_name(e))
+			cr_expect_str_eq(scen_errno_name(e), libc, "errno %d", e);
+	}
+}
+
+/* ---- lexing and normalisation ---- */
+
+Test(normalise, operations)
+{
+	check_run("mmap 4096 8K rw-\n"
+		  "mmap\t0x2000   0x1000\t r-x  noreplace\n"
+		  "mmap - 1M ---\n"
+		  "munmap 0x0010000 16K\n"
+		  "mprotect 0x10000 4K r--\n"
+		  "touch 0x10000 1 read\n"
+		  "touch 0x10000 0x0 write\n"
+		  "fill 0x10000 4K 7\n"
+		  "check 0x10000 0x10 0xAB\n",
+		  SCRIPT_OK,
+		  "mmap 0x1000 0x2000 rw- -> 0x1000\n"
+		  "mmap 0x2000 0x1000 r-x noreplace -> 0x2000\n"
+		  "mmap - 0x100000 --- -> 0x7f0000000000\n"
+		  "munmap 0x10000 0x4000 -> ok\n"
+		  "mprotect 0x10000 0x1000 r-- -> ENOMEM\n"
+		  "touch 0x10000 0x1 read -> ok\n"
+		  "touch 0x10000 0x0 write -> ok\n"
+		  "fill 0x10000 0x1000 0x07 -> ok\n"
+		  "check 0x10000 0x10 0xab -> ok\n");
+}
+
+Test(normalise, comments_and_blank_lines)
+{
+	check_run("# a comment\n"
+		  "\n"
+		  "   \t \n"
+		  "mmap 0x1000 4K rw- # trailing comment\n"
+		  "munmap 0x1001 4K#glued\n"
+		  "maps\n"
+		  "  # indented comment\n"
+		  "\r\n",
+		  SCRIPT_OK,
+		  "mmap 0x1000 0x1000 rw- -> 0x1000\n"
+		  "munmap 0x1001 0x1000 -> EINVAL\n"
+		  "maps:\n");
+}
+
+Test(normalise, no_newline_at_end)
+{
+	check_run("mmap 0x1000 4K rw-", SCRIPT_OK, "mmap 0x1000 0x1000 rw- -> 0x1000\n");
+}
+
+Test(normalise, access_results)
+{
+	char *out, *err;
+
+	fake_reset();
+	fake.access = (struct scen_access_result){ SCEN_ACC_FAULT, 0x100000001000ULL, SCEN_FAULT_MAPERR };
+	cr_expect_eq(run_text("touch 0x100000000000 8K read\nexpect result fault 0x100000001000 maperr\n",
+			      &out, &err), SCRIPT_OK);
+	cr_expect_str_eq(out, "touch 0x100000000000 0x2000 read -> fault 0x100000001000 maperr\n"
+			      "expect result fault 0x100000001000 maperr -> ok\n");
+	free(out);
+	free(err);
+
+	fake_reset();
+	fake.access = (struct scen_access_result){ SCEN_ACC_FAULT, 0x5000, SCEN_FAULT_ACCERR };
+	cr_expect_eq(run_text("fill 0x5000 1 0xff\n", &out, &err), SCRIPT_OK);
+	cr_expect_str_eq(out, "fill 0x5000 0x1 0xff -> fault 0x5000 accerr\n");
+	free(out);
+	free(err);
+
+	fake_reset();
+	fake.access = (struct scen_access_result){ SCEN_ACC_MISMATCH, 0x5003, 0x7 };
+	cr_expect_eq(run_text("check 0x5000 16 0\nexpect result mismatch 0x5003 7\n", &out, &err),
+		     SCRIPT_OK);
+	cr_expect_str_eq(out, "check 0x5000 0x10 0x00 -> mismatch 0x5003 0x07\n"
+			      "expect result mismatch 0x5003 0x07 -> ok\n");
+	free(out);
+	free(err);
+
+	fake_reset();
+	fake.access = (struct scen_access_result){ SCEN_ACC_ERROR, 0, 22 };
+	cr_expect_eq(run_text("check 0x5000 16 0\n", &out, &err), SCRIPT_OK);
+	cr_expect_str_eq(out, "check 0x5000 0x10 0x00 -> EINVAL\n");
+	free(out);
+	free(err);
+}
+
+/* ---- expectations ---- */
+
+Test(expect, result)
+{
+	check_run("munmap 0x1001 4K\n"
+		  "expect result EINVAL\n"
+		  "expect result ok\n"
+		  "mmap 0x1000 4K rw-\n"
+		  "expect result 4096\n"
+		  "expect result 0x1000\n"
+		  "expect vmas 0\n"
+		  "expect result 0x1000\n",
+		  SCRIPT_FAIL,
+		  "munmap 0x1001 0x1000 -> EINVAL\n"
+		  "expect result EINVAL -> ok\n"
+		  "expect result ok -> FAIL: EINVAL\n"
+		  "mmap 0x1000 0x1000 rw- -> 0x1000\n"
+		  "expect result 0x1000 -> ok\n"
+		  "expect result 0x1000 -> ok\n"
+		  "expect vmas 0 -> ok\n"
+		  "expect result 0x1000 -> ok\n");
+}
+
+Test(expect, result_before_any_operation)
+{
+	check_run("expect result ok\n", SCRIPT_FAIL,
+		  "expect result ok -> FAIL: no operation before it\n");
+}
+
+Test(expect, vmas)
+{
+	fake_reset();
+	check_run("expect vmas 2\n", SCRIPT_FAIL, "expect vmas 2 -> FAIL: 0\n");
+}
+
+Test(expect, maps_ok_and_fail)
+{
+	char *out, *err;
+	const char *script =
+		"maps\n"
+		"expect maps\n"
+		"  100000000000-100000001000 rw-p   # comment\n"
+		"\n"
+		"100000002000-100000004000 r--p\n"
+		"end\n"
+		"expect maps\n"
+		"end\n";
+
+	fake_reset();
+	fake.maps[0] = (struct scen_map){ 0x100000000000ULL, 0x100000001000ULL, 3, false };
+	fake.maps[1] = (struct scen_map){ 0x100000002000ULL, 0x100000004000ULL, 1, false };
+	fake.maps[2] = (struct scen_map){ 0x300000000000ULL, 0x300000001000ULL, 1, false };
+	fake.nmaps = 3;
+	cr_expect_eq(run_text(script, &out, &err), SCRIPT_FAIL);
+	/* The mapping outside the scenario window is not listed. */
+	cr_expect_str_eq(out, "maps:\n"
+			      "100000000000-100000001000 rw-p\n"
+			      "100000002000-100000004000 r--p\n"
+			      "expect maps -> ok\n"
+			      "expect maps -> FAIL: got\n"
+			      "100000000000-100000001000 rw-p\n"
+			      "100000002000-100000004000 r--p\n");
+	free(out);
+	free(err);
+}
+
+Test(expect, maps_short_addresses_are_padded)
+{
+	char *out, *err;
+
+	fake_reset();
+	fake.maps[0] = (struct scen_map){ 0x1000, SCEN_WINDOW_START + 0x1000, 7, false };
+	fake.nmaps = 1;
+	cr_expect_eq(run_text("maps\nexpect maps\n0001000-100000001000 rwxp\nend\n", &out, &err),
+		     SCRIPT_OK);
+	cr_expect_str_eq(out, "maps:\n00001000-100000001000 rwxp\nexpect maps -> ok\n");
+	free(out);
+	free(err);
+}
+
+Test(expect, mapped_unmapped)
+{
+	char *out, *err;
+
+	fake_reset();
+	fake.present_from = 0x100000000;   /* page numbers */
+	fake.present_to = 0x100000002;
+	cr_expect_eq(run_text("expect mapped 0x100000000000 8K\n"
+			      "expect mapped 0x100000000fff 2\n"
+			      "expect mapped 0x100000000000 12K\n"
+			      "expect unmapped 0x100000002000 4K\n"
+			      "expect unmapped 0x0ffffffff000 8K\n"
+			      "expect unmapped 0x100000002000 0\n",
+			      &out, &err), SCRIPT_FAIL);
+	cr_expect_str_eq(out, "expect mapped 0x100000000000 0x2000 -> ok\n"
+			      "expect mapped 0x100000000fff 0x2 -> ok\n"
+			      "expect mapped 0x100000000000 0x3000 -> FAIL: 0x100000002000 unmapped\n"
+			      "expect unmapped 0x100000002000 0x1000 -> ok\n"
+			      "expect unmapped 0xffffffff000 0x2000 -> FAIL: 0x100000000000 mapped\n"
+			      "expect unmapped 0x100000002000 0x0 -> ok\n");
+	/* An unaligned two-byte range spans two pages. */
+	cr_expect(strstr(fake.log, "pte 100000000000 2\n") != NULL, "%s", fake.log);
+	free(out);
+	free(err);
+}
+
+/* ---- parse errors ---- */
+
+Test(parse_errors, name_the_line_and_run_nothing)
+{
+	check_parse_error("mmap 0x1000 4K rw-\nmaps\nmmap 0x1000 4K rw-x\n", 3, "PROT");
+	check_parse_error("\n\nmunmap 0x1000\n", 3, "munmap: expected ADDR LEN");
+	check_parse_error("frobnicate 1 2\n", 1, "unknown operation 'frobnicate'");
+	check_parse_error("mmap 0x1000 12q rw-\n", 1, "'12q' is not a number");
+	check_parse_error("mmap 0x10000000000000000 4K rw-\n", 1, "does not fit");
+	check_parse_error("mmap - 4K rw- noreplace\n", 1, "noreplace");
+	check_parse_error("mmap 0x1000 4K rw- replace\n", 1, "mmap: expected");
+	check_parse_error("touch 0x1000 4K poke\n", 1, "read|write");
+	check_parse_error("fill 0x1000 4K 0x100\n", 1, "larger than 0xff");
+	check_parse_error("check 0x1000 4K\n", 1, "check: expected ADDR LEN BYTE");
+	check_parse_error("maps now\n", 1, "maps: expected no arguments");
+	check_parse_error("expect\n", 1, "expect: expected");
+	check_parse_error("expect nothing\n", 1, "unknown expectation 'nothing'");
+	check_parse_error("expect result\n", 1, "expected a VALUE");
+	check_parse_error("expect result EWHATEVER\n", 1, "not ok, an errno name");
+	check_parse_error("expect result fault 0x1000 badkind\n", 1, "maperr or accerr");
+	check_parse_error("expect result mismatch 0x1000 0x1ff\n", 1, "larger than 0xff");
+	check_parse_error("expect result ok ok\n", 1, "expected ok");
+	check_parse_error("expect mapped 0x1000\n", 1, "expected ADDR LEN");
+	check_parse_error("expect mapped 0xfffffffffffff000 0x2000\n", 1, "wraps");
+	check_parse_error("expect unmapped 0x0 2G\n", 1, "larger than");
+	check_parse_error("expect vmas\n", 1, "count");
+	check_parse_error("expect vmas many\n", 1, "not a number");
+	check_parse_error("end\n", 1, "'end' without 'expect maps'");
+	check_parse_error("expect maps extra\n", 1, "nothing after 'maps'");
+	check_parse_error("maps\nexpect maps\n100000000000-100000001000 rw-p\n", 2, "not closed");
+	check_parse_error("expect maps\n100000000000-100000001000 rw-\nend\n", 2, "START-END PERMS");
+	check_parse_error("expect maps\n0x100000000000-100000001000 rw-p\nend\n", 2, "START-END");
+	check_parse_error("expect maps\nmaps\nend\n", 2, "START-END");
+	check_parse_error("MMAP 0x1000 4K rw-\n", 1, "unknown operation 'MMAP'");
+}
+
+/* ---- streams and sessions ---- */
+
+Test(stream, bad_lines_are_reported_and_skipped)
+{
+	char *out, *err;
+	int r;
+
+	fake_reset();
+	r = run_stream_text("mmap 0x1000 4K rw-\nbogus\nmunmap 0x1000 4K\nexpect maps\n", &out, &err);
+	cr_expect_eq(r, SCRIPT_OK);
+	cr_expect_str_eq(out, "mmap 0x1000 0x1000 rw- -> 0x1000\nmunmap 0x1000 0x1000 -> ok\n");
+	cr_expect(strstr(err, "error: <stdin>:2: unknown operation 'bogus'\n") != NULL, "%s", err);
+	cr_expect(strstr(err, "error: <stdin>:4: 'expect maps' is not closed") != NULL, "%s", err);
+	free(out);
+	free(err);
+}
+
+Test(stream, failed_expectation_gives_1)
+{
+	char *out, *err;
+
+	fake_reset();
+	cr_expect_eq(run_stream_text("expect vmas 1\nmaps\n", &out, &err), SCRIPT_FAIL);
+	cr_expect_str_eq(out, "expect vmas 1 -> FAIL: 0\nmaps:\n");
+	free(out);
+	free(err);
+}
+
+Test(session, line_by_line)
+{
+	struct script_session *s;
+	char *out, *err;
+	size_t ol, el;
+	FILE *o, *e;
+
+	fake_reset();
+	s = script_session_new(&fake.be, "sock");
+	o = open_memstream(&out, &ol);
+	e = open_memstream(&err, &el);
+	cr_expect_eq(script_session_line(s, "mmap 0x1000 4K rw-\n", o, e), 0);
+	cr_expect_eq(script_session_line(s, "expect maps", o, e), 0);
+	cr_expect(script_session_in_block(s));
+	cr_expect_eq(script_session_line(s, "end", o, e), 0);
+	cr_expect(!script_session_in_block(s));
+	cr_expect_eq(script_session_line(s, "expect result 0x1000", o, e), 0);
+	cr_expect_eq(script_session_line(s, "expect result ok", o, e), 1);
+	cr_expect_eq(script_session_line(s, "nonsense", o, e), 2);
+	cr_expect_eq(script_session_status(s), 1);
+	cr_expect_eq(script_session_line(s, "expect maps", o, e), 0);
+	cr_expect_eq(script_session_finish(s, e), 2);
+	fclose(o);
+	fclose(e);
+	cr_expect_str_eq(out, "mmap 0x1000 0x1000 rw- -> 0x1000\n"
+			      "expect maps -> ok\n"
+			      "expect result 0x1000 -> ok\n"
+			      "expect result ok -> FAIL: 0x1000\n");
+	cr_expect(strstr(err, "sock:6: unknown operation 'nonsense'") != NULL, "%s", err);
+	cr_expect(strstr(err, "sock:7: 'expect maps' is not closed") != NULL, "%s", err);
+	script_session_free(s);
+	free(out);
+	free(err);
+}
+
+/* ---- a dying backend ---- */
+
+Test(dead, stops_with_3)
+{
+	char *out, *err;
+
+	fake_reset();
+	fake.die_after = 1;
+	cr_expect_eq(run_text("mmap 0x1000 4K rw-\nmunmap 0x1000 4K\nmaps\n", &out, &err),
+		     SCRIPT_DEAD);
+	cr_expect_str_eq(out, "mmap 0x1000 0x1000 rw- -> 0x1000\n");
+	cr_expect(strstr(err, "t.scn:2: the fake backend died: fake death") != NULL, "%s", err);
+	free(out);
+	free(err);
+}
+
+/* ---- extension commands ---- */
+
+static int extra_calls;
+
+static int extra_fn(void *ctx, int argc, char **argv, FILE *out, FILE *err)
+{
+	struct script_session *s = ctx;
+
+	if (strcmp(argv[0], "stats") == 0) {
+		if (argc != 1) {
+			fprintf(err, "stats: expected no arguments\n");
+			return 2;
+		}
+		if (out) {
+			extra_calls++;
+			fprintf(out, "stats -> 0x0\n");
+			script_session_set_result(s, "0x0");
+		}
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "expect") == 0 && strcmp(argv[1], "sane") == 0) {
+		if (out)
+			fprintf(out, "expect sane -> FAIL: no\n");
+		return out ? 1 : 0;
+	}
+	return SCRIPT_EXTRA_UNKNOWN;
+}
+
+static int run_with_extra(const char *text, char **out, char **err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	size_t ol, el;
+	FILE *o = open_memstream(out, &ol), *e = open_memstream(err, &el);
+	struct script_session *s = script_session_new(&fake.be, "x.scn");
+	int r;
+
+	script_session_set_extra(s, extra_fn, s);
+	r = script_session_run_file(s, in, o, e);
+	script_session_free(s);
+	fclose(in);
+	fclose(o);
+	fclose(e);
+	return r;
+}
+
+Test(extra, consulted_for_unknown_keywords)
+{
+	char *out, *err;
+
+	fake_reset();
+	extra_calls = 0;
+	cr_expect_eq(run_with_extra("stats\nexpect result 0\nexpect sane\n", &out, &err),
+		     SCRIPT_FAIL);
+	cr_expect_eq(extra_calls, 1);
+	cr_expect_str_eq(out, "stats -> 0x0\nexpect result 0x0 -> ok\n"
+			      "expect sane -> FAIL: no\n");
+	free(out);
+	free(err);
+
+	fake_reset();
+	extra_calls = 0;
+	cr_expect_eq(run_with_extra("maps\nstats now\n", &out, &err), SCRIPT_PARSE);
+	cr_expect_eq(extra_calls, 0);
+	cr_expect_str_eq(out, "");
+	cr_expect_str_eq(err, "x.scn:2: stats: expected no arguments\n");
+	free(out);
+	free(err);
+
+	fake_reset();
+	cr_expect_eq(run_with_extra("ptdump\n", &out, &err), SCRIPT_PARSE);
+	cr_expect_str_eq(err, "x.scn:1: unknown operation 'ptdump'\n");
+	free(out);
+	free(err);
+}
+
+/* ---- after_step ---- */
+
+static int after_calls;
+
+static int after_fn(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
+{
+	(void)ctx;
+	(void)be;
+	(void)err;
+	if (++after_calls == 2) {
+		fprintf(out, "check -> FAIL: broken\n");
+		return 1;
+	}
+	return 0;
+}
+
+Test(after_step, runs_after_every_line)
+{
+	char *out, *err;
+
+	fake_reset();
+	after_calls = 0;
+	fake.be.after_step = after_fn;
+	cr_expect_eq(run_text("maps\nmaps\nmaps\n", &out, &err), SCRIPT_FAIL);
+	cr_expect_eq(after_calls, 3);
+	cr_expect_str_eq(out, "maps:\nmaps:\ncheck -> FAIL: broken\nmaps:\n");
+	free(out);
+	free(err);
+}

@@ -1,0 +1,52 @@
+/*
+ * linux-runner FILE: run the portable subset of a scenario on the host's own
+ * Linux kernel and print its transcript, exactly as `vmm --script` would.
+ * The transcript goes to stdout, everything else to stderr; the exit status
+ * is the scenario language's (0 fine, 1 an expect failed, 2 bad input,
+ * 3 the child process died).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/linux-runner/backend_linux.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: linux-runner FILE    (FILE '-' reads standard input)\n"
+		   "Runs a scenario on the host's Linux and prints its transcript.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct scen_backend *be;
+	const char *path;
+	FILE *in;
+	int ret;
+
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 2) {
+		usage(stderr);
+		return SCRIPT_PARSE;
+	}
+	path = argv[1];
+	in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	if (!in) {
+		fprintf(stderr, "linux-runner: %s: %s\n", path, strerror(errno));
+		return SCRIPT_PARSE;
+	}
+	be = backend_linux_new(stderr);
+	if (!be) {
+		if (in != stdin)
+			fclose(in);
+		return SCRIPT_DEAD;
+	}
+	ret = script_run_file(in, in == stdin ? "<stdin>" : path, be, stdout, stderr);
+	backend_free(be);
+	if (in != stdin)
+		fclose(in);
+	return ret;
+}

@@ -1,0 +1,257 @@
+/*
+ * scengen SEED [NOPS]: print a random portable scenario (docs/scenarios.md).
+ *
+ * The same SEED always gives the same scenario.  Operations collide in a few
+ * small windows of the scenario window, some straddling 2 MiB, 1 GiB and
+ * 512 GiB boundaries (where page tables of different levels meet), and mix
+ * mmap (MAP_FIXED and noreplace), munmap, mprotect, touch, fill, check, maps,
+ * expect mapped/unmapped and calls that must fail (unaligned, zero length,
+ * wrapping lengths, addresses beyond TASK_SIZE).  Only portable operations:
+ * no `mmap -`, no `expect vmas`.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PAGE            0x1000ULL
+#define TASK_SIZE_4L    0x7ffffffff000ULL
+#define WINDOW_PAGES    32            /* pages of one collision window */
+#define DEFAULT_NOPS    60
+
+/* Start of each collision window: half of it below the boundary it straddles. */
+static const uint64_t windows[] = {
+	0x100000000000ULL,                         /* start of the scenario window */
+	0x100000200000ULL - 16 * PAGE,             /* a 2 MiB boundary */
+	0x100040000000ULL - 16 * PAGE,             /* a 1 GiB boundary */
+	0x108000000000ULL - 16 * PAGE,             /* a 512 GiB boundary */
+	0x180000000000ULL - 16 * PAGE,             /* another 512 GiB boundary */
+};
+#define NR_WINDOWS (sizeof(windows) / sizeof(windows[0]))
+
+static const char *const prots[] = {
+	"rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx", "-w-", "-wx",
+};
+#define NR_PROTS (sizeof(prots) / sizeof(prots[0]))
+
+static uint64_t rng_state;
+
+/* splitmix64: small, fast and the same everywhere. */
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n). */
+static uint64_t rng_below(uint64_t n)
+{
+	return rng_next() % n;
+}
+
+/* True with the given percentage. */
+static int chance(unsigned percent)
+{
+	return rng_below(100) < percent;
+}
+
+static uint8_t recent_bytes[4] = { 0xab, 0x5a, 0x01, 0xff };
+
+/* The windows this scenario uses: two or three, so that operations collide. */
+static uint64_t used[3];
+static unsigned nr_used;
+
+static void pick_windows(void)
+{
+	nr_used = 2 + (unsigned)rng_below(2);
+	for (unsigned i = 0; i < nr_used; i++) {
+		uint64_t w;
+		unsigned j;
+
+		do {
+			w = windows[rng_below(NR_WINDOWS)];
+			for (j = 0; j < i && used[j] != w; j++)
+				;
+		} while (j < i);
+		used[i] = w;
+	}
+}
+
+/* An address in one of the scenario's collision windows (page aligned). */
+static uint64_t window_addr(void)
+{
+	return used[rng_below(nr_used)] + rng_below(WINDOW_PAGES) * PAGE;
+}
+
+/* A length of a few pages, sometimes not a page multiple. */
+static uint64_t small_len(unsigned max_pages)
+{
+	uint64_t len = (1 + rng_below(max_pages)) * PAGE;
+
+	if (chance(10))
+		len -= 1 + rng_below(PAGE - 1);
+	return len;
+}
+
+/* Print a number in one of the forms the language accepts. */
+static void put_num(uint64_t v)
+{
+	unsigned form = (unsigned)rng_below(10);
+
+	if (form == 0 && v % 1024 == 0 && v)
+		printf(" %" PRIu64 "K", v / 1024);
+	else if (form == 1 && v < 1000000)
+		printf(" %" PRIu64, v);
+	else
+		printf(" 0x%" PRIx64, v);
+}
+
+static const char *pick_prot(void)
+{
+	return prots[rng_below(NR_PROTS)];
+}
+
+/* mmap/munmap/mprotect with arguments that Linux refuses (or nearly). */
+static void bad_call(void)
+{
+	static const char *const ops[] = { "mmap", "munmap", "mprotect" };
+	const char *op = ops[rng_below(3)];
+	uint64_t addr = window_addr(), len = small_len(4);
+
+	switch (rng_below(7)) {
+	case 0:                                    /* unaligned address */
+		addr += 1 + rng_below(PAGE - 1);
+		break;
+	case 1:                                    /* zero length */
+		len = 0;
+		break;
+	case 2:                                    /* a length that wraps */
+		len = chance(50) ? UINT64_MAX - rng_below(3) * PAGE : -addr;
+		break;
+	case 3:                                    /* a length past TASK_SIZE */
+		len = TASK_SIZE_4L - addr + (1 + rng_below(4)) * PAGE;
+		break;
+	case 4:                                    /* straddling TASK_SIZE */
+		addr = TASK_SIZE_4L - (1 + rng_below(4)) * PAGE;
+		len = (1 + rng_below(8)) * PAGE;
+		break;
+	case 5:                                    /* beyond user space */
+		addr = chance(50) ? 0x800000000000ULL : 0xffff800000000000ULL;
+		break;
+	default:                                   /* a huge but valid length */
+		len = (1 + rng_below(4)) * 0x40000000ULL;
+		break;
+	}
+	printf("%s", op);
+	put_num(addr);
+	put_num(len);
+	if (strcmp(op, "munmap") != 0)
+		printf(" %s", pick_prot());
+	if (strcmp(op, "mmap") == 0 && chance(30))
+		printf(" noreplace");
+	printf("\n");
+}
+
+static void gen_op(void)
+{
+	uint64_t r = rng_below(100), addr, len;
+
+	if (r < 20) {                              /* mmap, MAP_FIXED */
+		addr = window_addr();
+		len = chance(5) ? (1 + rng_below(512)) * PAGE : small_len(12);
+		printf("mmap");
+		put_num(addr);
+		put_num(len);
+		printf(" %s\n", pick_prot());
+	} else if (r < 27) {                       /* mmap noreplace */
+		addr = window_addr();
+		printf("mmap");
+		put_num(addr);
+		put_num(small_len(6));
+		printf(" %s noreplace\n", pick_prot());
+	} else if (r < 39) {                       /* munmap */
+		addr = window_addr();
+		len = chance(5) ? (1 + rng_below(512)) * PAGE : small_len(10);
+		printf("munmap");
+		put_num(addr);
+		put_num(len);
+		printf("\n");
+	} else if (r < 53) {                       /* mprotect */
+		addr = window_addr();
+		printf("mprotect");
+		put_num(addr);
+		put_num(small_len(6));
+		printf(" %s\n", pick_prot());
+	} else if (r < 70) {                       /* touch */
+		addr = window_addr();
+		printf("touch");
+		put_num(addr);
+		put_num(small_len(6));
+		printf(" %s\n", chance(55) ? "write" : "read");
+	} else if (r < 78) {                       /* fill, small */
+		uint8_t byte = (uint8_t)rng_next();
+
+		addr = window_addr() + (chance(30) ? rng_below(PAGE) : 0);
+		len = 1 + rng_below(chance(50) ? 64 : 6000);
+		recent_bytes[rng_below(4)] = byte;
+		printf("fill");
+		put_num(addr);
+		put_num(len);
+		printf(" 0x%02x\n", byte);
+	} else if (r < 86) {                       /* check */
+		addr = window_addr() + (chance(30) ? rng_below(PAGE) : 0);
+		len = 1 + rng_below(chance(50) ? 64 : 6000);
+		printf("check");
+		put_num(addr);
+		put_num(len);
+		printf(" 0x%02x\n", chance(25) ? 0 : recent_bytes[rng_below(4)]);
+	} else if (r < 89) {
+		printf("maps\n");
+	} else if (r < 94) {                       /* presence of page-table entries */
+		addr = window_addr();
+		printf("expect %s", chance(50) ? "mapped" : "unmapped");
+		put_num(addr);
+		put_num(small_len(6));
+		printf("\n");
+	} else if (r < 95) {
+		printf("expect result ok\n");
+	} else {
+		bad_call();
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long long seed, nops = DEFAULT_NOPS;
+	char *end;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: scengen SEED [NOPS]\n");
+		return 2;
+	}
+	errno = 0;
+	seed = strtoull(argv[1], &end, 0);
+	if (errno || *end || end == argv[1]) {
+		fprintf(stderr, "scengen: bad SEED '%s'\n", argv[1]);
+		return 2;
+	}
+	if (argc == 3) {
+		nops = strtoull(argv[2], &end, 0);
+		if (errno || *end || end == argv[2] || nops > 1000000) {
+			fprintf(stderr, "scengen: bad NOPS '%s'\n", argv[2]);
+			return 2;
+		}
+	}
+	rng_state = seed;
+	pick_windows();
+	printf("# scengen %llu %llu\n", seed, nops);
+	for (unsigned long long i = 0; i + 1 < nops; i++)
+		gen_op();
+	if (nops)
+		printf("maps\n");
+	return 0;
+}
