@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "shared/layout.h"
+#include "vmm/control.h"
 #include "vmm/info.h"
+#include "vmm/inspect/session.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
@@ -24,12 +26,20 @@ static const char usage[] =
 	"from FILE with --script, otherwise from standard input (with a prompt when\n"
 	"it is a terminal) until end of input.  The transcript goes to standard\n"
 	"output; guest console lines ([guest] ...) and diagnostics to standard error.\n"
-	"The language is described in docs/scenarios.md.\n"
+	"The language is described in docs/scenarios.md; the inspection commands\n"
+	"(ptdump, vmas, walk, stats, check, mm, help) work in scenarios too.\n"
 	"\n"
 	"options:\n"
 	"  --script FILE   run the scenario in FILE (parsed whole before it runs)\n"
 	"  --mem SIZE      guest RAM, a multiple of 2M from 16M to 3G (default 128M);\n"
 	"                  suffixes K, M, G\n"
+	"  --check         run the invariant checker (docs/inspection.md) after every\n"
+	"                  scenario line; stop at the first violation (exit 1)\n"
+	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
+	"                  reading a scenario: clients such as tools/vmmctl send\n"
+	"                  scenario lines and inspection commands (ptdump, vmas,\n"
+	"                  stats, check, mm ...) while the VM runs; SIGINT or\n"
+	"                  SIGTERM stops it\n"
 	"  --quiet         do not print guest console lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
 	"                  cost of an exit) and exit\n"
@@ -67,29 +77,68 @@ static int bad_usage(const char *msg, const char *arg)
 	return VMM_EXIT_INPUT;
 }
 
-static int run_scenario(struct vm *vm, const char *script)
+/* --check: the checker's violations stop the run at the first bad step. */
+static int check_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
+{
+	int r = inspect_after_step(ctx, be, out, err);
+
+	return r == SCRIPT_FAIL ? SCRIPT_STOP : r;
+}
+
+static int run_scenario(struct vm *vm, const char *script, bool check)
 {
 	struct scen_backend *be = backend_guest_new(vm);
+	struct script_session *sess;
 	int status;
 
 	if (!be)
 		return vm_failure(vm) ? VMM_EXIT_GUEST : VMM_EXIT_FAIL;
+	sess = script_session_new(be, script ? script : "<stdin>");
+	if (!sess) {
+		backend_free(be);
+		return VMM_EXIT_FAIL;
+	}
+	struct inspect_ext ext = { .vm = vm, .be = be, .session = sess };
+	script_session_set_extra(sess, inspect_script_extra, &ext);
+	if (check) {
+		be->after_step = check_step;
+		be->after_step_ctx = &ext;
+	}
 	if (script) {
 		FILE *in = fopen(script, "r");
 		if (!in) {
 			fprintf(stderr, "vmm: cannot read %s: %s\n", script, strerror(errno));
-			backend_free(be);
-			return VMM_EXIT_INPUT;
+			status = VMM_EXIT_INPUT;
+		} else {
+			status = script_session_run_file(sess, in, stdout, stderr);
+			fclose(in);
 		}
-		status = script_run_file(in, script, be, stdout, stderr);
-		fclose(in);
 	} else {
 		const char *prompt = isatty(STDIN_FILENO) ? "vmm> " : NULL;
-		status = script_run_stream(stdin, "<stdin>", be, stdout, stderr, prompt);
+		status = script_session_run_stream(sess, stdin, stdout, stderr, prompt);
 	}
 	fflush(stdout);
+	script_session_free(sess);
 	backend_free(be);
 	return status;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int run_control(struct vm *vm, const char *path)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return control_run(vm, path, &stop_requested);
 }
 
 int main(int argc, char **argv)
@@ -98,13 +147,15 @@ int main(int argc, char **argv)
 		{ "script", required_argument, NULL, 's' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "control", required_argument, NULL, 'C' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vm_config cfg = { .mem_size = GUEST_MEM_DEFAULT };
-	const char *script = NULL;
-	bool info = false;
+	const char *script = NULL, *control = NULL;
+	bool info = false, check = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -116,6 +167,8 @@ int main(int argc, char **argv)
 				return bad_usage("--mem needs a size such as 128M", optarg);
 			break;
 		case 'q': cfg.quiet = true; break;
+		case 'c': check = true; break;
+		case 'C': control = optarg; break;
 		case 'i': info = true; break;
 		case 'h': fputs(usage, stdout); return 0;
 		default: return bad_usage("unknown option", NULL);
@@ -123,6 +176,8 @@ int main(int argc, char **argv)
 	}
 	if (info)
 		return info_print(stdout);
+	if (control && script)
+		return bad_usage("--control and --script exclude each other", NULL);
 	if (optind != argc - 1)
 		return bad_usage(optind >= argc ? "no guest ELF given" : "more than one guest ELF given", NULL);
 	cfg.guest_path = argv[optind];
@@ -132,7 +187,7 @@ int main(int argc, char **argv)
 	struct vm *vm;
 	int status = vm_create(&cfg, &vm, err, sizeof(err));
 	if (status == VMM_EXIT_OK) {
-		status = run_scenario(vm, script);
+		status = control ? run_control(vm, control) : run_scenario(vm, script, check);
 	} else if (status != VMM_EXIT_GUEST) {
 		fprintf(stderr, "vmm: %s\n", err);
 	}

@@ -453,6 +453,13 @@ done:
 			fflush(out);
 			return backend_died(s, st, err);
 		}
+		if (r == SCRIPT_STOP) {
+			fflush(out);
+			fprintf(err, "%s:%u: stopped here: the check after this line failed\n",
+				s->name, st->line);
+			s->status = SCRIPT_FAIL;
+			return SCRIPT_STOP;
+		}
 		if (r != SCRIPT_OK)
 			ret = SCRIPT_FAIL;
 	}
@@ -481,7 +488,7 @@ int script_session_line(struct script_session *s, const char *line, FILE *out, F
 		return SCRIPT_OK;
 	r = exec_stmt(s, &st, out, err);
 	scen_stmt_release(&st);
-	return r;
+	return r == SCRIPT_STOP ? SCRIPT_FAIL : r;
 }
 
 int script_session_finish(struct script_session *s, FILE *err)
@@ -537,10 +544,13 @@ int script_session_run_file(struct script_session *s, FILE *in, FILE *out, FILE 
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (exec_stmt(s, &stmts[i], out, err) == SCRIPT_DEAD) {
+		int r = exec_stmt(s, &stmts[i], out, err);
+		if (r == SCRIPT_DEAD) {
 			ret = SCRIPT_DEAD;
 			goto out;
 		}
+		if (r == SCRIPT_STOP)
+			break;
 	}
 	ret = s->status;
 out:
@@ -580,6 +590,10 @@ int script_session_run_stream(struct script_session *s, FILE *in, FILE *out,
 		scen_stmt_release(&st);
 		if (r == SCRIPT_DEAD) {
 			ret = SCRIPT_DEAD;
+			goto out;
+		}
+		if (r == SCRIPT_STOP) {
+			ret = SCRIPT_FAIL;
 			goto out;
 		}
 	}

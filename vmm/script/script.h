@@ -29,6 +29,9 @@ struct vm;
 #define SCRIPT_FAIL           1   /* an expect failed */
 #define SCRIPT_PARSE          2   /* the script could not be read or parsed */
 #define SCRIPT_DEAD           3   /* the backend (guest) died */
+/* Only from an after_step hook: the step failed and the run must stop
+ * there (vmm --check); the run then ends with SCRIPT_FAIL. */
+#define SCRIPT_STOP           4
 
 /* Protection bits, Linux's PROT_* values. */
 #define SCEN_PROT_READ        0x1u

@@ -1,0 +1,185 @@
+/*
+ * Inspection commands (icmd_run) on synthetic guest memory: exact answers,
+ * argument errors, validation-only mode, busy guests.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "tests/inspect/synth.h"
+#include "vmm/inspect/icmd.h"
+#include "vmm/inspect/ptwalk.h"
+
+#define UVA 0x100000000000ULL
+#define RW  (VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE)
+
+static struct synth S;
+static uint32_t MM, MM2;
+static char *OUT;
+static char ERR[256];
+
+static void setup(void)
+{
+	synth_init(&S, 8 << 20);
+	MM = synth_mm_new(&S);
+	MM2 = synth_mm_new(&S);
+	synth_vma(&S, MM, UVA, UVA + 0x3000, RW);
+	synth_map(&S, MM, UVA, SYN_RW | SYN_NX | PTE_A | PTE_D, 0);
+	synth_map(&S, MM, UVA + 0x1000, SYN_RW | SYN_NX | PTE_A | PTE_D, 0);
+	synth_map(&S, MM, UVA + 0x2000, SYN_RO | SYN_NX | PTE_A, 1);
+	OUT = NULL;
+	ERR[0] = 0;
+}
+
+static void teardown(void)
+{
+	free(OUT);
+	synth_free(&S);
+}
+
+/* Run a command line (words split on spaces) on mm. */
+static int run(uint32_t mm, const char *line)
+{
+	char buf[256], *argv[16];
+	int argc = 0;
+	snprintf(buf, sizeof buf, "%s", line);
+	for (char *p = strtok(buf, " "); p && argc < 16; p = strtok(NULL, " "))
+		argv[argc++] = p;
+	free(OUT);
+	OUT = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&OUT, &len);
+	ERR[0] = 0;
+	int r = icmd_run(&S.g, mm, argc, argv, f, ERR, sizeof ERR);
+	fclose(f);
+	/* Validation alone must agree on what is valid. */
+	int v = icmd_run(&S.g, mm, argc, argv, NULL, buf + 200, 56);
+	if (r == ICMD_UNKNOWN || v == ICMD_UNKNOWN)
+		cr_assert_eq(v, r);
+	else if (v == ICMD_ERROR)
+		cr_assert_eq(r, ICMD_ERROR, "validation refused '%s' that ran", line);
+	return r;
+}
+
+TestSuite(icmd, .init = setup, .fini = teardown);
+
+Test(icmd, ptdump_default_is_merged_with_header)
+{
+	cr_assert_eq(run(MM, "ptdump"), ICMD_OK, "%s", ERR);
+	cr_assert_str_eq(OUT,
+		"ptdump merged:\n"
+		"0000100000000000-0000100000002000     8K urw- ad- pte\n"
+		"0000100000002000-0000100000003000     4K ur-- a-- pte\n");
+	cr_assert_eq(run(MM, "ptdump leaves 0x100000002000 0x100000003000"), ICMD_OK, "%s", ERR);
+	char want[128];
+	snprintf(want, sizeof want, "ptdump leaves 0x100000002000 0x100000003000:\n"
+		 "0000100000002000: %016llx X---A--U-\n", (unsigned long long)S.tab->zero_page);
+	cr_assert_str_eq(OUT, want);
+	cr_assert_eq(run(MM2, "ptdump"), ICMD_OK);
+	cr_assert_str_eq(OUT, "ptdump merged:\n");
+}
+
+Test(icmd, ptdump_json_has_no_header)
+{
+	cr_assert_eq(run(MM, "ptdump json 1M 2M"), ICMD_OK, "%s", ERR);
+	cr_assert(strncmp(OUT, "{\"pml4\":", 8) == 0, "%s", OUT);
+	cr_assert(strstr(OUT, "\"start\":\"0x100000\",\"end\":\"0x200000\",\"ranges\":[]"), "%s", OUT);
+	cr_assert_eq(run(MM, "ptdump json-leaves"), ICMD_OK);
+	cr_assert(strstr(OUT, "\"leaves\":[{"));
+}
+
+Test(icmd, ptdump_errors)
+{
+	cr_assert_eq(run(MM, "ptdump sideways"), ICMD_ERROR);
+	cr_assert_str_eq(ERR, "ptdump: unknown mode 'sideways' (merged, leaves, json, json-leaves)");
+	cr_assert_eq(run(MM, "ptdump 0x1000"), ICMD_ERROR);
+	cr_assert_eq(run(MM, "ptdump 0x2000 0x1000"), ICMD_ERROR);
+	cr_assert_str_eq(ERR, "ptdump: END must be above START");
+	cr_assert_eq(run(MM, "ptdump merged 0x1000 zz"), ICMD_ERROR);
+	cr_assert_str_eq(ERR, "ptdump: bad address 'zz'");
+	cr_assert_eq(run(MM, "ptdump 0x1000 0x99999999999999999"), ICMD_ERROR);
+	cr_assert_eq(run(42, "ptdump"), ICMD_ERROR);
+	cr_assert_str_eq(ERR, "no mm with id 42");
+	cr_assert_str_eq(OUT, "", "nothing printed on an error");
+}
+
+Test(icmd, first_mm_by_default)
+{
+	cr_assert_eq(run(0, "stats"), ICMD_OK, "%s", ERR);
+	char want[256];
+	snprintf(want, sizeof want, "stats -> mm=%u vmas=1 rss_pages=2 zero_ptes=1 pt_pages=3 "
+		 "frames_total=%llu frames_free=%llu frames_zero=0 requests=0\n", MM,
+		 (unsigned long long)S.tab->frames_total, (unsigned long long)S.tab->frames_free);
+	cr_assert_str_eq(OUT, want);
+}
+
+Test(icmd, check_ok_and_fail)
+{
+	cr_assert_eq(run(MM, "check"), ICMD_OK, "%s", ERR);
+	cr_assert_str_eq(OUT, "check -> ok (2 mms, 1 vmas, 3 ptes, 3 page tables, 2048 frames)\n");
+	synth_map(&S, MM, UVA + 0x5000, SYN_RW, 0);
+	cr_assert_eq(run(MM, "check"), ICMD_FAIL);
+	const char *want = "check -> FAIL: 1 violation\nviolation: pte-outside-vma mm=1 va=0x100000005000 ";
+	cr_assert(strncmp(OUT, want, strlen(want)) == 0, "%s", OUT);
+	cr_assert_eq(run(MM, "check 1 2 3"), ICMD_UNKNOWN, "the scenario's check");
+}
+
+Test(icmd, vmas_walk_mmlist_help)
+{
+	cr_assert_eq(run(MM, "vmas"), ICMD_OK, "%s", ERR);
+	cr_assert_str_eq(OUT, "vmas:\n100000000000-100000003000 rw-p 100000000 0x33 -\n");
+	cr_assert_eq(run(MM2, "vmas"), ICMD_OK, "%s", ERR);
+	cr_assert_str_eq(OUT, "vmas:\n");
+	cr_assert_eq(run(MM, "walk 0x100000001008"), ICMD_OK, "%s", ERR);
+	char hdr[128];
+	snprintf(hdr, sizeof hdr, "walk 0x100000001008 (mm 1, pml4 0x%llx):\n  pml4e[ 32] at ",
+		 (unsigned long long)synth_mm(&S, MM)->pml4);
+	cr_assert(strncmp(OUT, hdr, strlen(hdr)) == 0, "%s", OUT);
+	cr_assert_eq(run(MM, "walk"), ICMD_ERROR);
+	cr_assert_eq(run(MM2, "mm list"), ICMD_OK);
+	char want[512];
+	snprintf(want, sizeof want, "mm list:\n"
+		 "mm 1 pml4=0x%llx vmas=1 rss_pages=2 zero_ptes=1 pt_pages=3\n"
+		 "mm 2 pml4=0x%llx vmas=0 rss_pages=0 zero_ptes=0 pt_pages=0 *\n",
+		 (unsigned long long)synth_mm(&S, MM)->pml4, (unsigned long long)synth_mm(&S, MM2)->pml4);
+	cr_assert_str_eq(OUT, want);
+	cr_assert_eq(run(MM, "mm new"), ICMD_UNKNOWN, "needs the VM: not icmd's");
+	cr_assert_eq(run(MM, "help"), ICMD_OK);
+	cr_assert(strstr(OUT, "ptdump [MODE] [START END]"));
+	cr_assert_eq(run(MM, "mmap 0x1000 4K rw-"), ICMD_UNKNOWN);
+}
+
+Test(icmd, corrupt_vma_list_is_an_error)
+{
+	synth_vma_ptr(&S, synth_mm(&S, MM)->vma_head)->vm_next = 12345;
+	cr_assert_eq(run(MM, "vmas"), ICMD_ERROR);
+	cr_assert(strstr(ERR, "pointer 0x3039"), "%s", ERR);
+}
+
+Test(icmd, busy_guest)
+{
+	S.tab->seq = 3;
+	cr_assert_eq(run(MM, "stats"), ICMD_ERROR);
+	cr_assert(strncmp(ERR, "busy: ", 6) == 0, "%s", ERR);
+}
+
+Test(icmd, numbers)
+{
+	uint64_t v;
+	cr_assert_eq(icmd_parse_number("4096", &v), 0);
+	cr_assert_eq(v, 4096);
+	cr_assert_eq(icmd_parse_number("0x10K", &v), 0);
+	cr_assert_eq(v, 0x4000);
+	cr_assert_eq(icmd_parse_number("2M", &v), 0);
+	cr_assert_eq(v, 2 << 20);
+	cr_assert_eq(icmd_parse_number("16G", &v), 0);
+	cr_assert_eq(v, 16ULL << 30);
+	cr_assert_eq(icmd_parse_number("0xffffffffffffffff", &v), 0);
+	cr_assert_eq(v, UINT64_MAX);
+	cr_assert_eq(icmd_parse_number("0x10000000000000000", &v), -1);
+	cr_assert_eq(icmd_parse_number("0xffffffffffffG", &v), -1);
+	cr_assert_eq(icmd_parse_number("", &v), -1);
+	cr_assert_eq(icmd_parse_number("0x", &v), -1);
+	cr_assert_eq(icmd_parse_number("12Q", &v), -1);
+	cr_assert_eq(icmd_parse_number("1KK", &v), -1);
+	cr_assert_eq(icmd_parse_number("K", &v), -1);
+}

@@ -1,0 +1,405 @@
+/*
+ * bench-inspect: the cost of inspecting a large address space from the host.
+ *
+ * Builds an mm with SIZE (default 1 GiB) mapped in 4 KiB pages, every page
+ * faulted in (262,144 PTEs for 1 GiB), then dumps its page tables as merged
+ * ranges (a consistent snapshot, snapshot_run + ptdump) RUNS times and
+ * reports the host CPU time per dump (median, min, max), the wall time, the
+ * snapshot retries, the full checker's cost, and how much the guest is
+ * held up: the reader never stops the vCPU (it is a seqlock reader), and
+ * the latency of guest requests issued while dumps run is measured against
+ * an idle baseline.
+ *
+ * --synthetic builds the same page tables in a host buffer instead (no KVM).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shared/channel.h"
+#include "shared/mm_abi.h"
+#include "vmm/inspect/check.h"
+#include "vmm/inspect/ptwalk.h"
+#include "vmm/inspect/snapshot.h"
+#include "vmm/inspect/vmas.h"
+#include "vmm/vm.h"
+
+#define UVA 0x100000000000ULL
+
+static const char usage[] =
+	"usage: bench-inspect [--guest ELF] [--mem SIZE] [--size SIZE] [--runs N]\n"
+	"                     [--touch read|write] [--synthetic]\n"
+	"  --guest ELF    guest kernel (default " BENCH_BIN_DEFAULT "/guest.elf)\n"
+	"  --mem SIZE     guest RAM (default 512M for read, SIZE + 512M for write)\n"
+	"  --size SIZE    bytes mapped in 4 KiB pages (default 1G)\n"
+	"  --runs N       dumps to time (default 21)\n"
+	"  --touch MODE   fault pages in by reading (zero page, default) or writing\n"
+	"  --synthetic    build the page tables in a host buffer, no VM\n";
+
+static uint64_t ns_of(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t pct(uint64_t *v, size_t n, unsigned p)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof *v, cmp_u64);
+	size_t i = (n - 1) * p / 100;
+	return v[i];
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+	switch (*end) {
+	case 'K': v <<= 10; end++; break;
+	case 'M': v <<= 20; end++; break;
+	case 'G': v <<= 30; end++; break;
+	}
+	return *end ? 0 : v;
+}
+
+/* ---- one dump inside a consistent window ---- */
+
+struct dump_job {
+	uint64_t pml4;
+	char *buf;
+	size_t len;
+	size_t lines;
+};
+
+static int dump_once(const struct gmem *g, void *ctx)
+{
+	struct dump_job *j = ctx;
+	free(j->buf);
+	j->buf = NULL;
+	FILE *f = open_memstream(&j->buf, &j->len);
+	if (!f)
+		return -ENOMEM;
+	struct ptdump_opts o = { .mode = PTDUMP_MERGED, .start = 0, .end = USER_HALF_LAST + 1 };
+	int r = ptdump(g, j->pml4, &o, f);
+	fclose(f);
+	return r;
+}
+
+/* ---- synthetic page tables ---- */
+
+static uint64_t synth_next;
+static struct abi_page *synth_pages;
+static struct mm_table *synth_tab;
+
+static uint64_t synth_frame(struct gmem *g, uint32_t type)
+{
+	uint64_t f = synth_next;
+	synth_next += 4096;
+	if (synth_next > g->size) {
+		fprintf(stderr, "bench-inspect: synthetic RAM too small\n");
+		exit(1);
+	}
+	synth_pages[f >> 12] = (struct abi_page){ .refcount = 1, .type = type };
+	synth_tab->frames_free--;
+	return f;
+}
+
+static uint64_t *synth_entry(struct gmem *g, uint64_t pml4, uint64_t va)
+{
+	uint64_t table = pml4;
+	for (int l = 4; l > 1; l--) {
+		uint64_t *e = (uint64_t *)(void *)(g->ram + table + 8 * ((va >> (12 + 9 * (l - 1))) & 511));
+		if (!(*e & 1)) {
+			*e = synth_frame(g, PAGE_T_PGTABLE) | PTE_P | PTE_W | PTE_U;
+			synth_tab->mms[0].pt_pages++;
+		}
+		table = *e & PTE_ADDR_MASK;
+	}
+	return (uint64_t *)(void *)(g->ram + table + 8 * ((va >> 12) & 511));
+}
+
+static void synth_build(struct gmem *g, uint64_t size, uint64_t *pml4)
+{
+	g->size = 2 * size + (64ULL << 20);
+	g->ram = calloc(1, g->size);
+	if (!g->ram) {
+		fprintf(stderr, "bench-inspect: out of memory\n");
+		exit(1);
+	}
+	/* The page array right after the host area, then the frames. */
+	uint64_t frames = g->size >> 12;
+	synth_pages = (struct abi_page *)(void *)(g->ram + HOST_RESERVED_END);
+	synth_next = (HOST_RESERVED_END + frames * sizeof(struct abi_page) + 4095) & ~4095ULL;
+	struct mm_table *t = synth_tab = (struct mm_table *)(void *)(g->ram + MM_TABLE_GPA);
+	t->magic = MM_TABLE_MAGIC;
+	t->version = MM_TABLE_VERSION;
+	t->pages = DIRECT_MAP_BASE + HOST_RESERVED_END;
+	t->frames_total = t->frames_free = frames - (synth_next >> 12);
+	for (uint64_t f = 0; f < synth_next >> 12; f++)
+		synth_pages[f] = (struct abi_page){ .refcount = 1, .type = PAGE_T_RESERVED };
+	*pml4 = synth_frame(g, PAGE_T_PGTABLE);
+	t->mms[0].id = 1;
+	t->mms[0].pml4 = *pml4;
+	for (uint64_t off = 0; off < size; off += 4096)
+		*synth_entry(g, *pml4, UVA + off) =
+			synth_frame(g, PAGE_T_USER) | PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX;
+	t->mms[0].rss_pages = size >> 12;
+	/* One VMA, in a kernel frame. */
+	uint64_t vf = synth_frame(g, PAGE_T_KERNEL);
+	struct abi_vma *v = (struct abi_vma *)(void *)(g->ram + vf);
+	*v = (struct abi_vma){ .vm_start = UVA, .vm_end = UVA + size, .vm_pgoff = UVA >> 12,
+			       .vm_flags = VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE };
+	t->mms[0].vma_head = DIRECT_MAP_BASE + vf;
+	t->mms[0].map_count = 1;
+}
+
+/* ---- guest requests while dumping ---- */
+
+struct prober {
+	struct vm *vm;
+	atomic_bool stop;
+	uint64_t *lat;
+	size_t n, cap;
+};
+
+static void *probe(void *arg)
+{
+	struct prober *p = arg;
+	while (!atomic_load(&p->stop) && p->n < p->cap) {
+		struct chan_slot s = { .op = OP_NOP };
+		uint64_t t0 = ns_of(CLOCK_MONOTONIC);
+		if (vm_submit(p->vm, &s, 1) != 0)
+			break;
+		p->lat[p->n++] = ns_of(CLOCK_MONOTONIC) - t0;
+	}
+	return NULL;
+}
+
+static void probe_for(struct prober *p, uint64_t ms)
+{
+	pthread_t t;
+	p->n = 0;
+	atomic_store(&p->stop, false);
+	pthread_create(&t, NULL, probe, p);
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	atomic_store(&p->stop, true);
+	pthread_join(t, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "guest", required_argument, NULL, 'g' }, { "mem", required_argument, NULL, 'm' },
+		{ "size", required_argument, NULL, 's' }, { "runs", required_argument, NULL, 'r' },
+		{ "touch", required_argument, NULL, 't' }, { "synthetic", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	const char *guest = BENCH_BIN_DEFAULT "/guest.elf";
+	uint64_t mem = 0, size = 1ULL << 30;
+	unsigned runs = 21;
+	bool write = false, synthetic = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'g': guest = optarg; break;
+		case 'm': mem = parse_size(optarg); break;
+		case 's': size = parse_size(optarg) & ~0xfffULL; break;
+		case 'r': runs = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 't': write = strcmp(optarg, "write") == 0; break;
+		case 'S': synthetic = true; break;
+		case 'h': fputs(usage, stdout); return 0;
+		default: fputs(usage, stderr); return 2;
+		}
+	}
+	if (!size || !runs) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (!mem)
+		mem = write ? size + (512ULL << 20) : 512ULL << 20;
+
+	struct vm *vm = NULL;
+	struct gmem g;
+	uint64_t pml4 = 0, build_ns = 0;
+	uint32_t mm = 1;
+
+	if (synthetic) {
+		uint64_t t0 = ns_of(CLOCK_MONOTONIC);
+		synth_build(&g, size, &pml4);
+		build_ns = ns_of(CLOCK_MONOTONIC) - t0;
+	} else {
+		struct vm_config cfg = { .guest_path = guest, .mem_size = mem, .quiet = true };
+		char err[512] = "";
+		if (vm_create(&cfg, &vm, err, sizeof err) != 0) {
+			fprintf(stderr, "bench-inspect: %s\n", err);
+			if (vm)
+				vm_report_failure(vm, stderr);
+			return 1;
+		}
+		g = vm_gmem(vm);
+		int64_t id = vm_call(vm, OP_MM_CREATE, 0, 0, 0, 0, 0, NULL);
+		if (id <= 0) {
+			fprintf(stderr, "bench-inspect: OP_MM_CREATE: %" PRId64 "\n", id);
+			return 1;
+		}
+		mm = (uint32_t)id;
+		int64_t r = vm_call(vm, OP_MMAP, mm, UVA, size, PROT_READ_ABI | PROT_WRITE_ABI,
+				    MMAP_F_FIXED, NULL);
+		if ((uint64_t)r != UVA) {
+			fprintf(stderr, "bench-inspect: mmap of %" PRIu64 " bytes: %" PRId64 "\n", size, r);
+			return 1;
+		}
+		fprintf(stderr, "bench-inspect: faulting in %" PRIu64 " pages (%s)...\n", size >> 12,
+			write ? "write" : "read");
+		uint64_t t0 = ns_of(CLOCK_MONOTONIC);
+		for (uint64_t off = 0; off < size; off += 16ULL << 20) {
+			uint64_t len = size - off < (16ULL << 20) ? size - off : 16ULL << 20;
+			r = vm_call(vm, OP_TOUCH, mm, UVA + off, len, write ? TOUCH_WRITE : TOUCH_READ, 0, NULL);
+			if (r != ACCESS_OK) {
+				fprintf(stderr, "bench-inspect: touch at 0x%" PRIx64 ": %" PRId64 " %s\n",
+					(uint64_t)(UVA + off), r, vm_failure(vm) ? vm_failure(vm) : "");
+				return 1;
+			}
+		}
+		build_ns = ns_of(CLOCK_MONOTONIC) - t0;
+		struct mm_table t;
+		char e2[256];
+		if (mmtab_read(&g, &t, e2, sizeof e2) != 0 || !mmtab_find(&t, mm)) {
+			fprintf(stderr, "bench-inspect: %s\n", e2);
+			return 1;
+		}
+		pml4 = mmtab_find(&t, mm)->pml4;
+	}
+
+	/* Dumps, one at a time, guest idle. */
+	uint64_t *cpu = calloc(runs, sizeof *cpu), *wall = calloc(runs, sizeof *wall);
+	unsigned long attempts = 0;
+	struct dump_job job = { .pml4 = pml4 };
+	for (unsigned i = 0; i < runs; i++) {
+		unsigned a = 0;
+		uint64_t c0 = ns_of(CLOCK_THREAD_CPUTIME_ID), w0 = ns_of(CLOCK_MONOTONIC);
+		int r = snapshot_run(&g, 0, dump_once, &job, &a);
+		cpu[i] = ns_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+		wall[i] = ns_of(CLOCK_MONOTONIC) - w0;
+		attempts += a;
+		if (r != 0) {
+			fprintf(stderr, "bench-inspect: dump failed: %s\n", strerror(-r));
+			return 1;
+		}
+	}
+	size_t lines = 0;
+	for (size_t k = 0; k < job.len; k++)
+		lines += job.buf[k] == '\n';
+
+	/* The full checker once (every mm, walk and page array). */
+	uint64_t chk_cpu, chk0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	struct snap_opts so = { .walk = true, .pages = true };
+	struct snapshot s;
+	struct check_report rep;
+	char err[256];
+	long viol = -1;
+	size_t leaves = 0;
+	if (snapshot_take(&g, &so, &s, err, sizeof err) == 0) {
+		for (unsigned k = 0; k < s.nmms; k++)
+			leaves += s.mms[k].nleaves;
+		viol = check_snapshot(&s, &rep);
+		if (viol > 0)
+			check_report_print(stderr, &rep);
+		if (viol >= 0)
+			check_report_free(&rep);
+		snapshot_free(&s);
+	}
+	chk_cpu = ns_of(CLOCK_THREAD_CPUTIME_ID) - chk0;
+
+	/* Guest request latency idle vs while dumping. */
+	uint64_t lat_idle[3] = { 0 }, lat_busy[3] = { 0 };
+	size_t n_idle = 0, n_busy = 0;
+	unsigned long busy_dumps = 0;
+	if (vm) {
+		struct prober p = { .vm = vm, .cap = 1u << 20 };
+		p.lat = calloc(p.cap, sizeof *p.lat);
+		probe_for(&p, 1000);
+		n_idle = p.n;
+		lat_idle[0] = pct(p.lat, p.n, 50);
+		lat_idle[1] = pct(p.lat, p.n, 99);
+		lat_idle[2] = pct(p.lat, p.n, 100);
+
+		pthread_t t;
+		p.n = 0;
+		atomic_store(&p.stop, false);
+		pthread_create(&t, NULL, probe, &p);
+		uint64_t end = ns_of(CLOCK_MONOTONIC) + 1000000000ULL;
+		while (ns_of(CLOCK_MONOTONIC) < end) {
+			unsigned a;
+			if (snapshot_run(&g, 0, dump_once, &job, &a) == 0)
+				busy_dumps++;
+		}
+		atomic_store(&p.stop, true);
+		pthread_join(t, NULL);
+		n_busy = p.n;
+		lat_busy[0] = pct(p.lat, p.n, 50);
+		lat_busy[1] = pct(p.lat, p.n, 99);
+		lat_busy[2] = pct(p.lat, p.n, 100);
+		free(p.lat);
+	}
+
+	printf("bench-inspect: ptdump merged of %" PRIu64 " MiB in 4 KiB pages (%" PRIu64 " PTEs), "
+	       "%s, %u runs, %ld CPUs\n", size >> 20, size >> 12,
+	       synthetic ? "synthetic page tables" : "live guest", runs, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("  building the mapping: %.3f s (%s)\n", build_ns / 1e9,
+	       synthetic ? "host buffer" : write ? "guest write faults" : "guest read faults");
+	printf("\n  %-34s %10s %10s %10s\n", "", "median", "min", "max");
+	uint64_t cmed = pct(cpu, runs, 50), cmin = pct(cpu, runs, 0), cmax = pct(cpu, runs, 100);
+	uint64_t wmed = pct(wall, runs, 50), wmin = pct(wall, runs, 0), wmax = pct(wall, runs, 100);
+	printf("  %-34s %7.2f ms %7.2f ms %7.2f ms\n", "host CPU per dump", cmed / 1e6, cmin / 1e6, cmax / 1e6);
+	printf("  %-34s %7.2f ms %7.2f ms %7.2f ms\n", "wall time per dump", wmed / 1e6, wmin / 1e6, wmax / 1e6);
+	printf("  %-34s %7.1f ns\n", "host CPU per PTE (median)", (double)cmed / (double)(size >> 12));
+	printf("  %-34s %10.2f (%lu reads for %u dumps)\n", "snapshot reads per dump",
+	       (double)attempts / runs, attempts, runs);
+	printf("  %-34s %10zu (%zu bytes)\n", "lines in the dump", lines, job.len);
+	printf("  %-34s %7.2f ms (%zu PTEs, %ld violations)\n", "full check (all mms, CPU)",
+	       chk_cpu / 1e6, leaves, viol);
+	printf("  %-34s %10s\n", "vCPU paused by the reader", "never");
+	if (vm) {
+		printf("  %-34s %7.1f us %7.1f us %7.1f us  (median p99 max, %zu requests)\n",
+		       "guest OP_NOP latency, idle", lat_idle[0] / 1e3, lat_idle[1] / 1e3,
+		       lat_idle[2] / 1e3, n_idle);
+		printf("  %-34s %7.1f us %7.1f us %7.1f us  (median p99 max, %zu requests, %lu dumps)\n",
+		       "guest OP_NOP latency, dumping", lat_busy[0] / 1e3, lat_busy[1] / 1e3,
+		       lat_busy[2] / 1e3, n_busy, busy_dumps);
+		printf("  (dumping: back to back in a third thread; the vCPU, the requester and the\n"
+		       "   dumper share the CPUs, so a rise is CPU contention, not the guest waiting)\n");
+	}
+	printf("\nreproduce: bench-inspect");
+	if (synthetic)
+		printf(" --synthetic");
+	else
+		printf(" --guest %s --mem %" PRIu64 "M --touch %s", guest, mem >> 20, write ? "write" : "read");
+	printf(" --size %" PRIu64 "M --runs %u\n", size >> 20, runs);
+
+	free(job.buf);
+	free(cpu);
+	free(wall);
+	if (vm)
+		vm_destroy(vm);
+	else
+		free(g.ram);
+	return 0;
+}

@@ -1,0 +1,501 @@
+/*
+ * Control socket server: see control.h and docs/inspection.md.
+ *
+ * One thread, poll(): the listening socket and every client are
+ * non-blocking; a client's requests are cut into lines, one line runs at a
+ * time (the VM serialises requests anyway), and its response is queued and
+ * sent as the client reads it.  A client that vanishes mid-request only
+ * loses its answer: sends use MSG_NOSIGNAL, so no SIGPIPE.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmm/control.h"
+#include "vmm/inspect/icmd.h"
+#include "vmm/inspect/session.h"
+#include "vmm/script/script.h"
+#include "vmm/vm.h"
+
+#define POLL_MS          200
+#define MAX_WORDS        64
+
+struct client {
+	int fd;
+	unsigned id;
+	char name[32];
+	char in[CONTROL_LINE_MAX + 1];
+	size_t inlen;
+	bool discarding;         /* skipping the rest of an overlong line */
+	bool eof;                /* the peer will send nothing more */
+	bool broken;             /* send/recv failed: drop */
+	char *out;               /* queued response bytes [outoff, outlen) */
+	size_t outlen, outoff, outcap;
+	struct script_session *sess;
+	struct inspect_ext ext;
+};
+
+struct server {
+	struct vm *vm;
+	const struct control_opts *o;
+	int lfd;
+	struct scen_backend *be;
+	struct client *clients[CONTROL_MAX_CLIENTS];
+	unsigned nclients;
+	unsigned next_id;
+	bool guest_dead;
+};
+
+static void logf_(struct server *s, const char *fmt, const char *a, const char *b)
+{
+	if (s->o->log) {
+		fprintf(s->o->log, fmt, a, b);
+		fflush(s->o->log);
+	}
+}
+
+/* ---- socket setup ---- */
+
+/* Bind a listening socket at path, mode 0600.  fd or -status. */
+static int listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+
+	if (strlen(path) >= sizeof sa.sun_path) {
+		fprintf(stderr, "vmm: control socket path too long (max %zu bytes): %s\n",
+			sizeof sa.sun_path - 1, path);
+		return -VMM_EXIT_INPUT;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			fprintf(stderr, "vmm: %s exists and is not a socket; not replacing it\n", path);
+			return -VMM_EXIT_INPUT;
+		}
+		/* A socket file: live if someone accepts on it, else stale. */
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
+			close(probe);
+			fprintf(stderr, "vmm: %s is in use by another server\n", path);
+			return -VMM_EXIT_INPUT;
+		}
+		if (probe >= 0)
+			close(probe);
+		if (unlink(path) != 0) {
+			fprintf(stderr, "vmm: cannot remove stale socket %s: %s\n", path, strerror(errno));
+			return -VMM_EXIT_INPUT;
+		}
+	} else if (errno != ENOENT) {
+		fprintf(stderr, "vmm: %s: %s\n", path, strerror(errno));
+		return -VMM_EXIT_INPUT;
+	}
+
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		fprintf(stderr, "vmm: socket: %s\n", strerror(errno));
+		return -VMM_EXIT_FAIL;
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		fprintf(stderr, "vmm: bind %s: %s\n", path, strerror(errno));
+		close(fd);
+		return -VMM_EXIT_INPUT;
+	}
+	/* Nobody can connect before listen(), so restricting the mode here
+	 * leaves no window (and avoids umask, which is process-wide). */
+	if (chmod(path, 0600) != 0 || listen(fd, 16) != 0) {
+		fprintf(stderr, "vmm: %s: %s\n", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -VMM_EXIT_FAIL;
+	}
+	return fd;
+}
+
+/* ---- clients ---- */
+
+static int out_append(struct client *c, const char *data, size_t len)
+{
+	if (c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + len > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		while (cap < c->outlen + len)
+			cap *= 2;
+		char *n = realloc(c->out, cap);
+		if (!n) {
+			c->broken = true;
+			return -1;
+		}
+		c->out = n;
+		c->outcap = cap;
+	}
+	memcpy(c->out + c->outlen, data, len);
+	c->outlen += len;
+	return 0;
+}
+
+static void out_str(struct client *c, const char *s)
+{
+	out_append(c, s, strlen(s));
+}
+
+static void client_free(struct server *s, unsigned i)
+{
+	struct client *c = s->clients[i];
+	logf_(s, "vmm: control: %s%s disconnected\n", c->name, c->broken ? " (error)" : "");
+	close(c->fd);
+	script_session_free(c->sess);
+	free(c->out);
+	free(c);
+	s->clients[i] = s->clients[--s->nclients];
+	s->clients[s->nclients] = NULL;
+}
+
+static void accept_clients(struct server *s)
+{
+	while (s->nclients < CONTROL_MAX_CLIENTS) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd < 0)
+			return;
+		struct client *c = calloc(1, sizeof *c);
+		if (!c) {
+			close(fd);
+			return;
+		}
+		c->fd = fd;
+		c->id = ++s->next_id;
+		snprintf(c->name, sizeof c->name, "client%u", c->id);
+		c->sess = script_session_new(s->be, c->name);
+		if (!c->sess) {
+			close(fd);
+			free(c);
+			return;
+		}
+		c->ext = (struct inspect_ext){ .vm = s->vm, .be = s->be, .session = c->sess };
+		script_session_set_extra(c->sess, inspect_script_extra, &c->ext);
+		s->clients[s->nclients++] = c;
+		logf_(s, "vmm: control: %s connected%s\n", c->name, "");
+	}
+}
+
+static void client_read(struct client *c)
+{
+	while (!c->eof && !c->broken) {
+		char tmp[CONTROL_LINE_MAX];
+		size_t room = CONTROL_LINE_MAX - c->inlen;
+		if (room == 0 && !c->discarding)
+			return;   /* a full line is waiting to be cut */
+		ssize_t n = recv(c->fd, c->discarding ? tmp : c->in + c->inlen,
+				 c->discarding ? sizeof tmp : room, MSG_DONTWAIT);
+		if (n > 0) {
+			if (c->discarding) {
+				char *nl = memchr(tmp, '\n', (size_t)n);
+				if (nl) {
+					c->discarding = false;
+					size_t rest = (size_t)n - (size_t)(nl + 1 - tmp);
+					memcpy(c->in, nl + 1, rest);
+					c->inlen = rest;
+				}
+			} else {
+				c->inlen += (size_t)n;
+			}
+			continue;
+		}
+		if (n == 0)
+			c->eof = true;
+		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			c->broken = true;
+		return;
+	}
+}
+
+static void client_write(struct client *c)
+{
+	while (c->outoff < c->outlen && !c->broken) {
+		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			c->outoff += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		c->broken = true;   /* EPIPE, ECONNRESET: the client is gone */
+	}
+}
+
+/* ---- executing a line ---- */
+
+static int split_words(char *buf, char **words)
+{
+	int n = 0;
+	char *hash = strchr(buf, '#');
+	if (hash)
+		*hash = 0;
+	for (char *p = strtok(buf, " \t\r"); p; p = strtok(NULL, " \t\r")) {
+		if (n == MAX_WORDS)
+			return -1;
+		words[n++] = p;
+	}
+	return n;
+}
+
+/* Drop "clientN:LINE: " from an engine message. */
+static const char *strip_location(const struct client *c, const char *msg)
+{
+	size_t n = strlen(c->name);
+	if (strncmp(msg, c->name, n) != 0 || msg[n] != ':')
+		return msg;
+	const char *p = msg + n + 1;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return (p[0] == ':' && p[1] == ' ') ? p + 2 : msg;
+}
+
+/* Queue the error lines of the engine as comments, except the first line
+ * when it becomes the status. */
+static void queue_comments(struct client *c, const char *text, bool skip_first)
+{
+	const char *p = text;
+	bool first = true;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (!(first && skip_first) && len > 0) {
+			out_str(c, "# ");
+			out_append(c, p, len);
+			out_str(c, "\n");
+		}
+		first = false;
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+static void first_line(const char *text, char *buf, size_t len)
+{
+	size_t n = text ? strcspn(text, "\n") : 0;
+	snprintf(buf, len, "%.*s", (int)n, text ? text : "");
+}
+
+static void exec_line(struct server *s, struct client *c, const char *line)
+{
+	char *obuf = NULL, *ebuf = NULL, copy[CONTROL_LINE_MAX + 1], msg[512], status[600];
+	size_t olen = 0, elen = 0;
+	char *words[MAX_WORDS];
+	FILE *out = open_memstream(&obuf, &olen);
+	FILE *err = open_memstream(&ebuf, &elen);
+	bool err_is_status = false;   /* the engine's first error line became the status */
+	int argc, r;
+
+	if (!out || !err) {
+		if (out)
+			fclose(out);
+		if (err)
+			fclose(err);
+		free(obuf);
+		free(ebuf);
+		out_str(c, "error: out of memory\n");
+		return;
+	}
+	snprintf(copy, sizeof copy, "%s", line);
+	argc = split_words(copy, words);
+	if (argc < 0) {
+		snprintf(status, sizeof status, "error: more than %d words\n", MAX_WORDS);
+		goto done;
+	}
+	if (argc > 0 && !script_session_in_block(c->sess)) {
+		r = inspect_command(&c->ext, argc, words, out, msg, sizeof msg);
+		if (r != ICMD_UNKNOWN) {
+			if (r == ICMD_OK)
+				snprintf(status, sizeof status, "ok\n");
+			else if (r == ICMD_FAIL)
+				snprintf(status, sizeof status, "error: check found violations\n");
+			else
+				snprintf(status, sizeof status, "error: %s\n", msg);
+			if (r == INSPECT_DEAD)
+				s->guest_dead = true;
+			goto done;
+		}
+	}
+	r = script_session_line(c->sess, line, out, err);
+	fflush(err);
+	switch (r) {
+	case SCRIPT_OK:
+		snprintf(status, sizeof status, "ok\n");
+		break;
+	case SCRIPT_FAIL:
+		snprintf(status, sizeof status, "error: expectation failed\n");
+		break;
+	case SCRIPT_PARSE:
+		first_line(ebuf, msg, sizeof msg);
+		snprintf(status, sizeof status, "error: %s\n", strip_location(c, msg));
+		err_is_status = true;
+		break;
+	default:
+		first_line(ebuf, msg, sizeof msg);
+		err_is_status = true;
+		snprintf(status, sizeof status, "error: %s\n",
+			 msg[0] ? strip_location(c, msg) : "the guest failed");
+		s->guest_dead = true;
+		break;
+	}
+done:
+	fclose(out);
+	fclose(err);
+	out_append(c, obuf, olen);
+	if (ebuf && argc >= 0)
+		queue_comments(c, ebuf, err_is_status);
+	out_str(c, status);
+	free(obuf);
+	free(ebuf);
+}
+
+/* Run the next complete line of c, if any.  Returns true if one ran. */
+static bool client_step(struct server *s, struct client *c)
+{
+	if (c->broken || c->outlen - c->outoff >= CONTROL_OUT_HIGH)
+		return false;
+	char *nl = memchr(c->in, '\n', c->inlen);
+	if (!nl) {
+		if (c->inlen == CONTROL_LINE_MAX && !c->discarding) {
+			char msg[64];
+			snprintf(msg, sizeof msg, "error: line too long (max %d bytes)\n", CONTROL_LINE_MAX);
+			out_str(c, msg);
+			c->discarding = true;
+			c->inlen = 0;
+			return true;
+		}
+		if (!(c->eof && c->inlen > 0))
+			return false;
+		nl = c->in + c->inlen;   /* last line without a newline */
+	}
+	size_t len = (size_t)(nl - c->in);
+	char line[CONTROL_LINE_MAX + 1];
+	memcpy(line, c->in, len);
+	line[len] = 0;
+	size_t used = len < c->inlen ? len + 1 : len;
+	memmove(c->in, c->in + used, c->inlen - used);
+	c->inlen -= used;
+	exec_line(s, c, line);
+	return true;
+}
+
+static bool has_line(const struct client *c)
+{
+	return memchr(c->in, '\n', c->inlen) || (c->eof && c->inlen > 0) ||
+	       (c->inlen == CONTROL_LINE_MAX && !c->discarding);
+}
+
+/* ---- the loop ---- */
+
+static bool stopped(const struct server *s)
+{
+	return s->o->stop && *s->o->stop;
+}
+
+static void serve(struct server *s)
+{
+	struct pollfd pf[CONTROL_MAX_CLIENTS + 1];
+
+	while (!stopped(s) && !s->guest_dead && !vm_failure(s->vm)) {
+		bool ready = false;
+		unsigned n = 0;
+		pf[n++] = (struct pollfd){ .fd = s->lfd,
+			.events = s->nclients < CONTROL_MAX_CLIENTS ? POLLIN : 0 };
+		for (unsigned i = 0; i < s->nclients; i++) {
+			struct client *c = s->clients[i];
+			short ev = 0;
+			if (!c->eof && c->outlen - c->outoff < CONTROL_OUT_HIGH)
+				ev |= POLLIN;
+			if (c->outoff < c->outlen)
+				ev |= POLLOUT;
+			pf[n++] = (struct pollfd){ .fd = c->fd, .events = ev };
+			if (has_line(c) && c->outlen - c->outoff < CONTROL_OUT_HIGH)
+				ready = true;
+		}
+		if (poll(pf, n, ready ? 0 : POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents & POLLIN)
+			accept_clients(s);
+		for (unsigned i = 0; i < n - 1 && i < s->nclients; i++) {
+			struct client *c = s->clients[i];
+			if (pf[i + 1].revents & (POLLIN | POLLHUP | POLLERR))
+				client_read(c);
+			if (pf[i + 1].revents & (POLLOUT | POLLHUP | POLLERR))
+				client_write(c);
+		}
+		/* One line per client per round. */
+		for (unsigned i = 0; i < s->nclients && !s->guest_dead; i++) {
+			struct client *c = s->clients[i];
+			if (client_step(s, c))
+				client_write(c);
+		}
+		for (unsigned i = s->nclients; i-- > 0;) {
+			struct client *c = s->clients[i];
+			bool done = c->eof && !has_line(c) && c->outoff == c->outlen;
+			if (c->broken || done)
+				client_free(s, i);
+		}
+	}
+	/* Best effort: deliver what is queued (the guest's failure, say). */
+	for (int round = 0; round < 10; round++) {
+		bool pending = false;
+		for (unsigned i = 0; i < s->nclients; i++) {
+			client_write(s->clients[i]);
+			pending |= s->clients[i]->outoff < s->clients[i]->outlen && !s->clients[i]->broken;
+		}
+		if (!pending)
+			break;
+		poll(NULL, 0, 10);
+	}
+}
+
+int control_serve(struct vm *vm, const char *path, const struct control_opts *o)
+{
+	struct server s = { .vm = vm, .o = o };
+	struct inspect_ext step = { .vm = vm };
+	int status = VMM_EXIT_OK;
+
+	s.lfd = listen_at(path);
+	if (s.lfd < 0)
+		return -s.lfd;
+	s.be = backend_guest_new(vm);
+	if (!s.be) {
+		close(s.lfd);
+		unlink(path);
+		return vm_failure(vm) ? VMM_EXIT_GUEST : VMM_EXIT_FAIL;
+	}
+	if (o->check_after_step) {
+		step.be = s.be;
+		s.be->after_step = inspect_after_step;
+		s.be->after_step_ctx = &step;
+	}
+	logf_(&s, "vmm: control socket listening on %s%s\n", path, "");
+	if (o->on_ready)
+		o->on_ready(o->ctx, path);
+
+	serve(&s);
+
+	if (vm_failure(vm) || s.guest_dead)
+		status = VMM_EXIT_GUEST;
+	while (s.nclients)
+		client_free(&s, s.nclients - 1);
+	close(s.lfd);
+	unlink(path);
+	backend_free(s.be);
+	return status;
+}
+
+int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop)
+{
+	struct control_opts o = { .stop = stop, .log = stderr };
+	return control_serve(vm, path, &o);
+}

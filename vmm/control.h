@@ -1,0 +1,49 @@
+/*
+ * The control socket: a UNIX stream socket (mode 0600) on which clients
+ * (vmmctl, socat, tests) send lines of the scenario language plus the
+ * inspection commands of docs/inspection.md, and get back the transcript.
+ *
+ * Protocol (docs/inspection.md, "Control protocol"): each request is one
+ * line; its response is zero or more output lines followed by exactly one
+ * status line, `ok` or `error: MESSAGE`, which no output line can look
+ * like.  Requests run one at a time, in arrival order per client and
+ * round-robin between clients; all clients share the VM and its current
+ * address space, each has its own parser state (`expect maps` blocks,
+ * `expect result`).
+ */
+#ifndef VMM_CONTROL_H
+#define VMM_CONTROL_H
+
+#include <signal.h>
+#include <stdio.h>
+
+struct vm;
+
+#define CONTROL_LINE_MAX      4096        /* longest request line */
+#define CONTROL_MAX_CLIENTS   16
+#define CONTROL_OUT_HIGH      (1u << 20)  /* stop reading a client with this much unsent */
+
+struct control_opts {
+	volatile sig_atomic_t *stop;          /* nonzero: return (may be NULL) */
+	/* Called once the socket listens (tests use it to connect). */
+	void (*on_ready)(void *ctx, const char *path);
+	void *ctx;
+	FILE *log;                            /* connections and errors (NULL: none) */
+	int check_after_step;                 /* run the checker after every scenario line */
+};
+
+/*
+ * Serve the control socket at path until *o->stop becomes nonzero or the
+ * guest fails.  A stale socket file at path is replaced; any other existing
+ * file is refused.  The socket file is removed on return.  Returns 0
+ * (stopped), VMM_EXIT_GUEST (3, the guest failed: vm_failure says why),
+ * VMM_EXIT_INPUT (2, unusable path) or VMM_EXIT_FAIL (1, other socket
+ * error); messages go to stderr.
+ */
+int control_serve(struct vm *vm, const char *path, const struct control_opts *o);
+
+/* control_serve with the connection log on stderr: what vmm's main calls
+ * for --control PATH.  stop is set by its SIGINT/SIGTERM handler. */
+int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop);
+
+#endif

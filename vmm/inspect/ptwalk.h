@@ -1,0 +1,182 @@
+/*
+ * x86-64 4-level page-table walker over guest RAM (a struct gmem), for
+ * inspection from the host.  Every table address comes from the guest and
+ * is validated before use; a bad entry is reported through the visitor's
+ * error callback and skipped, never followed.  The walk is bounded: it
+ * visits at most (RAM frames + PTW_TABLE_SLACK) table pages, so even
+ * deliberately aliased tables cannot make it run away.
+ *
+ * Output formats (merged ranges, leaves, JSON) are documented in
+ * docs/inspection.md.
+ */
+#ifndef VMM_INSPECT_PTWALK_H
+#define VMM_INSPECT_PTWALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmm/gmem.h"
+
+/* x86 page-table entry bits. */
+#define PTE_P           (1ULL << 0)
+#define PTE_W           (1ULL << 1)
+#define PTE_U           (1ULL << 2)
+#define PTE_PWT         (1ULL << 3)
+#define PTE_PCD         (1ULL << 4)
+#define PTE_A           (1ULL << 5)
+#define PTE_D           (1ULL << 6)
+#define PTE_PS          (1ULL << 7)
+#define PTE_G           (1ULL << 8)
+#define PTE_NX          (1ULL << 63)
+/* Linux's _PAGE_PROTNONE: in a leaf with P clear, a PROT_NONE mapping that
+ * still holds its frame (bit 8, G's position in present entries). */
+#define PTE_PROTNONE    (1ULL << 8)
+#define PTE_ADDR_MASK   0x000ffffffffff000ULL
+/* Bits 13..20 of a 2 MiB PDE must be zero (bit 12 is PAT). */
+#define PDE_2M_RSVD     0x00000000001fe000ULL
+#define PDE_2M_ADDR     0x000fffffffe00000ULL
+
+/* Effective attributes of a leaf (PTW_*). */
+#define PTW_USER        (1u << 0)  /* U set at every level */
+#define PTW_WRITE       (1u << 1)  /* W set at every level */
+#define PTW_NX          (1u << 2)  /* NX set at some level */
+#define PTW_ACCESSED    (1u << 3)  /* leaf A */
+#define PTW_DIRTY       (1u << 4)  /* leaf D */
+#define PTW_GLOBAL      (1u << 5)  /* leaf G */
+#define PTW_PWT         (1u << 6)  /* leaf PWT */
+#define PTW_PCD         (1u << 7)  /* leaf PCD */
+#define PTW_PROTNONE    (1u << 8)  /* P clear, PTE_PROTNONE set (see ptw_visitor) */
+
+/* Levels, numbered as the entry's table: 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT. */
+#define PTW_LEVEL_PTE   1
+#define PTW_LEVEL_PMD   2
+#define PTW_LEVEL_PUD   3
+#define PTW_LEVEL_PGD   4
+
+/* Tables beyond the RAM's frame count a walk may visit (aliasing slack). */
+#define PTW_TABLE_SLACK 64
+
+struct ptw_leaf {
+	uint64_t va;            /* canonical virtual address of the page */
+	uint64_t pa;            /* guest-physical address of the page */
+	uint64_t size;          /* 4 KiB or 2 MiB */
+	uint64_t entry;         /* raw leaf entry */
+	uint64_t entry_gpa;     /* where the leaf entry lives */
+	uint32_t attrs;         /* PTW_* */
+	uint8_t level;          /* PTW_LEVEL_PTE or PTW_LEVEL_PMD */
+};
+
+/* A page-table page below the PML4 (PDPT, PD or PT). */
+struct ptw_table {
+	uint64_t gpa;
+	uint64_t va;            /* first address of the span it maps */
+	uint64_t span;          /* bytes it maps: 512 GiB, 1 GiB or 2 MiB */
+	uint64_t entry_gpa;     /* the entry that points to it */
+	uint16_t used;          /* non-zero entries (all 512 scanned): 0 = empty,
+	                           as Linux's pte_none()/pmd_none() see it */
+	uint8_t level;          /* 3 = PDPT, 2 = PD, 1 = PT */
+};
+
+/* A bad entry (or a bad PML4 address): reported, then skipped. */
+struct ptw_error {
+	uint64_t va;            /* first address the bad entry maps */
+	uint64_t entry;         /* its value (the PML4 address for level 5) */
+	uint64_t entry_gpa;     /* where it lives (0 for level 5) */
+	uint8_t level;          /* level of the entry; 5 = the PML4 pointer */
+	const char *msg;        /* static text */
+};
+
+/* Callbacks; any may be NULL.  A nonzero return stops the walk and is
+ * returned by ptwalk().  Leaves and tables come in ascending address order
+ * (tables after their children). */
+struct ptw_visitor {
+	int (*leaf)(void *ctx, const struct ptw_leaf *leaf);
+	int (*table)(void *ctx, const struct ptw_table *table);
+	int (*error)(void *ctx, const struct ptw_error *err);
+	void *ctx;
+	/* Also report PROT_NONE leaves (P clear, PTE_PROTNONE set: the frame is
+	 * still mapped as Linux's pte_present() sees it), with PTW_PROTNONE and
+	 * PTW_NX set and PTW_USER, PTW_WRITE, PTW_GLOBAL clear (no access). */
+	bool protnone;
+};
+
+/*
+ * Walk the page tables rooted at pml4 (guest-physical, 4 KiB aligned) and
+ * report every present leaf that intersects [first, last] (inclusive,
+ * canonical addresses; non-canonical addresses map nothing).  Returns 0
+ * after a complete walk (bad entries go to v->error), a callback's nonzero
+ * value, or -E2BIG when the table budget ran out (also reported to
+ * v->error).
+ */
+int ptwalk(const struct gmem *g, uint64_t pml4, uint64_t first, uint64_t last,
+	   const struct ptw_visitor *v);
+
+struct ptw_xlate {
+	uint64_t gpa;           /* translated address (va's offset included) */
+	uint64_t entry;         /* leaf entry */
+	uint64_t size;          /* page size */
+	uint32_t attrs;         /* PTW_* */
+	uint8_t level;          /* PTW_LEVEL_PTE or PTW_LEVEL_PMD */
+};
+
+/*
+ * Translate one virtual address as the CPU would.  Returns 0 and *x if
+ * mapped, -ENOENT if some level is not present (a PROT_NONE leaf included)
+ * or va is not canonical, -EFAULT if a table
+ * address is outside RAM or an entry has reserved bits set.
+ */
+int ptwalk_translate(const struct gmem *g, uint64_t pml4, uint64_t va,
+		     struct ptw_xlate *x);
+
+/*
+ * Print the walk of one address: one line per level (entry name and index,
+ * where the entry lives, its value and decoded bits), then a line "  -> "
+ * with the outcome (gpa and effective permissions, or where it stopped).
+ * No heading: the caller prints one.  For crash reports and `walk`.
+ */
+void ptwalk_describe(const struct gmem *g, uint64_t pml4, uint64_t va, FILE *out);
+
+/* "pte", "pmd", "pud", "pgd" for PTW_LEVEL_*. */
+const char *ptw_level_name(unsigned level);
+
+/* Canonical form of a 48-bit address. */
+static inline uint64_t ptw_canonical(uint64_t va)
+{
+	return (va & (1ULL << 47)) ? (va | 0xffff000000000000ULL)
+				   : (va & 0x0000ffffffffffffULL);
+}
+
+/* ---- dumps ---- */
+
+enum ptdump_mode {
+	PTDUMP_MERGED,          /* ptdump-style ranges of equal attributes */
+	PTDUMP_LEAVES,          /* one line per leaf, like QEMU "info tlb" */
+	PTDUMP_JSON,            /* merged ranges as one JSON object */
+	PTDUMP_JSON_LEAVES,     /* leaves as one JSON object */
+};
+
+/* The dumps include PROT_NONE leaves (see ptw_visitor.protnone). */
+
+/* Most lines (ranges or leaves) one dump prints; then it says "truncated". */
+#define PTDUMP_MAX_ITEMS (1u << 22)
+
+struct ptdump_opts {
+	enum ptdump_mode mode;
+	uint64_t start;         /* report leaves intersecting [start, end) */
+	uint64_t end;           /* exclusive; 0 = up to the top of the space */
+};
+
+/*
+ * Dump the page tables rooted at pml4 to out in the chosen format.
+ * Returns 0, -EINVAL for a bad range, -E2BIG if the walk budget ran out or
+ * more than PTDUMP_MAX_ITEMS items were found (the dump says so), or -EIO
+ * if writing failed.
+ */
+int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FILE *out);
+
+/* Human size as ptdump prints it: exact, in the largest unit that divides
+ * (4096 -> "4K", 0x600000 -> "6M").  buf needs 24 bytes. */
+void ptw_format_size(uint64_t bytes, char *buf, size_t len);
+
+#endif

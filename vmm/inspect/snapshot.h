@@ -1,0 +1,93 @@
+/*
+ * Consistent snapshots of the guest's memory-manager state, read while the
+ * guest may be running.  The guest makes mm_table.seq odd while it changes
+ * any published structure (VMA lists, page tables, counters, the page
+ * array) and even again when done: the reader copies what it needs between
+ * two reads of an even, unchanged seq, and retries otherwise (a seqlock).
+ * A snapshot therefore never shows a half-done operation; if the guest
+ * keeps the state changing for longer than the timeout the answer is
+ * -EBUSY ("busy").
+ *
+ * The reader never stops the vCPU.  Accessed/dirty bits are written by the
+ * CPU without touching seq, so they may be newer than the rest.
+ */
+#ifndef VMM_INSPECT_SNAPSHOT_H
+#define VMM_INSPECT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/mm_abi.h"
+#include "vmm/gmem.h"
+#include "vmm/inspect/ptwalk.h"
+#include "vmm/inspect/vmas.h"
+
+#define SNAP_TIMEOUT_MS       1000
+/* Most leaves one mm's walk may collect before it is cut short (16 GiB of
+ * 4 KiB mappings; bounds what a hostile guest can make the host allocate). */
+#define SNAP_MAX_LEAVES       (1u << 22)
+/* The user half: PML4 entries 0..255. */
+#define USER_HALF_LAST        0x00007fffffffffffULL
+
+/*
+ * Run fn(g, ctx) until it has run entirely inside one even, unchanged seq
+ * window.  fn must start from scratch each time (it may be called several
+ * times) and must tolerate garbage (it reads a moving target).  Returns fn's
+ * result from the consistent run, -EBUSY after timeout_ms (0: default),
+ * or -EFAULT if the mm table is outside RAM.  *attempts (may be NULL) gets
+ * the number of calls of fn.
+ */
+int snapshot_run(const struct gmem *g, unsigned timeout_ms,
+		 int (*fn)(const struct gmem *g, void *ctx), void *ctx, unsigned *attempts);
+
+struct snap_opts {
+	uint32_t mm;             /* 0: every used mm slot */
+	bool walk;               /* collect leaves, tables and walk errors (user half) */
+	bool pages;              /* copy the abi_page array */
+	unsigned timeout_ms;     /* 0: SNAP_TIMEOUT_MS */
+};
+
+struct mm_snap {
+	struct mm_desc desc;
+	struct vma_list vmas;
+	int vmas_err;            /* 0, or vmas_read's error (vmas_msg says why) */
+	char vmas_msg[256];
+	struct ptw_leaf *leaves; /* user half, ascending, PROT_NONE leaves included */
+	size_t nleaves, leaves_cap;
+	struct ptw_table *tables;/* user-half tables below the PML4 */
+	size_t ntables, tables_cap;
+	struct ptw_error *errors;
+	size_t nerrors, errors_cap;
+	int walk_err;            /* 0, -E2BIG (budget) or -ENOMEM (cut short) */
+};
+
+struct snapshot {
+	struct snap_opts opts;   /* what was asked for */
+	struct mm_table table;   /* copy, magic and version checked */
+	struct abi_page *pages;  /* copy of the page array (opts.pages) */
+	uint64_t npages;         /* RAM frames */
+	int pages_err;           /* 0 or -EFAULT: mm_table.pages unusable */
+	char pages_msg[160];
+	struct mm_snap *mms;     /* the chosen used slots, in slot order */
+	unsigned nmms;
+	unsigned attempts;       /* reads until consistent */
+	uint64_t elapsed_ns;     /* wall time taken */
+};
+
+/*
+ * Take a consistent snapshot.  Returns 0 and *s (free with snapshot_free),
+ * or -EBUSY / -EFAULT / -EPROTO (mm table unusable) / -ESRCH (opts.mm not
+ * found) / -ENOMEM with a message in err.  Problems inside the guest's
+ * structures (a bad VMA list, bad page-table entries) are not errors here:
+ * they are recorded in the snapshot for the checker.
+ */
+int snapshot_take(const struct gmem *g, const struct snap_opts *o, struct snapshot *s,
+		  char *err, size_t errlen);
+
+void snapshot_free(struct snapshot *s);
+
+/* The snapshot of mm id, or NULL. */
+const struct mm_snap *snapshot_mm(const struct snapshot *s, uint32_t id);
+
+#endif
