@@ -12,6 +12,7 @@
 #include "vmm/vm_internal.h"
 
 #define KICK_SIGNAL SIGUSR1
+#define RFLAGS_AC   (1ULL << 18)
 
 void vm_set_state(struct vm *vm, enum vm_state s)
 {
@@ -52,6 +53,32 @@ static void kick_handler(int sig)
 	(void)sig;
 }
 
+/*
+ * KVM_TRANSLATE walks as the kernel would; with SMAP on, that refuses every
+ * user page.  Set RFLAGS.AC (as the kernel does to reach user memory) for
+ * the walk and restore it: the vCPU is stopped, so nothing else sees it.
+ */
+static int translate_user_visible(struct vm *vm, uint64_t gva, struct kvm_translation *tr)
+{
+	struct kvm_regs regs;
+	bool set_ac = ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) == 0 && !(regs.rflags & RFLAGS_AC);
+	int ret;
+
+	if (set_ac) {
+		regs.rflags |= RFLAGS_AC;
+		set_ac = ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) == 0;
+	}
+	memset(tr, 0, sizeof(*tr));
+	tr->linear_address = gva;
+	ret = ioctl(vm->vcpu_fd, KVM_TRANSLATE, tr);
+	if (set_ac) {
+		regs.rflags &= ~RFLAGS_AC;
+		if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) != 0)
+			vm_fail(vm, "KVM_SET_REGS after KVM_TRANSLATE failed");
+	}
+	return ret;
+}
+
 static void mailbox_serve(struct vm *vm)
 {
 	struct vcpu_mailbox *mb = &vm->mbox;
@@ -59,9 +86,7 @@ static void mailbox_serve(struct vm *vm)
 	pthread_mutex_lock(&mb->lock);
 	if (mb->pending) {
 		if (mb->kind == MBOX_TRANSLATE) {
-			memset(&mb->tr, 0, sizeof(mb->tr));
-			mb->tr.linear_address = mb->gva;
-			mb->ret = ioctl(vm->vcpu_fd, KVM_TRANSLATE, &mb->tr);
+			mb->ret = translate_user_visible(vm, mb->gva, &mb->tr);
 		} else {
 			mb->ret = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
 				  ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0 ? 0 : -1;
