@@ -262,3 +262,40 @@ Test(vmm_cli, spec_example_from_script_file)
 	cr_expect_str_eq(r.out, spec_transcript, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
 	run_free(&r);
 }
+
+/* --check runs the checker after every line and stops at the first broken
+ * invariant: the line after the injection must not run. */
+Test(vmm_cli, check_stops_at_first_violation)
+{
+	static const char input[] =
+		"mmap 0x100000000000 16K rw-\n"
+		"touch 0x100000000000 8K read\n"
+		"munmap 0x100000003000 4K\n"
+		"inject writable-zero 0x100000001000\n"
+		"maps\n";
+	struct run r = run_vmm(input, (const char *[]){ "--quiet", "--check", guest(), NULL });
+
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect(strstr(r.out, "inject writable-zero 0x100000001000 -> ok\n"), "stdout:\n%s", r.out);
+	cr_expect_null(strstr(r.out, "maps:"), "ran past the violation:\n%s", r.out);
+	cr_expect(strstr(r.err, "zero-writable mm=1 va=0x100000001000"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "<stdin>:4: stopped here"), "stderr: %s", r.err);
+	run_free(&r);
+}
+
+/* Without the injection the same run passes every check. */
+Test(vmm_cli, check_passes_a_clean_run)
+{
+	static const char input[] =
+		"mmap 0x100000000000 16K rw-\n"
+		"touch 0x100000000000 8K read\n"
+		"touch 0x100000000000 4K write\n"
+		"mprotect 0x100000001000 4K r--\n"
+		"munmap 0x100000003000 4K\n"
+		"maps\n";
+	struct run r = run_vmm(input, (const char *[]){ "--quiet", "--check", guest(), NULL });
+
+	cr_expect_eq(r.status, 0, "stdout:\n%s\nstderr:\n%s", r.out, r.err);
+	cr_expect(strstr(r.out, "maps:\n100000000000-100000001000 rw-p\n"), "stdout:\n%s", r.out);
+	run_free(&r);
+}
