@@ -1,0 +1,24 @@
+/* The Linux errno values the memory manager returns (negated). */
+#ifndef GUEST_MM_ERRNO_H
+#define GUEST_MM_ERRNO_H
+
+#ifndef EPERM
+#define EPERM   1
+#endif
+#ifndef ESRCH
+#define ESRCH   3
+#endif
+#ifndef ENOMEM
+#define ENOMEM  12
+#endif
+#ifndef EACCES
+#define EACCES  13
+#endif
+#ifndef EEXIST
+#define EEXIST  17
+#endif
+#ifndef EINVAL
+#define EINVAL  22
+#endif
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * Demand paging of anonymous private memory, as Linux on x86-64:
+ *  - no VMA at the address: maperr;
+ *  - a write to a VMA without VM_WRITE, a read that hit a present PTE (an
+ *    instruction fetch from an NX page), or any access to a PROT_NONE VMA:
+ *    accerr.  A write-only VMA is readable (x86 cannot express otherwise);
+ *  - a read of a missing page maps the shared zero page read-only and
+ *    assigns no anon_vma;
+ *  - a write gives the VMA its anon_vma, then maps a fresh frame from the
+ *    known-zero pool (copying the zero page would copy zeros: nothing to do).
+ */
+#include "guest/mm/mm.h"
+#include "guest/mm/frame.h"
+#include "guest/mm/pgtable.h"
+#include "guest/mm/vma.h"
+
+/* x86's access_error(): may this access touch vma at all? */
+static bool access_error(const struct vm_area_struct *vma, uint32_t error_code)
+{
+	if (error_code & PF_WRITE)
+		return !(vma->vm_flags & VM_WRITE);
+	if (error_code & PF_PROT)
+		return true;
+	return !(vma->vm_flags & VM_ACCESS_FLAGS);
+}
+
+/* A PTE is already there: the TLB was stale, the PTE lags its VMA's flags,
+ * or a write hit the zero page (returns false: the caller must COW). */
+static bool fix_existing(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte,
+			 uint64_t addr, uint32_t error_code)
+{
+	uint64_t e = *pte, pa = e & PTE_ADDR;
+	bool zero = pa == mm_g.zero_pa;
+	uint64_t n;
+
+	if (zero && (error_code & PF_WRITE))
+		return false;
+	n = pa | pte_prot(vma->vm_flags, zero);
+	if (n != e) {
+		*pte = n;
+		flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
+	}
+	return true;
+}
+
+int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
+{
+	struct vm_area_struct *vma;
+	uint64_t *pte, pt_pa, frame, old;
+
+	if (addr >= TASK_SIZE)
+		return FAULT_MAPERR;
+	vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr)
+		return FAULT_MAPERR;
+	if (access_error(vma, error_code))
+		return FAULT_ACCERR;
+
+	addr &= PAGE_MASK;
+	pte = pte_offset(mm, addr, &pt_pa);
+	if (!pte && !(pte = pte_alloc_walk(mm, addr, &pt_pa)))
+		return -ENOMEM;
+	old = *pte;
+	if (old && fix_existing(mm, vma, pte, addr, error_code))
+		return 0;
+
+	if (!(error_code & PF_WRITE)) {
+		/* Read of a missing page: the shared zero page, read-only. */
+		*pte = mm_g.zero_pa | pte_prot(vma->vm_flags, true);
+		frame_page(mm_g.zero_pa)->refcount++;
+		mm->desc->zero_ptes++;
+		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
+		return 0;
+	}
+
+	if (!vma->anon_vma && anon_vma_prepare(vma))
+		return -ENOMEM;
+	frame = frame_alloc(PAGE_T_USER);
+	if (!frame)
+		return -ENOMEM;
+	*pte = frame | pte_prot(vma->vm_flags, false);
+	mm->desc->rss_pages++;
+	if (old) {
+		/* It was the zero page: drop that mapping and its TLB entry. */
+		frame_page(mm_g.zero_pa)->refcount--;
+		mm->desc->zero_ptes--;
+		flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
+	} else {
+		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
+	}
+	return 0;
+}

@@ -1,0 +1,70 @@
+/*
+ * Frame allocator: every frame of [free_start, ram_size) not used for the
+ * allocator's own metadata, with a pool of frames known to read zero and a
+ * short list of dirty freed frames that the host zeroes in batches.
+ */
+#ifndef GUEST_MM_FRAME_H
+#define GUEST_MM_FRAME_H
+
+#include "guest/mm/mm_types.h"
+
+struct frame_state {
+	uint64_t base_pfn;        /* first managed frame (after the metadata) */
+	uint64_t end_pfn;         /* ram_size >> 12 */
+	uint64_t bump_pfn;        /* [bump_pfn, end_pfn) never handed out: zero */
+	uint64_t *zero_stack;     /* addresses of freed frames known to read zero */
+	uint64_t zero_top;
+	uint64_t *dirty;          /* freed frames awaiting HC_DISCARD (one direct-map page) */
+	unsigned ndirty;
+	uint64_t discards;        /* HC_DISCARD calls made */
+};
+
+extern struct frame_state frames;
+
+/* Carve the metadata (abi_page array, page-table use counts, zero stack,
+ * discard batch) from the start of [free_start, ram_size), type the frames
+ * below it reserved and publish the counters in mm_g.table.  Panics if RAM
+ * is too small. */
+void frame_init(uint64_t free_start, uint64_t ram_size);
+
+/* frame_alloc() once the zero stack and the bump range are empty: discards
+ * the dirty list and retries; 0 if nothing is free at all. */
+uint64_t frame_alloc_slow(uint32_t type);
+
+/* A frame that reads zero, typed `type` with refcount 1; 0 if none is left. */
+static inline uint64_t frame_alloc(uint32_t type)
+{
+	uint64_t pa;
+
+	if (frames.zero_top)
+		pa = frames.zero_stack[--frames.zero_top];
+	else if (frames.bump_pfn < frames.end_pfn)
+		pa = frames.bump_pfn++ << PAGE_SHIFT;
+	else
+		return frame_alloc_slow(type);
+	mm_g.pages[pa >> PAGE_SHIFT] = (struct abi_page){ .refcount = 1, .type = type };
+	mm_g.table->frames_free--;
+	mm_g.table->frames_zero--;
+	return pa;
+}
+
+/* Give back a frame whose contents are zero (an emptied page table). */
+void frame_free_zero(uint64_t pa);
+
+/* Give back a frame with data in it; the host zeroes it before reuse. */
+void frame_free_dirty(uint64_t pa);
+
+/* The frames of n leaf PTEs just unmapped (and flushed): user frames are
+ * freed as dirty, entries for the zero page are skipped.  Returns how many
+ * were the zero page.  Panics on any other frame. */
+unsigned frame_free_unmapped(const uint64_t *pas, unsigned n);
+
+/* Hand every dirty frame to the host (HC_DISCARD) and move them to the zero pool. */
+void frame_discard_dirty(void);
+
+static inline struct abi_page *frame_page(uint64_t pa)
+{
+	return &mm_g.pages[pa >> PAGE_SHIFT];
+}
+
+#endif

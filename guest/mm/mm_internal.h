@@ -1,0 +1,47 @@
+/*
+ * The narrow seam between the memory manager and the rest of the world.
+ *
+ * Every .c file of guest/mm includes only this header (directly or through the
+ * mm's own headers), so the same files build into the freestanding guest
+ * and, with -DMM_HOST_TEST, into host-side unit tests that provide a fake
+ * architecture (tests/unit/fake_arch.c).
+ */
+#ifndef GUEST_MM_MM_INTERNAL_H
+#define GUEST_MM_MM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef MM_HOST_TEST
+#include <string.h>
+#else
+#include "guest/lib/string.h"
+#endif
+
+#include "guest/mm/errno.h"
+#include "shared/channel.h"
+#include "shared/hypercall.h"
+#include "shared/layout.h"
+#include "shared/mm_abi.h"
+
+/* Guest: DIRECT_MAP_BASE + pa.  The mm assumes the map is linear (it takes
+ * phys_to_virt(0) once at boot and adds). */
+void *phys_to_virt(uint64_t pa);
+/* Inverse of phys_to_virt; also accepts the kernel_pml4 given to mm_init. */
+uint64_t virt_to_phys(const void *va);
+/* Load CR3 (no PCID: every non-global TLB entry goes). */
+void arch_load_cr3(uint64_t pml4_pa);
+/* invlpg va on this CPU (also drops paging-structure caches). */
+void arch_flush_tlb_page(uint64_t va);
+/* Drop every non-global TLB entry of this CPU. */
+void arch_flush_tlb_all(void);
+/* HC_DISCARD: n <= HC_DISCARD_MAX frame addresses; afterwards each reads zero.
+ * pas must be readable by the host (it lives in a direct-map frame). */
+void arch_discard_frames(const uint64_t *pas, unsigned n);
+/* A broken internal invariant: the message names the function.  Never for bad input. */
+void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+int printk(const char *fmt, ...);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * Read-only views of an mm for requests (VMA list, PTE lookup) and the
+ * test-only fault injection that breaks an invariant on purpose so that the
+ * host's checker can be shown to catch it.
+ */
+#include "guest/mm/mm.h"
+#include "guest/mm/frame.h"
+#include "guest/mm/pgtable.h"
+#include "guest/mm/tlb.h"
+#include "guest/mm/vma.h"
+
+int mm_vma_list(struct mm_struct *mm, uint64_t from, struct chan_vma *out, unsigned max,
+		uint64_t *map_count)
+{
+	struct vm_area_struct *vma;
+	unsigned n = 0;
+
+	*map_count = mm->desc->map_count;
+	if (max == 0 || !out)
+		return 0;
+	for (vma = find_vma(mm, from); vma && n < max; vma = vma->vm_next, n++) {
+		out[n].start = vma->vm_start;
+		out[n].end = vma->vm_end;
+		out[n].pgoff = vma->vm_pgoff;
+		out[n].flags = (uint32_t)vma->vm_flags;
+		out[n].anon = vma->anon_vma != NULL;
+	}
+	return (int)n;
+}
+
+int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level)
+{
+	uint64_t *slot = addr < USER_PGTABLES_CEILING ? pte_walk(mm, addr, NULL) : NULL;
+
+	*pte = slot ? *slot : 0;
+	*level = *pte ? 1 : 0;
+	return 0;
+}
+
+/* A present read-only user PTE to the zero page at addr, outside every
+ * VMA, accounted like a real mapping (only "inside a VMA" is broken). */
+static int inject_stray_pte(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	uint64_t *pte, pt_pa;
+
+	if (addr >= TASK_SIZE || (vma && vma->vm_start <= addr))
+		return -EINVAL;
+	pte = pte_alloc_walk(mm, addr, &pt_pa);
+	if (!pte)
+		return -ENOMEM;
+	if (*pte)
+		return -EINVAL;
+	*pte = mm_g.zero_pa | pte_prot(VM_READ, true);
+	frame_page(mm_g.zero_pa)->refcount++;
+	mm->desc->zero_ptes++;
+	mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
+	return 0;
+}
+
+/* Set W in the present PTE at addr (meant for a zero-page PTE). */
+static int inject_writable(struct mm_struct *mm, uint64_t addr)
+{
+	uint64_t *pte = addr < TASK_SIZE ? pte_walk(mm, addr, NULL) : NULL;
+
+	if (!pte || !(*pte & PTE_P))
+		return -EINVAL;
+	*pte |= PTE_W;
+	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
+	return 0;
+}
+
+int mm_inject(struct mm_struct *mm, int kind, uint64_t addr)
+{
+	addr &= PAGE_MASK;
+	switch (kind) {
+	case INJECT_STRAY_PTE:
+		return inject_stray_pte(mm, addr);
+	case INJECT_WRITABLE_ZERO:
+		return inject_writable(mm, addr);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,123 @@
+/*
+ * The memory manager's own types: VMAs, anon_vmas, address spaces, the
+ * page-table entry bits it writes, and the little global state it keeps.
+ */
+#ifndef GUEST_MM_MM_TYPES_H
+#define GUEST_MM_MM_TYPES_H
+
+#include "guest/mm/mm_internal.h"
+
+#define PAGE_SHIFT            12
+#define PAGE_SIZE             PAGE_SIZE_4K
+#define PAGE_MASK             (~(PAGE_SIZE - 1))
+#define PAGE_ALIGN(x)         (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+/* End of the user half: page tables below it belong to the mm. */
+#define USER_PGTABLES_CEILING (1ULL << 47)
+#define PTRS_PER_TABLE        512
+
+/* x86-64 page-table entry bits. */
+#define PTE_P                 (1ULL << 0)
+#define PTE_W                 (1ULL << 1)
+#define PTE_U                 (1ULL << 2)
+#define PTE_A                 (1ULL << 5)
+#define PTE_D                 (1ULL << 6)
+#define PTE_PS                (1ULL << 7)
+/* Linux's _PAGE_PROTNONE: a user leaf with P clear and this bit set is a
+ * PROT_NONE mapping that still holds its frame (G's position; user leaves
+ * are never global). */
+#define PTE_PROTNONE          (1ULL << 8)
+#define PTE_NX                (1ULL << 63)
+#define PTE_ADDR              0x000ffffffffff000ULL
+/* Entries pointing to a lower table: the leaf decides the permissions. */
+#define PTE_TABLE             (PTE_P | PTE_W | PTE_U | PTE_A)
+
+/* #PF error code bits. */
+#define PF_PROT               (1u << 0)
+#define PF_WRITE              (1u << 1)
+#define PF_USER               (1u << 2)
+#define PF_INSTR              (1u << 4)
+
+#define VM_ACCESS_FLAGS       (VM_READ | VM_WRITE | VM_EXEC)
+#define VM_MAY_ALL            (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
+
+#define NR_CPUS               64
+
+/* Identity only: VMAs that share one may merge; split VMAs share theirs. */
+struct anon_vma {
+	uint64_t refcount;        /* VMAs pointing here */
+	uint64_t serial;          /* for debugging output */
+};
+
+struct vm_area_struct {
+	/* --- the published head: exactly struct abi_vma --- */
+	uint64_t vm_start;
+	uint64_t vm_end;                      /* exclusive */
+	uint64_t vm_pgoff;                    /* pages; addr >> 12 for anonymous private */
+	uint64_t vm_flags;                    /* VM_* */
+	struct vm_area_struct *vm_next;       /* address order, NULL at the end */
+	struct vm_area_struct *vm_prev;
+	struct anon_vma *anon_vma;            /* set by the first write fault */
+	/* --- private: AVL tree augmented with the largest gap --- */
+	struct vm_area_struct *vm_left;       /* &vma_nil when empty */
+	struct vm_area_struct *vm_right;
+	struct vm_area_struct *vm_parent;     /* NULL at the root */
+	uint64_t vm_gap;                      /* vm_start - previous VMA's end (or 0) */
+	uint64_t vm_max_gap;                  /* largest vm_gap in this subtree */
+	int32_t vm_height;                    /* leaf 1, vma_nil 0 */
+	uint32_t vm_pad;
+};
+
+_Static_assert(offsetof(struct vm_area_struct, vm_start) == offsetof(struct abi_vma, vm_start), "vma head");
+_Static_assert(offsetof(struct vm_area_struct, vm_end) == offsetof(struct abi_vma, vm_end), "vma head");
+_Static_assert(offsetof(struct vm_area_struct, vm_pgoff) == offsetof(struct abi_vma, vm_pgoff), "vma head");
+_Static_assert(offsetof(struct vm_area_struct, vm_flags) == offsetof(struct abi_vma, vm_flags), "vma head");
+_Static_assert(offsetof(struct vm_area_struct, vm_next) == offsetof(struct abi_vma, vm_next), "vma head");
+_Static_assert(offsetof(struct vm_area_struct, vm_prev) == offsetof(struct abi_vma, vm_prev), "vma head");
+_Static_assert(offsetof(struct vm_area_struct, anon_vma) == offsetof(struct abi_vma, anon_vma), "vma head");
+_Static_assert(sizeof(void *) == 8, "pointers are published as uint64_t");
+
+struct mm_struct {
+	struct vm_area_struct *vma_root;      /* AVL root, &vma_nil if empty */
+	struct vm_area_struct *mmap;          /* first VMA (list head) */
+	struct vm_area_struct *mmap_last;     /* last VMA */
+	struct vm_area_struct *mmap_cache;    /* last find_vma hit, NULL after a detach */
+	uint64_t *pml4;                       /* direct-map address */
+	uint64_t pml4_pa;
+	struct mm_desc *desc;                 /* published counters (mm_table.mms[slot]) */
+	uint64_t cpu_mask;                    /* CPUs that may cache this mm's translations */
+	uint32_t id;
+	uint32_t slot;
+};
+
+static inline uint64_t vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+
+/* State shared by the mm's files; set once by mm_init. */
+struct mm_globals {
+	struct mm_table *table;               /* at MM_TABLE_GPA */
+	uint64_t dm_base;                     /* phys_to_virt(0) */
+	uint64_t zero_pa;                     /* the shared zero page */
+	struct abi_page *pages;               /* published, indexed by pfn */
+	uint16_t *pt_used;                    /* page-table pages: non-empty entries, by pfn */
+	const uint64_t *kernel_pml4;
+	uint64_t kernel_pml4_pa;
+	uint16_t kernel_slots[PTRS_PER_TABLE / 2]; /* non-zero kernel-half PML4 slots */
+	unsigned nkernel_slots;
+};
+
+extern struct mm_globals mm_g;
+
+/* Direct-map address of a guest-physical address, and back (linear map). */
+static inline void *mm_va(uint64_t pa)
+{
+	return (void *)(uintptr_t)(mm_g.dm_base + pa);
+}
+
+static inline uint64_t mm_pa(const void *va)
+{
+	return (uint64_t)(uintptr_t)va - mm_g.dm_base;
+}
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * mprotect, as Linux 6.18's do_mprotect_pkey() for anonymous private
+ * memory (behaviour checked on the host kernel):
+ *  - EINVAL for an unaligned start or unknown prot bits (PROT_SEM is
+ *    accepted and ignored); len 0 succeeds; a range that wraps: ENOMEM;
+ *  - the range must start inside a VMA (else ENOMEM, nothing changed); VMAs
+ *    are changed one after the other up to the first hole, then ENOMEM;
+ *  - each VMA part first tries to merge with its neighbours, else is split
+ *    off; every split needs map_count < MAX_MAP_COUNT (else ENOMEM, with
+ *    what was already done left in place, as Linux does);
+ *  - VM_ACCOUNT is set when private memory becomes writable, and dropped
+ *    when it becomes read-only before it ever got an anon_vma;
+ *  - existing PTEs follow the new flags, then the TLB is flushed once.
+ */
+#include "guest/mm/mm.h"
+#include "guest/mm/pgtable.h"
+#include "guest/mm/tlb.h"
+#include "guest/mm/vma.h"
+
+#define PROT_SEM_ABI 0x8   /* accepted by Linux on x86, no effect */
+
+/* split_vma() with Linux's map_count check; allocates the new struct. */
+static int split_vma_checked(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+			     struct vm_area_struct **upper)
+{
+	struct vm_area_struct *new;
+
+	if (mm->desc->map_count >= MAX_MAP_COUNT)
+		return -ENOMEM;
+	new = vma_alloc();
+	if (!new)
+		return -ENOMEM;
+	*upper = split_vma(mm, vma, addr, new);
+	return 0;
+}
+
+/* Make [start, end) of vma a VMA of its own with flags: merged into a
+ * neighbour if possible, else split off.  *result: the VMA covering it. */
+static int vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *prev,
+			    struct vm_area_struct *vma, uint64_t start, uint64_t end,
+			    uint64_t flags, struct vm_area_struct **result)
+{
+	struct vm_area_struct *merged, *upper;
+	int err;
+
+	merged = vma_merge_existing_range(mm, prev, vma, start, end, flags);
+	if (merged) {
+		*result = merged;
+		return 0;
+	}
+	if (vma->vm_start < start) {
+		err = split_vma_checked(mm, vma, start, &upper);
+		if (err)
+			return err;
+		vma = upper;
+	}
+	if (vma->vm_end > end) {
+		err = split_vma_checked(mm, vma, end, &upper);
+		if (err)
+			return err;
+	}
+	vma->vm_flags = flags;
+	*result = vma;
+	return 0;
+}
+
+/* Apply newflags to [start, end) of vma (prev: the VMA before start).
+ * On success *pprev is the VMA now covering [start, end). */
+static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct vm_area_struct *vma,
+			  struct vm_area_struct **pprev, uint64_t start, uint64_t end,
+			  uint64_t newflags)
+{
+	uint64_t oldflags = vma->vm_flags;
+	int err;
+
+	if (newflags == oldflags) {
+		*pprev = vma;
+		return 0;
+	}
+	if (newflags & VM_WRITE) {
+		if (!(oldflags & (VM_ACCOUNT | VM_WRITE)))
+			newflags |= VM_ACCOUNT;
+	} else if ((oldflags & VM_ACCOUNT) && !vma->anon_vma) {
+		newflags &= ~VM_ACCOUNT;
+	}
+	err = vma_modify_flags(mm, *pprev, vma, start, end, newflags, pprev);
+	if (err)
+		return err;
+	change_prot_range(mm, tlb, start, end, newflags);
+	return 0;
+}
+
+int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t prot)
+{
+	struct vm_area_struct *vma, *prev;
+	struct mmu_gather tlb;
+	uint64_t end, tmp, nstart;
+	int err = 0;
+
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	if (prot & ~(uint32_t)(PROT_READ_ABI | PROT_WRITE_ABI | PROT_EXEC_ABI | PROT_SEM_ABI))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	len = PAGE_ALIGN(len);
+	end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+
+	vma = find_vma(mm, start);
+	if (!vma || vma->vm_start >= end || vma->vm_start > start)
+		return -ENOMEM;
+	prev = start > vma->vm_start ? vma : vma->vm_prev;
+
+	tlb_gather_mmu(&tlb, mm);
+	nstart = start;
+	tmp = vma->vm_start;
+	while (vma && vma->vm_start < end) {
+		uint64_t newflags;
+
+		if (vma->vm_start != tmp) {
+			err = -ENOMEM;      /* a hole */
+			break;
+		}
+		/* PROT_* and VM_READ/WRITE/EXEC share their bit values. */
+		newflags = (prot & VM_ACCESS_FLAGS) | (vma->vm_flags & ~VM_ACCESS_FLAGS);
+		tmp = vma->vm_end < end ? vma->vm_end : end;
+		err = mprotect_fixup(mm, &tlb, vma, &prev, nstart, tmp, newflags);
+		if (err)
+			break;
+		tmp = prev->vm_end;
+		nstart = tmp;
+		vma = prev->vm_next;
+	}
+	tlb_finish_mmu(&tlb);
+	if (!err && tmp < end)
+		err = -ENOMEM;
+	return err;
+}

@@ -1,0 +1,207 @@
+/*
+ * VMA helpers: allocation, anon_vma identity, split and the two merge
+ * cases of Linux 6.18 (mm/vma.c) for anonymous private mappings:
+ *
+ *  - neighbours merge when their vm_flags are equal, their vm_pgoff is
+ *    continuous and their anon_vmas are compatible (either NULL, or the
+ *    same one);
+ *  - a new range between two mergeable neighbours whose anon_vmas differ
+ *    merges with the previous one only ("prev wins");
+ *  - the merged VMA inherits an anon_vma from whichever part had one.
+ */
+#include "guest/mm/vma.h"
+#include "guest/mm/slab.h"
+
+static struct kmem_cache vma_cachep;
+static struct kmem_cache anon_vma_cachep;
+static uint64_t anon_vma_serial;
+
+void vma_caches_init(void)
+{
+	kmem_cache_init(&vma_cachep, "vm_area_struct", sizeof(struct vm_area_struct));
+	kmem_cache_init(&anon_vma_cachep, "anon_vma", sizeof(struct anon_vma));
+}
+
+struct vm_area_struct *vma_alloc(void)
+{
+	return kmem_cache_alloc(&vma_cachep);
+}
+
+static void anon_vma_get(struct anon_vma *av)
+{
+	if (av)
+		av->refcount++;
+}
+
+static void anon_vma_put(struct anon_vma *av)
+{
+	if (av && --av->refcount == 0)
+		kmem_cache_free(&anon_vma_cachep, av);
+}
+
+void vma_free(struct vm_area_struct *vma)
+{
+	anon_vma_put(vma->anon_vma);
+	kmem_cache_free(&vma_cachep, vma);
+}
+
+/* Could a and b (a right below b) share an anon_vma: adjacent, the same
+ * flags but for the access bits, continuous pgoff (Linux's anon_vma_compatible). */
+static bool anon_vma_compatible(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a->vm_end == b->vm_start && !((a->vm_flags ^ b->vm_flags) & ~VM_ACCESS_FLAGS) &&
+	       b->vm_pgoff == a->vm_pgoff + vma_pages(a);
+}
+
+/* A neighbour's anon_vma that vma may reuse, the next one first, as Linux's
+ * find_mergeable_anon_vma(): so that the two can merge once their
+ * protections match. */
+static struct anon_vma *find_mergeable_anon_vma(const struct vm_area_struct *vma)
+{
+	const struct vm_area_struct *next = vma->vm_next, *prev = vma->vm_prev;
+
+	if (next && next->anon_vma && anon_vma_compatible(vma, next))
+		return next->anon_vma;
+	if (prev && prev->anon_vma && anon_vma_compatible(prev, vma))
+		return prev->anon_vma;
+	return NULL;
+}
+
+int anon_vma_prepare(struct vm_area_struct *vma)
+{
+	struct anon_vma *av;
+
+	if (vma->anon_vma)
+		return 0;
+	av = find_mergeable_anon_vma(vma);
+	if (av) {
+		anon_vma_get(av);
+	} else {
+		av = kmem_cache_alloc(&anon_vma_cachep);
+		if (!av)
+			return -ENOMEM;
+		av->refcount = 1;
+		av->serial = ++anon_vma_serial;
+	}
+	vma->anon_vma = av;
+	return 0;
+}
+
+/* The growing VMA must cover the shrinking one's pages with its anon_vma
+ * (Linux's dup_anon_vma). */
+static void dup_anon_vma(struct vm_area_struct *dst, struct vm_area_struct *src)
+{
+	if (src->anon_vma && !dst->anon_vma) {
+		dst->anon_vma = src->anon_vma;
+		anon_vma_get(dst->anon_vma);
+	}
+}
+
+static bool anon_compatible(const struct anon_vma *a, const struct anon_vma *b)
+{
+	return !a || !b || a == b;
+}
+
+static void vma_remove(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	vma_unlink_range(mm, vma, vma);
+	vma_free(vma);
+}
+
+struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+				 struct vm_area_struct *new)
+{
+	if (addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK))
+		panic("split_vma: %lx outside %lx-%lx", (unsigned long)addr,
+		      (unsigned long)vma->vm_start, (unsigned long)vma->vm_end);
+	*new = *vma;
+	new->vm_start = addr;
+	new->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	anon_vma_get(new->anon_vma);
+	vma->vm_end = addr;             /* vma's own gap is unchanged, new's is 0 */
+	vma_link(mm, new, vma);
+	return new;
+}
+
+struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_struct *prev,
+					   struct vm_area_struct *next, uint64_t start,
+					   uint64_t end, uint64_t flags)
+{
+	uint64_t pgoff = start >> PAGE_SHIFT, pglen = (end - start) >> PAGE_SHIFT;
+	bool left, right;
+
+	/* The new range has no anon_vma yet: compatible with either side. */
+	left = prev && prev->vm_end == start && prev->vm_flags == flags &&
+	       prev->vm_pgoff + vma_pages(prev) == pgoff;
+	right = next && next->vm_start == end && next->vm_flags == flags &&
+		next->vm_pgoff == pgoff + pglen &&
+		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
+
+	if (left && right) {
+		uint64_t new_end = next->vm_end;
+		dup_anon_vma(prev, next);
+		vma_remove(mm, next);
+		vma_set_range(prev, prev->vm_start, new_end, prev->vm_pgoff);
+		return prev;
+	}
+	if (left) {
+		vma_set_range(prev, prev->vm_start, end, prev->vm_pgoff);
+		return prev;
+	}
+	if (right) {
+		vma_set_range(next, start, next->vm_end, pgoff);
+		return next;
+	}
+	return NULL;
+}
+
+struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_area_struct *prev,
+						struct vm_area_struct *middle, uint64_t start,
+						uint64_t end, uint64_t flags)
+{
+	bool left_side = start == middle->vm_start, right_side = end == middle->vm_end;
+	struct anon_vma *anon = middle->anon_vma;
+	uint64_t pgoff = middle->vm_pgoff + ((start - middle->vm_start) >> PAGE_SHIFT);
+	uint64_t pglen = (end - start) >> PAGE_SHIFT;
+	struct vm_area_struct *next = right_side ? middle->vm_next : NULL;
+	bool left, right;
+
+	/* Only a change reaching an edge of middle can merge with that side. */
+	left = left_side && prev && prev != middle && prev->vm_end == start &&
+	       prev->vm_flags == flags && anon_compatible(anon, prev->anon_vma) &&
+	       prev->vm_pgoff + vma_pages(prev) == pgoff;
+	right = next && next->vm_start == end && next->vm_flags == flags &&
+		anon_compatible(anon, next->anon_vma) && next->vm_pgoff == pgoff + pglen &&
+		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
+	if (!left && !right)
+		return NULL;
+
+	if (left && right) {
+		/* prev absorbs middle and next */
+		uint64_t new_end = next->vm_end;
+		dup_anon_vma(prev, next->anon_vma ? next : middle);
+		vma_unlink_range(mm, middle, next);
+		vma_free(middle);
+		vma_free(next);
+		vma_set_range(prev, prev->vm_start, new_end, prev->vm_pgoff);
+		return prev;
+	}
+	if (left) {
+		/* prev grows over [start, end); middle shrinks or goes */
+		dup_anon_vma(prev, middle);
+		if (right_side)
+			vma_remove(mm, middle);
+		else
+			vma_set_range(middle, end, middle->vm_end, pgoff + pglen);
+		vma_set_range(prev, prev->vm_start, end, prev->vm_pgoff);
+		return prev;
+	}
+	/* next grows down over [start, end); middle shrinks or goes */
+	dup_anon_vma(next, middle);
+	if (left_side)
+		vma_remove(mm, middle);
+	else
+		vma_set_range(middle, middle->vm_start, start, middle->vm_pgoff);
+	vma_set_range(next, start, next->vm_end, pgoff);
+	return next;
+}

@@ -1,0 +1,89 @@
+/*
+ * The VMA set of an mm (vma_tree.c: an AVL tree augmented with the largest
+ * gap below each node, threaded by the vm_next/vm_prev list) and the VMA
+ * helpers built on it (vma.c: allocation, anon_vma, split, merge).
+ */
+#ifndef GUEST_MM_VMA_H
+#define GUEST_MM_VMA_H
+
+#include "guest/mm/mm_types.h"
+
+/* The empty child of every tree node (height 0, no gap). */
+extern struct vm_area_struct vma_nil;
+#define VMA_NIL (&vma_nil)
+
+/* ---- vma_tree.c ---- */
+
+/* An empty VMA set. */
+void vma_tree_init(struct mm_struct *mm);
+
+/* The first VMA with vm_end > addr (it may start above addr), or NULL.
+ * Checks and refreshes mm->mmap_cache. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
+
+/* find_vma(), and in *pprev the VMA before it (the last VMA if none). */
+struct vm_area_struct *find_vma_prev(struct mm_struct *mm, uint64_t addr,
+				     struct vm_area_struct **pprev);
+
+/* The first VMA overlapping [start, end), or NULL. */
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, uint64_t start, uint64_t end);
+
+/* Insert vma (vm_start/vm_end set, not overlapping anything) right after
+ * prev (NULL: first) in list and tree; map_count++, vma_head kept. */
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm_area_struct *prev);
+
+/* Remove the consecutive VMAs first..last from list and tree.  They stay
+ * chained first -> ... -> last -> NULL through vm_next; mmap_cache is
+ * dropped if it was one of them; map_count drops.  Returns how many. */
+unsigned vma_unlink_range(struct mm_struct *mm, struct vm_area_struct *first,
+			  struct vm_area_struct *last);
+
+/* Move vma's bounds (no overlap with its neighbours, same neighbours) and
+ * keep the gaps right.  When moving two neighbours, shrink one before
+ * growing the other. */
+void vma_set_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, uint64_t pgoff);
+
+/* Highest addr with [addr, addr + len) unmapped, low <= addr and
+ * addr + len <= high, or -ENOMEM; *pnext = the VMA right above it (NULL
+ * if none).  O(log n) over the gap-augmented tree. */
+long unmapped_area_topdown(struct mm_struct *mm, uint64_t len, uint64_t low, uint64_t high,
+			   struct vm_area_struct **pnext);
+
+/* ---- vma.c ---- */
+
+/* Set up the VMA and anon_vma slab caches (mm_init). */
+void vma_caches_init(void);
+
+/* A VMA struct with unspecified contents, or NULL when out of memory. */
+struct vm_area_struct *vma_alloc(void);
+
+/* Free a VMA that is in no list or tree; drops its anon_vma reference. */
+void vma_free(struct vm_area_struct *vma);
+
+/* Give vma an anon_vma if it has none (first write fault): a compatible
+ * neighbour's (find_mergeable_anon_vma) or a new one.  0 or -ENOMEM. */
+int anon_vma_prepare(struct vm_area_struct *vma);
+
+/* Split vma at addr (strictly inside it, page aligned) using the struct
+ * `new` (from vma_alloc): vma keeps [vm_start, addr) and its vm_pgoff, new
+ * gets [addr, vm_end) with vm_pgoff advanced, the same flags and anon_vma.
+ * No map_count check: callers apply Linux's rule first.  Returns new. */
+struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+				 struct vm_area_struct *new);
+
+/* mmap: merge the new range [start, end) (empty, between prev and next)
+ * with flags into prev and/or next as Linux's vma_merge_new_range.
+ * Returns the VMA now covering the range, or NULL (no merge). */
+struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_struct *prev,
+					   struct vm_area_struct *next, uint64_t start,
+					   uint64_t end, uint64_t flags);
+
+/* mprotect: [start, end) of middle gets flags; merge it into prev and/or
+ * the next VMA as Linux's vma_merge_existing_range.  prev is middle's
+ * predecessor (or middle itself when start > middle->vm_start).  Returns
+ * the VMA now covering [start, end), or NULL (no merge, nothing changed). */
+struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_area_struct *prev,
+						struct vm_area_struct *middle, uint64_t start,
+						uint64_t end, uint64_t flags);
+
+#endif
