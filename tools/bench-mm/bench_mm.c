@@ -211,9 +211,10 @@ int main(int argc, char **argv)
 	long rss2 = rss_kib();
 	printf("%-50s%-8llu %10.1f   target <= 50 (total %lld, %.1f ms)\n", "munmap populated, marginal per page, MiB:",
 	       (unsigned long long)(len >> 20), (double)(all - one) / (double)(pages - 1), (long long)all, tm / 1e3);
-	printf("%-50s%-8llu %10.1f   (%.2f s wall, %.1f us per fault, %lld insns per fault)\n",
-	       "touch from ring 3 (write), faults per MiB 256, MiB:", (unsigned long long)(len >> 20),
-	       tt / 1e6 * 1e3, tt / 1e6, tt / (double)pages, (long long)(ti / (int64_t)pages));
+	printf("touch %llu MiB from ring 3, one write per page (%llu faults): %.2f s wall, "
+	       "%.1f us and %lld guest instructions per fault\n",
+	       (unsigned long long)(len >> 20), (unsigned long long)pages, tt / 1e6,
+	       tt / (double)pages, (long long)(ti / (int64_t)pages));
 	printf("\n%-58s %8ld KiB\n%-58s %8ld KiB\n%-58s %8ld KiB\n", "vmm RSS before touching",
 	       rss0, "vmm RSS after touching", rss1, "vmm RSS after munmap (frames discarded to host)", rss2);
 	vm_destroy(vm);

@@ -18,6 +18,7 @@
 
 #include "tools/linux-runner/backend_linux.h"
 #include "tools/linux-runner/lr_proto.h"
+#include "tools/linux-runner/pipe_io.h"
 
 struct linux_backend {
 	struct scen_backend be;            /* first: backends are cast to it */
@@ -26,43 +27,6 @@ struct linux_backend {
 	int resp_fd;                       /* child -> parent */
 	uint64_t baseline;                 /* the child's mappings before the scenario */
 };
-
-/* ---- the pipe ---- */
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* 0, or -1 on error or end of file. */
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* ---- the parent: the backend's operations ---- */
 

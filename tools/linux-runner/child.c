@@ -33,6 +33,7 @@
 
 #include "tools/linux-runner/lr_proto.h"
 #include "vmm/script/script.h"
+#include "tools/linux-runner/pipe_io.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -51,40 +52,6 @@ static volatile uint64_t access_addr;          /* the byte being accessed */
 static volatile sig_atomic_t fault_code;
 static int pagemap_fd = -1;
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* 0, or -1 on error or end of file. */
-static int read_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* Answer or die: linux-runner sees the pipe close. */
 static void send_or_exit(const void *buf, size_t len)

@@ -174,6 +174,25 @@ int inspect_command(struct inspect_ext *x, int argc, char **argv, FILE *out,
 	return r;
 }
 
+/* Snapshot every mm and run the checker: the number of violations (rep
+ * filled, free it) or -1 with the reason in msg. */
+static long run_checker(struct inspect_ext *x, struct check_report *rep, char *msg, size_t len)
+{
+	struct gmem g = vm_gmem(x->vm);
+	struct snap_opts o = { .walk = true, .pages = true };
+	struct snapshot s;
+
+	if (snapshot_take(&g, &o, &s, msg, len) != 0)
+		return -1;
+	long n = check_snapshot(&s, rep);
+	snapshot_free(&s);
+	if (n < 0) {
+		snprintf(msg, len, "%s", strerror((int)-n));
+		return -1;
+	}
+	return n;
+}
+
 /* `expect clean`: the checker's verdict as an expectation. */
 static int expect_clean(struct inspect_ext *x, int argc, FILE *out, FILE *err)
 {
@@ -183,19 +202,11 @@ static int expect_clean(struct inspect_ext *x, int argc, FILE *out, FILE *err)
 	}
 	if (!out)
 		return 0;
-	struct gmem g = vm_gmem(x->vm);
-	struct snap_opts o = { .walk = true, .pages = true };
-	struct snapshot s;
 	struct check_report rep;
 	char msg[256];
-	if (snapshot_take(&g, &o, &s, msg, sizeof msg) != 0) {
-		fprintf(out, "expect clean -> FAIL: %s\n", msg);
-		return 1;
-	}
-	long n = check_snapshot(&s, &rep);
-	snapshot_free(&s);
+	long n = run_checker(x, &rep, msg, sizeof msg);
 	if (n < 0) {
-		fprintf(out, "expect clean -> FAIL: %s\n", strerror((int)-n));
+		fprintf(out, "expect clean -> FAIL: %s\n", msg);
 		return 1;
 	}
 	if (n == 0) {
@@ -244,19 +255,11 @@ int inspect_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
 	if (vm_failure(x->vm))
 		return SCRIPT_DEAD;
 
-	struct gmem g = vm_gmem(x->vm);
-	struct snap_opts o = { .walk = true, .pages = true };
-	struct snapshot s;
 	struct check_report rep;
 	char msg[256];
-	if (snapshot_take(&g, &o, &s, msg, sizeof msg) != 0) {
-		fprintf(err, "check: %s\n", msg);
-		return 1;
-	}
-	long n = check_snapshot(&s, &rep);
-	snapshot_free(&s);
+	long n = run_checker(x, &rep, msg, sizeof msg);
 	if (n < 0) {
-		fprintf(err, "check: %s\n", strerror((int)-n));
+		fprintf(err, "check: %s\n", msg);
 		return 1;
 	}
 	if (n > 0) {
