@@ -19,10 +19,16 @@ if ((${#missing[@]})); then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 fi
 
+# The build's output goes to DIR/build.log, and to the terminal only if it fails.
 build() {
 	local dir=$1; shift
-	cmake -S . -B "$dir" "$@" >/dev/null
-	cmake --build "$dir" -j"$(nproc)" >&2
+	mkdir -p "$dir"
+	if ! { cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j"$(nproc)"; } >"$dir/build.log" 2>&1; then
+		cat "$dir/build.log" >&2
+		echo "setup: building $dir failed (log: $dir/build.log)" >&2
+		exit 1
+	fi
+	echo "setup: built $dir (log: $dir/build.log)" >&2
 }
 build build -DVMM_SANITIZE=OFF
 if [ "${1:-}" = "--asan" ]; then
