@@ -3,11 +3,9 @@
 
 #include "shared/abi.h"
 #include "shared/layout.h"
+#include "shared/pte.h"
 #include "vmm/vm_internal.h"
 
-#define PTE_P  1ULL
-#define PTE_W  2ULL
-#define PTE_PS 0x80ULL
 
 static uint64_t *table(struct vm *vm, uint64_t gpa)
 {

@@ -6,6 +6,7 @@
 #define GUEST_MM_MM_TYPES_H
 
 #include "guest/mm/mm_internal.h"
+#include "shared/pte.h"
 
 #define PAGE_SHIFT            12
 #define PAGE_SIZE             PAGE_SIZE_4K
@@ -15,19 +16,8 @@
 #define USER_PGTABLES_CEILING (1ULL << 47)
 #define PTRS_PER_TABLE        512
 
-/* x86-64 page-table entry bits. */
-#define PTE_P                 (1ULL << 0)
-#define PTE_W                 (1ULL << 1)
-#define PTE_U                 (1ULL << 2)
-#define PTE_A                 (1ULL << 5)
-#define PTE_D                 (1ULL << 6)
-#define PTE_PS                (1ULL << 7)
-/* Linux's _PAGE_PROTNONE: a user leaf with P clear and this bit set is a
- * PROT_NONE mapping that still holds its frame (G's position; user leaves
- * are never global). */
-#define PTE_PROTNONE          (1ULL << 8)
-#define PTE_NX                (1ULL << 63)
-#define PTE_ADDR              0x000ffffffffff000ULL
+/* x86-64 page-table entry bits: shared/pte.h. */
+#define PTE_ADDR              PTE_ADDR_MASK
 /* Entries pointing to a lower table: the leaf decides the permissions. */
 #define PTE_TABLE             (PTE_P | PTE_W | PTE_U | PTE_A)
 

@@ -18,21 +18,8 @@
 
 #include "vmm/gmem.h"
 
-/* x86 page-table entry bits. */
-#define PTE_P           (1ULL << 0)
-#define PTE_W           (1ULL << 1)
-#define PTE_U           (1ULL << 2)
-#define PTE_PWT         (1ULL << 3)
-#define PTE_PCD         (1ULL << 4)
-#define PTE_A           (1ULL << 5)
-#define PTE_D           (1ULL << 6)
-#define PTE_PS          (1ULL << 7)
-#define PTE_G           (1ULL << 8)
-#define PTE_NX          (1ULL << 63)
-/* Linux's _PAGE_PROTNONE: in a leaf with P clear, a PROT_NONE mapping that
- * still holds its frame (bit 8, G's position in present entries). */
-#define PTE_PROTNONE    (1ULL << 8)
-#define PTE_ADDR_MASK   0x000ffffffffff000ULL
+#include "shared/pte.h"
+
 /* Bits 13..20 of a 2 MiB PDE must be zero (bit 12 is PAT). */
 #define PDE_2M_RSVD     0x00000000001fe000ULL
 #define PDE_2M_ADDR     0x000fffffffe00000ULL

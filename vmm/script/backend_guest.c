@@ -7,12 +7,10 @@
 
 #include "shared/channel.h"
 #include "shared/mm_abi.h"
+#include "shared/pte.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
-/* Linux x86-64 PTE bits: pte_present() is _PAGE_PRESENT or _PAGE_PROTNONE. */
-#define PTE_PRESENT        0x001ULL
-#define PTE_PROTNONE       0x100ULL
 
 #define VMA_LIST_MAX       (CHANNEL_DATA_SIZE / sizeof(struct chan_vma))
 
@@ -253,7 +251,7 @@ static int guest_pte_present(struct scen_backend *be, uint64_t addr, uint64_t np
 		}
 		for (unsigned i = 0; i < n; i++)
 			present[done + i] = reqs[i].result == 0 &&
-					    (reqs[i].out[0] & (PTE_PRESENT | PTE_PROTNONE));
+					    (reqs[i].out[0] & (PTE_P | PTE_PROTNONE));
 		done += n;
 	}
 	return 0;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "guest/arch/x86_64/cpu.h"
-#include "guest/arch/x86_64/pte.h"
+#include "shared/pte.h"
 #include "guest/lib/printk.h"
 #include "shared/layout.h"
 
