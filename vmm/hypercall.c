@@ -5,7 +5,6 @@
  * guest with a message; it never harms the host.
  */
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "shared/abi.h"
@@ -86,8 +85,7 @@ static void hc_exit(struct vm *vm, uint32_t gpa)
 		return;
 	vm->exit_code = a.code;
 	/* Kept for the report should the exit be unexpected (during boot). */
-	vm->fail_regs_valid = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
-			      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0;
+	vcpu_save_regs(vm);
 	console_flush(vm);
 	vm_set_state(vm, VM_EXITED);
 }

@@ -22,6 +22,14 @@ void vm_set_state(struct vm *vm, enum vm_state s)
 	pthread_mutex_unlock(&vm->state_lock);
 }
 
+/* On the vCPU thread: keep its registers for the crash report.  0 or -1. */
+int vcpu_save_regs(struct vm *vm)
+{
+	vm->fail_regs_valid = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
+			      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0;
+	return vm->fail_regs_valid ? 0 : -1;
+}
+
 /* Record why the guest stopped (first reason wins) and its registers:
  * directly on the vCPU thread, through the mailbox from any other. */
 void vm_fail(struct vm *vm, const char *fmt, ...)
@@ -38,13 +46,12 @@ void vm_fail(struct vm *vm, const char *fmt, ...)
 	vsnprintf(vm->failure, sizeof(vm->failure), fmt, ap);
 	va_end(ap);
 	pthread_mutex_unlock(&vm->state_lock);
-	if (on_vcpu)
-		vm->fail_regs_valid = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
-				      ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0;
-	else if (vm->thread_started)
-		vcpu_request(vm, MBOX_REGS, 0);
-	if (on_vcpu)
+	if (on_vcpu) {
+		vcpu_save_regs(vm);
 		console_flush(vm);
+	} else if (vm->thread_started) {
+		vcpu_request(vm, MBOX_REGS, 0, NULL);
+	}
 	vm_set_state(vm, VM_FAILED);
 }
 
@@ -88,9 +95,7 @@ static void mailbox_serve(struct vm *vm)
 		if (mb->kind == MBOX_TRANSLATE) {
 			mb->ret = translate_user_visible(vm, mb->gva, &mb->tr);
 		} else {
-			mb->ret = ioctl(vm->vcpu_fd, KVM_GET_REGS, &vm->fail_regs) == 0 &&
-				  ioctl(vm->vcpu_fd, KVM_GET_SREGS, &vm->fail_sregs) == 0 ? 0 : -1;
-			vm->fail_regs_valid = mb->ret == 0;
+			mb->ret = vcpu_save_regs(vm);
 		}
 		mb->pending = false;
 		mb->done = true;
@@ -216,8 +221,9 @@ void vcpu_kick(struct vm *vm)
 }
 
 /* Have the vCPU thread do kind (on gva) between two KVM_RUNs and wait for
- * it.  Returns the ioctl's result, or -1 if the thread has stopped. */
-int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva)
+ * it; a translation is copied to *tr before the next request can start.
+ * Returns the ioctl's result, or -1 if the thread has stopped. */
+int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva, struct kvm_translation *tr)
 {
 	struct vcpu_mailbox *mb = &vm->mbox;
 	int ret;
@@ -239,6 +245,8 @@ int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva)
 	while (!mb->done)
 		pthread_cond_wait(&mb->done_cond, &mb->lock);
 	ret = mb->ret;
+	if (tr)
+		*tr = mb->tr;
 	pthread_mutex_unlock(&mb->lock);
 	pthread_mutex_unlock(&vm->mbox_user);
 	return ret;
@@ -246,9 +254,11 @@ int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva)
 
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid)
 {
-	if (atomic_load(&vm->state) > VM_READY || vcpu_request(vm, MBOX_TRANSLATE, gva) < 0)
+	struct kvm_translation tr;
+
+	if (atomic_load(&vm->state) > VM_READY || vcpu_request(vm, MBOX_TRANSLATE, gva, &tr) < 0)
 		return -1;
-	*gpa = vm->mbox.tr.physical_address;
-	*valid = vm->mbox.tr.valid;
+	*gpa = tr.physical_address;
+	*valid = tr.valid;
 	return 0;
 }

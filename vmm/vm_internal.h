@@ -81,7 +81,8 @@ void boot_write(struct vm *vm);
 /* vcpu.c */
 int vcpu_start(struct vm *vm);
 void vcpu_kick(struct vm *vm);
-int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva);
+int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva, struct kvm_translation *tr);
+int vcpu_save_regs(struct vm *vm);
 void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vm_set_state(struct vm *vm, enum vm_state s);
 

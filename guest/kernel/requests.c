@@ -7,12 +7,10 @@
 
 #include "guest/arch/x86_64/usermode.h"
 #include "guest/kernel/channel.h"
+#include "guest/mm/errno.h"
 #include "guest/mm/mm.h"
 #include "shared/layout.h"
 
-#define EINVAL 22
-#define ESRCH 3
-#define ENOSYS 38
 
 static struct chan_vma *data_area(uint64_t offset, uint64_t count)
 {

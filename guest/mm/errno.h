@@ -1,4 +1,4 @@
-/* The Linux errno values the memory manager returns (negated). */
+/* The Linux errno values the guest kernel returns (negated). */
 #ifndef GUEST_MM_ERRNO_H
 #define GUEST_MM_ERRNO_H
 
@@ -19,6 +19,9 @@
 #endif
 #ifndef EINVAL
 #define EINVAL  22
+#endif
+#ifndef ENOSYS
+#define ENOSYS  38
 #endif
 
 #endif

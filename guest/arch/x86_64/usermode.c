@@ -1,10 +1,10 @@
 /* Enter ring 3 on the trampoline page to access user memory like a program. */
 #include "guest/arch/x86_64/usermode.h"
+#include "guest/mm/errno.h"
 #include "guest/mm/mm.h"
 #include "shared/channel.h"
 #include "shared/layout.h"
 
-#define EINVAL 22
 
 struct mm_struct *user_current_mm;
 struct user_ctx user_ctx;
