@@ -3,11 +3,10 @@
 # sanitizer build.  Tests run against real KVM: no /dev/kvm, no pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
-	echo "test: cannot open /dev/kvm read-write: the tests need real KVM" >&2
+if ! tools/kvm-check.sh; then
+	echo "test: the tests need real KVM: not run" >&2
 	exit 1
 fi
-exec 3>&-
 tools/setup.sh --asan
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
