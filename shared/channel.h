@@ -23,7 +23,7 @@
 #include <stddef.h>
 
 #define CHANNEL_MAGIC         0x4e414843u /* "CHAN" */
-#define CHANNEL_VERSION       1
+#define CHANNEL_VERSION       2
 #define CHANNEL_SLOTS         256         /* power of two */
 #define CHANNEL_SLOTS_OFFSET  0x1000u
 #define CHANNEL_DATA_OFFSET   0x8000u
@@ -101,7 +101,12 @@ struct channel {
 	volatile uint32_t req_prod;   /* host: requests posted (free-running) */
 	uint32_t pad1[15];
 	volatile uint32_t resp_prod;  /* guest: requests completed (free-running) */
-	uint32_t pad2[15];
+	/* host: nonzero while a host thread sleeps until resp_prod moves.  The
+	 * guest, after publishing resp_prod, does a full barrier and, if this
+	 * is set, writes CHANNEL_NOTIFY_PORT (outl) once; the host sets it,
+	 * does a full barrier and looks at resp_prod again before sleeping. */
+	volatile uint32_t host_waiting;
+	uint32_t pad2[14];
 };
 
 _Static_assert(sizeof(struct chan_slot) == 64, "chan_slot layout");
@@ -109,6 +114,7 @@ _Static_assert(offsetof(struct chan_slot, result) == 40, "chan_slot layout");
 _Static_assert(sizeof(struct chan_vma) == 32, "chan_vma layout");
 _Static_assert(offsetof(struct channel, req_prod) == 64, "channel layout");
 _Static_assert(offsetof(struct channel, resp_prod) == 128, "channel layout");
+_Static_assert(offsetof(struct channel, host_waiting) == 132, "channel layout");
 _Static_assert(sizeof(struct channel) == 192, "channel layout");
 _Static_assert(CHANNEL_SLOTS_OFFSET + CHANNEL_SLOTS * sizeof(struct chan_slot)
 	       <= CHANNEL_DATA_OFFSET, "channel slots overlap data");

@@ -49,6 +49,9 @@
 /* ---- I/O ports (guest -> host hypercalls, see shared/hypercall.h) ---- */
 #define HC_PORT_BASE          0x500       /* port = HC_PORT_BASE + call number */
 #define HC_PORT_COUNT         16
+/* Guest -> host "answers ready" (shared/channel.h, host_waiting): a 4-byte
+ * write, any value; never a hypercall port. */
+#define CHANNEL_NOTIFY_PORT   0x520
 
 /* ---- interrupts (host -> guest doorbell) ---- */
 #define DOORBELL_GSI          16          /* IOAPIC pin the host raises */

@@ -17,6 +17,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "vmm/exit_status.h"      /* control_serve's results, for now */
+
 struct vm;
 
 #define CONTROL_LINE_MAX      4096        /* longest request line */

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "vmm/inspect/ptwalk.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm_internal.h"
 
 static void print_regs(const struct kvm_regs *r, const struct kvm_sregs *s, FILE *f)
@@ -26,14 +27,17 @@ static void print_regs(const struct kvm_regs *r, const struct kvm_sregs *s, FILE
 void vm_report_failure(struct vm *vm, FILE *f)
 {
 	const char *why = vm_failure(vm);
+	const struct vcpu *cpu = vm->failed_vcpu;
 
 	fprintf(f, "vmm: guest failure: %s\n", why ? why : "none");
-	if (vm->fail_regs_valid) {
-		const struct kvm_sregs *s = &vm->fail_sregs;
+	if (cpu && cpu->fail_regs_valid) {
+		const struct kvm_sregs *s = &cpu->fail_sregs;
 		uint64_t pml4 = s->cr3 & 0x000ffffffffff000ull;
-		print_regs(&vm->fail_regs, s, f);
-		fprintf(f, "page walk of rip %016llx (cr3 %016llx):\n", vm->fail_regs.rip, s->cr3);
-		ptwalk_describe(&vm->mem, pml4, vm->fail_regs.rip, f);
+		if (vm->nr_vcpus > 1)
+			fprintf(f, "vCPU %u:\n", cpu->id);
+		print_regs(&cpu->fail_regs, s, f);
+		fprintf(f, "page walk of rip %016llx (cr3 %016llx):\n", cpu->fail_regs.rip, s->cr3);
+		ptwalk_describe(&vm->mem, pml4, cpu->fail_regs.rip, f);
 		fprintf(f, "page walk of cr2 %016llx:\n", s->cr2);
 		ptwalk_describe(&vm->mem, pml4, s->cr2, f);
 	} else {

@@ -35,13 +35,15 @@ struct ld {
 	Elf *e;
 	Elf64_Phdr *ph;
 	size_t phnum;
+	int error;               /* what fail() returns, negated: ENOEXEC by default */
 };
 
+/* The one message of a failed load, "PATH: problem"; returns -l->error. */
 __attribute__((format(printf, 2, 3)))
 static int fail(struct ld *l, const char *fmt, ...)
 {
 	if (!l->err || l->errlen == 0)
-		return -1;
+		return -l->error;
 	int n = snprintf(l->err, l->errlen, "%s: ", l->path);
 	if (n >= 0 && (size_t)n < l->errlen) {
 		va_list ap;
@@ -49,7 +51,7 @@ static int fail(struct ld *l, const char *fmt, ...)
 		vsnprintf(l->err + n, l->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
-	return -1;
+	return -l->error;
 }
 
 static bool in_file(const struct ld *l, uint64_t off, uint64_t len)
@@ -61,29 +63,34 @@ static int read_file(struct ld *l)
 {
 	struct stat st;
 	int fd = open(l->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		l->error = errno;
 		return fail(l, "cannot open: %s", strerror(errno));
+	}
 	const char *why = NULL;
+	int e = 0;
 	if (fstat(fd, &st) < 0)
-		why = strerror(errno);
+		why = strerror(e = errno);
 	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
+		why = "not a regular file", e = S_ISDIR(st.st_mode) ? EISDIR : EACCES;
 	else if ((uint64_t)st.st_size > MAX_FILE_SIZE)
-		why = "larger than 1 GiB";
+		why = "larger than 1 GiB", e = EFBIG;
 	else if (st.st_size > 0 && !(l->buf = malloc((size_t)st.st_size)))
-		why = "out of memory";
+		why = "out of memory", e = ENOMEM;
 	while (!why && l->size < (size_t)st.st_size) {
 		ssize_t n = read(fd, l->buf + l->size, (size_t)st.st_size - l->size);
 		if (n < 0 && errno != EINTR)
-			why = strerror(errno);
+			why = strerror(e = errno);
 		else if (n == 0)
 			break;          /* shrank while reading: use what is there */
 		else if (n > 0)
 			l->size += (size_t)n;
 	}
 	close(fd);
-	if (why)
+	if (why) {
+		l->error = e;
 		return fail(l, "cannot read: %s", why);
+	}
 	return l->size ? 0 : fail(l, "empty file");
 }
 
@@ -154,8 +161,10 @@ static int open_phdrs(struct ld *l)
 		return fail(l, "libelf cannot read the program headers: %s", elf_errmsg(-1));
 	/* libelf may hand back a pointer into the file at an unaligned e_phoff. */
 	l->ph = malloc(l->phnum * sizeof(Elf64_Phdr));
-	if (!l->ph)
+	if (!l->ph) {
+		l->error = ENOMEM;
 		return fail(l, "out of memory for %zu program headers", l->phnum);
+	}
 	memcpy(l->ph, ph, l->phnum * sizeof(Elf64_Phdr));
 	return 0;
 }
@@ -199,8 +208,9 @@ static int check_segments(struct ld *l, uint64_t ram_size, struct elf_image *img
 		const Elf64_Phdr *p = &l->ph[i];
 		if (p->p_type != PT_LOAD)
 			continue;
-		if (check_load(l, i, ram_size))
-			return -1;
+		int r = check_load(l, i, ram_size);
+		if (r)
+			return r;
 		for (size_t j = 0; j < i; j++) {
 			const Elf64_Phdr *q = &l->ph[j];
 			unsigned long long ps = p->p_paddr, pe = ps + p->p_memsz;
@@ -271,7 +281,7 @@ static int check_note(struct ld *l, struct elf_image *img)
 			found = scan_notes(l, elf_getdata(s, NULL), &img->abi_version);
 	}
 	if (found < 0)
-		return -1;
+		return found;
 	if (!found)
 		return fail(l, "has no VMM ABI note (PT_NOTE or SHT_NOTE, name \"%s\", type %d)",
 			    VMM_NOTE_NAME, VMM_NOTE_TYPE_ABI);
@@ -296,7 +306,7 @@ static void copy_segments(struct ld *l, uint8_t *ram)
 int elf_load(const char *path, uint8_t *ram, uint64_t ram_size,
 	     struct elf_image *out, char *err, size_t errlen)
 {
-	struct ld l = { .path = path, .err = err, .errlen = errlen };
+	struct ld l = { .path = path, .err = err, .errlen = errlen, .error = ENOEXEC };
 	struct elf_image img = { 0 };
 	if (err && errlen)
 		err[0] = '\0';

@@ -19,8 +19,12 @@ struct elf_image {
 
 /*
  * Load the ELF at path into guest RAM (ram, ram_size bytes, guest-physical
- * 0 = ram[0]).  Returns 0 and fills *img (may be NULL), or -1 with exactly
- * one message "PATH: problem" in err (errlen bytes; err may be NULL).
+ * 0 = ram[0]).  Returns 0 and fills *img (may be NULL), or a negative
+ * errno with exactly one message "PATH: problem" in err (errlen bytes; err
+ * may be NULL): -ENOEXEC if the file is not a kernel this vmm can load,
+ * otherwise why it could not be read (open's or read's errno, -EISDIR or
+ * -EACCES for a directory or other non-regular file, -EFBIG over 1 GiB,
+ * -ENOMEM).
  * Never writes RAM outside the accepted segments, and writes nothing at all
  * unless every check passed.  ram == NULL checks only (as elf_check).
  */
@@ -29,7 +33,8 @@ int elf_load(const char *path, uint8_t *ram, uint64_t ram_size,
 
 /*
  * Same checks as elf_load for a RAM of ram_size bytes, without touching any
- * RAM: 0 and *img (may be NULL), or -1 and the same message elf_load gives.
+ * RAM: 0 and *img (may be NULL), or the same -errno and message elf_load
+ * gives.
  */
 int elf_check(const char *path, uint64_t ram_size,
 	      struct elf_image *img, char *err, size_t errlen);

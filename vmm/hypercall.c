@@ -4,29 +4,31 @@
  * address and length in it is checked before use.  A bad call stops the
  * guest with a message; it never harms the host.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "shared/abi.h"
 #include "shared/hypercall.h"
 #include "shared/layout.h"
+#include "vmm/hypercall.h"
 #include "vmm/vm_internal.h"
 
-/* Copy the argument struct of a call, or fail the guest. */
-static bool read_arg(struct vm *vm, const char *call, uint32_t gpa, void *arg, size_t size)
+/* Copy the argument struct of a call: 0, or -EFAULT after failing the guest. */
+static int read_arg(struct vm *vm, const char *call, uint32_t gpa, void *arg, size_t size)
 {
 	if ((gpa & 7) || gmem_read(&vm->mem, gpa, arg, size)) {
 		vm_fail(vm, "%s: argument at guest-physical 0x%x is outside RAM or misaligned", call, gpa);
-		return false;
+		return -EFAULT;
 	}
-	return true;
+	return 0;
 }
 
 static void hc_console(struct vm *vm, uint32_t gpa)
 {
 	struct hc_console a;
 
-	if (!read_arg(vm, "console", gpa, &a, sizeof(a)))
+	if (read_arg(vm, "console", gpa, &a, sizeof(a)))
 		return;
 	const char *buf = gmem_ptr(&vm->mem, a.buf, a.len);
 	if (a.len > HC_CONSOLE_MAX || !buf) {
@@ -41,7 +43,7 @@ static void hc_ready(struct vm *vm, uint32_t gpa)
 {
 	struct hc_ready a;
 
-	if (!read_arg(vm, "ready", gpa, &a, sizeof(a)))
+	if (read_arg(vm, "ready", gpa, &a, sizeof(a)))
 		return;
 	if (a.abi_version != VMM_ABI_VERSION || a.mm_table != MM_TABLE_GPA) {
 		vm_fail(vm, "ready: guest speaks ABI %u with mm table at 0x%llx, host ABI %u at 0x%llx",
@@ -58,7 +60,7 @@ static void hc_panic(struct vm *vm, uint32_t gpa)
 	struct hc_panic a;
 	char msg[HC_PANIC_MAX + 1];
 
-	if (!read_arg(vm, "panic", gpa, &a, sizeof(a)))
+	if (read_arg(vm, "panic", gpa, &a, sizeof(a)))
 		return;
 	if (a.len > HC_PANIC_MAX) {
 		vm_fail(vm, "guest panic (message of %llu bytes is longer than %d)",
@@ -81,13 +83,9 @@ static void hc_exit(struct vm *vm, uint32_t gpa)
 {
 	struct hc_exit a;
 
-	if (!read_arg(vm, "exit", gpa, &a, sizeof(a)))
+	if (read_arg(vm, "exit", gpa, &a, sizeof(a)))
 		return;
-	vm->exit_code = a.code;
-	/* Kept for the report should the exit be unexpected (during boot). */
-	vcpu_save_regs(vm);
-	console_flush(vm);
-	vm_set_state(vm, VM_EXITED);
+	vm_exited(vm, a.code);
 }
 
 /* A frame the guest may have discarded: page aligned, in RAM, not the host
@@ -106,7 +104,7 @@ static void hc_discard(struct vm *vm, uint32_t gpa)
 	struct hc_discard a;
 	uint64_t frames[HC_DISCARD_MAX];
 
-	if (!read_arg(vm, "discard", gpa, &a, sizeof(a)))
+	if (read_arg(vm, "discard", gpa, &a, sizeof(a)))
 		return;
 	if (a.count > HC_DISCARD_MAX || gmem_read(&vm->mem, a.frames, frames, a.count * sizeof(uint64_t))) {
 		vm_fail(vm, "discard: list 0x%llx x%llu is outside RAM or too long",
@@ -132,10 +130,10 @@ static void hc_discard(struct vm *vm, uint32_t gpa)
 	out->ret = ret;
 }
 
-bool hypercall_handle(struct vm *vm, uint16_t port, uint32_t value)
+int hypercall_handle(struct vm *vm, uint16_t port, uint32_t value)
 {
 	if (port < HC_PORT_BASE || port >= HC_PORT_BASE + HC_NR_CALLS)
-		return false;
+		return -ENODEV;
 	switch (port - HC_PORT_BASE) {
 	case HC_CONSOLE: hc_console(vm, value); break;
 	case HC_READY: hc_ready(vm, value); break;
@@ -143,5 +141,5 @@ bool hypercall_handle(struct vm *vm, uint16_t port, uint32_t value)
 	case HC_EXIT: hc_exit(vm, value); break;
 	case HC_DISCARD: hc_discard(vm, value); break;
 	}
-	return true;
+	return 0;
 }

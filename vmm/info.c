@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "vmm/info.h"
-#include "vmm/vm.h"
 
 static const struct { int cap; const char *name; } caps[] = {
 	{ KVM_CAP_IRQCHIP, "in-kernel irqchip (KVM_CREATE_IRQCHIP)" },
@@ -108,8 +107,9 @@ int info_print(FILE *out)
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 
 	if (kvm < 0) {
-		fprintf(stderr, "vmm: cannot open /dev/kvm: %s\n", strerror(errno));
-		return VMM_EXIT_FAIL;
+		int e = errno;
+		fprintf(stderr, "vmm: cannot open /dev/kvm: %s\n", strerror(e));
+		return -e;
 	}
 	fprintf(out, "/dev/kvm: API version %d, backend module %s\n",
 		ioctl(kvm, KVM_GET_API_VERSION, 0), backend_module());

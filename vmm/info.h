@@ -5,7 +5,8 @@
 #include <stdio.h>
 
 /* Print the KVM backend, capabilities and the measured cost of one exit to
- * user space.  Returns 0, or 1 if /dev/kvm is unusable (reason printed). */
+ * user space.  Returns 0, or -errno if /dev/kvm cannot be opened (reason
+ * printed on stderr). */
 int info_print(FILE *out);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "shared/layout.h"
 #include "vmm/control.h"
+#include "vmm/exit_status.h"
 #include "vmm/info.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/script.h"
@@ -123,6 +124,24 @@ static int run_scenario(struct vm *vm, const char *script, bool check)
 	return status;
 }
 
+/* vm_create's result (vm.h) as an exit status. */
+static int create_status(int r)
+{
+	switch (r) {
+	case 0:
+		return VMM_EXIT_OK;
+	case -EINVAL:
+	case -ENOEXEC:
+		return VMM_EXIT_INPUT;
+	case -EPIPE:
+	case -ETIMEDOUT:
+	case -EPROTO:
+		return VMM_EXIT_GUEST;
+	default:
+		return VMM_EXIT_FAIL;   /* /dev/kvm, memory, threads */
+	}
+}
+
 static volatile sig_atomic_t stop_requested;
 
 static void on_stop_signal(int sig)
@@ -175,7 +194,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (info)
-		return info_print(stdout);
+		return info_print(stdout) ? VMM_EXIT_FAIL : VMM_EXIT_OK;
 	if (control && script)
 		return bad_usage("--control and --script exclude each other", NULL);
 	if (optind != argc - 1)
@@ -185,7 +204,7 @@ int main(int argc, char **argv)
 
 	char err[512] = "";
 	struct vm *vm;
-	int status = vm_create(&cfg, &vm, err, sizeof(err));
+	int status = create_status(vm_create(&cfg, &vm, err, sizeof(err)));
 	if (status == VMM_EXIT_OK) {
 		status = control ? run_control(vm, control) : run_scenario(vm, script, check);
 	} else if (status != VMM_EXIT_GUEST) {

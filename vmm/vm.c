@@ -1,138 +1,272 @@
-/* Creating, describing and destroying a VM (vmm/vm.h). */
+/*
+ * The VM as a whole (vmm/vm.h): creating and destroying it, its life cycle
+ * and failures, and the one place where a vCPU's port writes are routed
+ * (hypercalls, the channel's answer notification).
+ */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "shared/channel.h"
 #include "shared/layout.h"
 #include "vmm/elf_load.h"
+#include "vmm/hypercall.h"
 #include "vmm/kvm_stats.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm_internal.h"
 
 #define BOOT_TIMEOUT_S     20
 #define REQUEST_TIMEOUT_S  120
 
+int vm_errmsg(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -e;
+}
+
+void vm_set_state(struct vm *vm, enum vm_state s)
+{
+	pthread_mutex_lock(&vm->state_lock);
+	atomic_store(&vm->state, (int)s);
+	pthread_cond_broadcast(&vm->state_cond);
+	pthread_mutex_unlock(&vm->state_lock);
+	if (s < VM_EXITED)
+		return;
+	uint64_t one = 1;
+	if (write(vm->dead_fd, &one, sizeof(one)) != sizeof(one)) {
+		/* Cannot happen (a counter far from overflow); a waiter
+		 * still sees the state when its timeout ends. */
+	}
+	/* A stopped VM runs no more guest code. */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		if (&vm->vcpus[i] != vcpu_self())
+			vcpu_kick(&vm->vcpus[i]);
+}
+
+void vm_fail(struct vm *vm, const char *fmt, ...)
+{
+	struct vcpu *cpu = vcpu_self();
+
+	pthread_mutex_lock(&vm->state_lock);
+	if (atomic_load(&vm->state) == VM_FAILED) {
+		pthread_mutex_unlock(&vm->state_lock);
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(vm->failure, sizeof(vm->failure), fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&vm->state_lock);
+	if (cpu) {
+		vcpu_save_regs(cpu);
+		console_flush(vm);
+	} else {
+		cpu = &vm->vcpus[0];
+		if (cpu->thread_started)
+			vcpu_call(cpu, MBOX_REGS, 0, NULL);
+	}
+	vm->failed_vcpu = cpu;
+	vm_set_state(vm, VM_FAILED);
+}
+
+void vm_exited(struct vm *vm, int64_t code)
+{
+	struct vcpu *cpu = vcpu_self();
+
+	vm->exit_code = code;
+	/* Kept for the report should the exit be unexpected (during boot). */
+	if (cpu) {
+		vcpu_save_regs(cpu);
+		vm->failed_vcpu = cpu;
+	}
+	console_flush(vm);
+	vm_set_state(vm, VM_EXITED);
+}
+
+int vm_io_out(struct vm *vm, uint16_t port, unsigned size, uint32_t value)
+{
+	if (size != 4)
+		return -ENODEV;
+	if (port == CHANNEL_NOTIFY_PORT) {
+		/* Only without a KVM ioeventfd on the port (kvm.c). */
+		uint64_t one = 1;
+		return write(vm->notify_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+	}
+	return hypercall_handle(vm, port, value);
+}
+
+static void deadline_after_ms(struct timespec *t, uint32_t ms)
+{
+	clock_gettime(CLOCK_REALTIME, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+/* Wait for HC_READY and check the channel header the guest wrote.
+ * 0, -ETIMEDOUT (not ready in time), -EPIPE (crashed or exited) or
+ * -EPROTO (a channel the host does not speak); the VM is failed then. */
 static int wait_ready(struct vm *vm)
 {
+	uint32_t ms = vm->cfg.boot_timeout_ms ? vm->cfg.boot_timeout_ms : BOOT_TIMEOUT_S * 1000;
 	struct timespec deadline;
 
-	uint32_t ms = vm->cfg.boot_timeout_ms ? vm->cfg.boot_timeout_ms : BOOT_TIMEOUT_S * 1000;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
+	deadline_after_ms(&deadline, ms);
 	pthread_mutex_lock(&vm->state_lock);
 	while (atomic_load(&vm->state) == VM_BOOTING)
 		if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &deadline) != 0)
 			break;
 	int s = atomic_load(&vm->state);
 	pthread_mutex_unlock(&vm->state_lock);
-	if (s == VM_BOOTING)
+	if (s == VM_BOOTING) {
 		vm_fail(vm, "guest stopped answering: not ready within %u ms", ms);
-	else if (s == VM_EXITED)
+		return -ETIMEDOUT;
+	}
+	if (s == VM_EXITED)
 		vm_fail(vm, "guest exited with code %lld during boot", (long long)vm->exit_code);
-	return atomic_load(&vm->state) == VM_READY ? 0 : -1;
+	if (atomic_load(&vm->state) != VM_READY)
+		return -EPIPE;
+
+	const struct channel *ch = gmem_ptr(&vm->mem, CHANNEL_GPA, sizeof(*ch));
+	if (ch->magic != CHANNEL_MAGIC || ch->version != CHANNEL_VERSION || ch->nslots != CHANNEL_SLOTS) {
+		vm_fail(vm, "guest channel header is not version %u with %u slots", CHANNEL_VERSION, CHANNEL_SLOTS);
+		return -EPROTO;
+	}
+	vm->req_prod = ch->req_prod;
+	return 0;
 }
 
-static struct vm *vm_alloc(const struct vm_config *cfg)
+static struct vm *vm_alloc(const struct vm_config *cfg, uint64_t size)
 {
 	struct vm *vm = calloc(1, sizeof(*vm));
 
 	if (!vm)
 		return NULL;
+	vm->vcpus = calloc(1, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		free(vm);
+		return NULL;
+	}
 	vm->cfg = *cfg;
+	vm->mem.size = size;
 	vm->console = cfg->console ? cfg->console : stderr;
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->doorbell_fd = vm->stats_fd = -1;
-	vm->insn_offset = -1;
+	vm->kvm_fd = vm->vm_fd = vm->doorbell_fd = vm->notify_fd = vm->dead_fd = -1;
 	vm->timeout_ns = (uint64_t)(cfg->request_timeout_ms ? cfg->request_timeout_ms
 				    : REQUEST_TIMEOUT_S * 1000) * 1000000ull;
 	pthread_mutex_init(&vm->state_lock, NULL);
 	pthread_cond_init(&vm->state_cond, NULL);
-	pthread_mutex_init(&vm->mbox.lock, NULL);
-	pthread_mutex_init(&vm->mbox_user, NULL);
-	pthread_cond_init(&vm->mbox.done_cond, NULL);
 	atomic_store(&vm->state, VM_BOOTING);
 	return vm;
 }
 
+static void vm_free(struct vm *vm)
+{
+	pthread_mutex_destroy(&vm->state_lock);
+	pthread_cond_destroy(&vm->state_cond);
+	free(vm->vcpus);
+	free(vm);
+}
+
+/* Create every vCPU (one today) at entry and start their threads.
+ * 0, or -errno with err set and nothing left running or open. */
+static int vcpus_start(struct vm *vm, uint64_t entry, char *err, size_t errlen)
+{
+	int r = vcpu_init(&vm->vcpus[0], vm, 0, entry, err, errlen);
+
+	if (r)
+		return r;
+	vm->nr_vcpus = 1;
+	r = vcpu_start(&vm->vcpus[0]);
+	if (r) {
+		vcpu_exit(&vm->vcpus[0]);
+		vm->nr_vcpus = 0;
+		return vm_errmsg(err, errlen, -r, "cannot start the vCPU thread: %s", strerror(-r));
+	}
+	return 0;
+}
+
+static void vcpus_stop(struct vm *vm)
+{
+	atomic_store(&vm->stop, true);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_exit(&vm->vcpus[i]);
+	vm->nr_vcpus = 0;
+}
+
+/* errnos that vm_create gives a meaning of its own (vm.h); a KVM call
+ * failing with one of them is reported as -ENODEV instead. */
+static int host_errno(int r)
+{
+	return r == -EINVAL || r == -ENOEXEC || r == -EPIPE || r == -ETIMEDOUT ||
+	       r == -EPROTO ? -ENODEV : r;
+}
+
 int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen)
 {
+	uint64_t size = cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT;
 	struct elf_image img;
 	struct vm *vm;
+	int r;
 
 	*out = NULL;
-	uint64_t size = cfg->mem_size ? cfg->mem_size : GUEST_MEM_DEFAULT;
-	if (size < GUEST_MEM_MIN || size > GUEST_MEM_MAX || size % PAGE_SIZE_2M) {
-		snprintf(err, errlen, "guest memory size %llu is not a multiple of 2 MiB between %llu MiB and %llu MiB",
-			 (unsigned long long)size, GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 20);
-		return VMM_EXIT_INPUT;
-	}
-	vm = vm_alloc(cfg);
-	if (!vm) {
-		snprintf(err, errlen, "out of memory");
-		return VMM_EXIT_FAIL;
-	}
-	vm->mem.size = size;
-	/* A bad ELF is the user's input error (exit 2) even where KVM is missing. */
-	if (elf_check(cfg->guest_path, size, NULL, err, errlen)) {
-		vm_destroy(vm);
-		return VMM_EXIT_INPUT;
-	}
-	if (kvm_setup(vm, err, errlen)) {
-		vm_destroy(vm);
-		return VMM_EXIT_FAIL;
-	}
+	if (size < GUEST_MEM_MIN || size > GUEST_MEM_MAX || size % PAGE_SIZE_2M)
+		return vm_errmsg(err, errlen, EINVAL,
+				 "guest memory size %llu is not a multiple of 2 MiB between %llu MiB and %llu MiB",
+				 (unsigned long long)size, GUEST_MEM_MIN >> 20, GUEST_MEM_MAX >> 20);
+	/* A bad ELF is the user's input error even where KVM is missing. */
+	if (elf_check(cfg->guest_path, size, NULL, err, errlen))
+		return -ENOEXEC;
+	vm = vm_alloc(cfg, size);
+	if (!vm)
+		return vm_errmsg(err, errlen, ENOMEM, "out of memory");
+	r = kvm_setup(vm, err, errlen);
+	if (r)
+		goto err_free;
 	if (elf_load(cfg->guest_path, vm->mem.ram, vm->mem.size, &img, err, errlen)) {
-		vm_destroy(vm);
-		return VMM_EXIT_INPUT;
+		r = -ENOEXEC;           /* the file changed since elf_check */
+		goto err_kvm;
 	}
 	vm->kernel_start = img.kernel_start;
 	vm->kernel_end = img.kernel_end;
 	boot_write(vm);
-	if (kvm_setup_vcpu(vm, img.entry, err, errlen) || vcpu_start(vm)) {
-		if (!err[0])
-			snprintf(err, errlen, "cannot start the vCPU thread");
-		vm_destroy(vm);
-		return VMM_EXIT_FAIL;
-	}
-	if (wait_ready(vm)) {
+	r = vcpus_start(vm, img.entry, err, errlen);
+	if (r)
+		goto err_kvm;
+	*out = vm;              /* from here on, kept even on failure for the report */
+	r = wait_ready(vm);
+	if (r)
 		snprintf(err, errlen, "%s", vm->failure);
-		*out = vm;              /* kept so that the caller can report the crash */
-		return VMM_EXIT_GUEST;
-	}
-	const struct channel *ch = gmem_ptr(&vm->mem, CHANNEL_GPA, sizeof(*ch));
-	if (ch->magic != CHANNEL_MAGIC || ch->version != CHANNEL_VERSION || ch->nslots != CHANNEL_SLOTS) {
-		vm_fail(vm, "guest channel header is not version %u with %u slots", CHANNEL_VERSION, CHANNEL_SLOTS);
-		snprintf(err, errlen, "%s", vm->failure);
-		*out = vm;
-		return VMM_EXIT_GUEST;
-	}
-	vm->req_prod = ch->req_prod;
-	*out = vm;
-	return VMM_EXIT_OK;
+	return r;
+
+err_kvm:
+	kvm_teardown(vm);
+err_free:
+	vm_free(vm);
+	return r == -ENOEXEC ? r : host_errno(r);
 }
 
 void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
-	if (vm->thread_started) {
-		atomic_store(&vm->stop, true);
-		vcpu_kick(vm);
-		pthread_join(vm->vcpu_thread, NULL);
-	}
+	vcpus_stop(vm);
 	console_flush(vm);
 	kvm_teardown(vm);
-	pthread_mutex_destroy(&vm->state_lock);
-	pthread_cond_destroy(&vm->state_cond);
-	pthread_mutex_destroy(&vm->mbox.lock);
-	pthread_mutex_destroy(&vm->mbox_user);
-	pthread_cond_destroy(&vm->mbox.done_cond);
-	free(vm);
+	vm_free(vm);
 }
 
 struct gmem vm_gmem(struct vm *vm)
@@ -153,5 +287,27 @@ const char *vm_failure(struct vm *vm)
 
 int64_t vm_insn_count(struct vm *vm)
 {
-	return kvm_stats_read(vm->stats_fd, vm->insn_offset);
+	int64_t sum = 0;
+
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int64_t n = kvm_stats_read(vm->vcpus[i].stats_fd, vm->vcpus[i].insn_offset);
+		if (n < 0)
+			return -1;
+		sum += n;
+	}
+	return vm->nr_vcpus ? sum : -1;
+}
+
+int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid)
+{
+	struct kvm_translation tr;
+
+	if (atomic_load(&vm->state) > VM_READY)
+		return -EPIPE;
+	int r = vcpu_call(&vm->vcpus[0], MBOX_TRANSLATE, gva, &tr);
+	if (r)
+		return r;
+	*gpa = tr.physical_address;
+	*valid = tr.valid;
+	return 0;
 }

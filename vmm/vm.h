@@ -25,20 +25,26 @@ struct vm_config {
 	uint32_t request_timeout_ms; /* per vm_submit; 0 = 120 s */
 };
 
-/* Exit statuses of vmm, also returned by vm_create on failure. */
-#define VMM_EXIT_OK           0
-#define VMM_EXIT_FAIL         1   /* an expectation failed / generic error */
-#define VMM_EXIT_INPUT        2   /* bad input: options, script, guest ELF */
-#define VMM_EXIT_GUEST        3   /* the guest crashed or stopped answering */
-
 /*
  * Load the guest, create the VM, start its vCPU and wait until the guest
- * reports ready.  Returns 0 and *out, or a VMM_EXIT_* status with a message
- * (naming the file and the problem) in err.
+ * reports ready.  Returns 0 and *out, or a negative errno with a message
+ * (naming the file and the problem) in err:
+ *   -EINVAL     cfg is unusable (memory size); *out stays NULL
+ *   -ENOEXEC    the guest ELF cannot be read or is not a kernel for this
+ *               vmm (docs/elf-loading.md); *out stays NULL
+ *   -EPIPE      the guest crashed, panicked or exited during boot
+ *   -ETIMEDOUT  the guest did not get ready in time
+ *   -EPROTO     the guest's channel is not the one this host speaks
+ *               (for these three *out is the failed VM, kept for
+ *               vm_report_failure; vm_destroy it)
+ *   other       the host could not set the VM up (/dev/kvm, memory,
+ *               threads): the errno of the failing call, -ENODEV where that
+ *               errno is one of the above; *out stays NULL
+ * Only vmm's main turns these into exit statuses.
  */
 int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen);
 
-/* Stop the vCPU and free everything.  NULL is allowed. */
+/* Stop the vCPUs and free everything.  NULL is allowed. */
 void vm_destroy(struct vm *vm);
 
 /*
@@ -66,12 +72,13 @@ const char *vm_failure(struct vm *vm);
  * of RIP, last console lines) to f. */
 void vm_report_failure(struct vm *vm, FILE *f);
 
-/* KVM stats fd counter "insn_emulation" (emulated guest ring-0
- * instructions), or -1 if unavailable. */
+/* KVM stats counter "insn_emulation" (emulated guest ring-0 instructions)
+ * summed over the vCPUs, or -1 if unavailable. */
 int64_t vm_insn_count(struct vm *vm);
 
-/* Translate a guest-virtual address with KVM_TRANSLATE on the vCPU thread.
- * Returns 0 with *gpa and *valid set, or -1. */
+/* Translate a guest-virtual address with KVM_TRANSLATE on vCPU 0's thread
+ * (through the page tables it runs on).  Returns 0 with *gpa and *valid
+ * set, -EPIPE if the VM is no longer running, or KVM_TRANSLATE's -errno. */
 int vm_translate(struct vm *vm, uint64_t gva, uint64_t *gpa, bool *valid);
 
 #endif

@@ -1,11 +1,12 @@
 /*
- * The inside of struct vm, shared by the vmm/ files that implement vm.h.
+ * The inside of struct vm: the state of the whole machine (RAM, KVM fds,
+ * life cycle and failure, console, channel).  Per-CPU state is in
+ * struct vcpu (vmm/vcpu.h); guest -> host calls in vmm/hypercall.h.
  * Only the files of vmm/ that implement vm.h include this.
  */
 #ifndef VMM_VM_INTERNAL_H
 #define VMM_VM_INTERNAL_H
 
-#include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -14,49 +15,35 @@
 
 #include "vmm/vm.h"
 
+#define VM_MAX_VCPUS      8
 #define CONSOLE_KEEP      32    /* last console lines kept for crash reports */
 #define CONSOLE_LINE_MAX  512
 
 enum vm_state { VM_BOOTING, VM_READY, VM_EXITED, VM_FAILED };
 
-/* Work the vCPU thread does for others between two KVM_RUNs. */
-enum mbox_kind { MBOX_TRANSLATE, MBOX_REGS };
-
-struct vcpu_mailbox {
-	pthread_mutex_t lock;
-	pthread_cond_t done_cond;
-	bool pending, done, closed;
-	enum mbox_kind kind;
-	uint64_t gva;                   /* IN: KVM_TRANSLATE request */
-	struct kvm_translation tr;      /* OUT */
-	int ret;
-};
+struct vcpu;
 
 struct vm {
 	struct vm_config cfg;
-	int kvm_fd, vm_fd, vcpu_fd, doorbell_fd, stats_fd;
-	struct kvm_run *run;
-	size_t run_size;
+	int kvm_fd, vm_fd;
+	int doorbell_fd;                /* host -> guest: irqfd on DOORBELL_GSI */
+	int notify_fd;                  /* guest -> host: ioeventfd on CHANNEL_NOTIFY_PORT */
+	int dead_fd;                    /* readable once the VM has failed or exited */
 	uint8_t *ram_map;               /* mmap()ed region (2 MiB-aligned inside) */
 	size_t ram_map_size;
 	struct gmem mem;                /* RAM view: guest-physical 0 .. size */
 	uint64_t kernel_start, kernel_end;
-	int64_t insn_offset;            /* in the stats fd, or -1 */
 
-	pthread_t vcpu_thread;
-	bool thread_started;
-	atomic_bool stop;
+	struct vcpu *vcpus;             /* nr_vcpus of them; vcpus[0] boots */
+	unsigned nr_vcpus;
+
+	atomic_bool stop;               /* vm_destroy: vCPU threads return */
 	_Atomic int state;              /* enum vm_state */
 	pthread_mutex_t state_lock;
 	pthread_cond_t state_cond;
 	int64_t exit_code;
 	char failure[256];              /* reason, once state == VM_FAILED */
-	struct kvm_regs fail_regs;
-	struct kvm_sregs fail_sregs;
-	bool fail_regs_valid;
-
-	struct vcpu_mailbox mbox;
-	pthread_mutex_t mbox_user;      /* one mailbox request at a time */
+	struct vcpu *failed_vcpu;       /* whose registers the report shows */
 
 	/* console */
 	FILE *console;
@@ -70,28 +57,51 @@ struct vm {
 	uint64_t timeout_ns;
 };
 
-/* kvm.c */
-int kvm_setup(struct vm *vm, char *err, size_t errlen);
-int kvm_setup_vcpu(struct vm *vm, uint64_t entry, char *err, size_t errlen);
-void kvm_teardown(struct vm *vm);
+/* ---- life cycle and failure (vm.c) ---- */
 
-/* boot.c: boot_info and the boot page tables in guest RAM. */
-void boot_write(struct vm *vm);
+/* Write the message into err (errlen bytes) and return -e: how setup
+ * functions fail ("return vm_errmsg(err, errlen, errno, ...)" passes errno
+ * by value before anything can change it). */
+int vm_errmsg(char *err, size_t errlen, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-/* vcpu.c */
-int vcpu_start(struct vm *vm);
-void vcpu_kick(struct vm *vm);
-int vcpu_request(struct vm *vm, enum mbox_kind kind, uint64_t gva, struct kvm_translation *tr);
-int vcpu_save_regs(struct vm *vm);
+/* Record why the guest stopped (the first reason wins) and the registers
+ * of the vCPU concerned: the calling vCPU on a vCPU thread, vCPU 0 (through
+ * its mailbox) from any other thread.  The VM is then VM_FAILED. */
 void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* On a vCPU thread: the guest asked to stop with code (HC_EXIT). */
+void vm_exited(struct vm *vm, int64_t code);
+
+/* Move to state s and wake its waiters; a final state (VM_EXITED,
+ * VM_FAILED) also stops every vCPU and makes dead_fd readable. */
 void vm_set_state(struct vm *vm, enum vm_state s);
 
-/* hypercall.c: handle an OUT to a hypercall port; false if the port is not ours. */
-bool hypercall_handle(struct vm *vm, uint16_t port, uint32_t value);
+/*
+ * The one way a vCPU hands a port write to the rest of the VM: size bytes
+ * of value written to port.  Returns 0 if handled (the vCPU then goes on
+ * while the VM is booting or ready), -ENODEV if nothing is at that port.
+ */
+int vm_io_out(struct vm *vm, uint16_t port, unsigned size, uint32_t value);
 
-/* console.c */
+/* ---- KVM plumbing (kvm.c) ---- */
+
+/* /dev/kvm, the VM, its RAM, the interrupt controllers, the doorbell and
+ * the answer notification.  0, or -errno with a message in err; on failure
+ * everything acquired so far is released again. */
+int kvm_setup(struct vm *vm, char *err, size_t errlen);
+/* Release what kvm_setup acquired (after every vCPU is gone). */
+void kvm_teardown(struct vm *vm);
+
+/* ---- boot.c: boot_info and the boot page tables in guest RAM ---- */
+void boot_write(struct vm *vm);
+
+/* ---- console.c ---- */
+/* Guest console bytes: whole lines are printed and kept. */
 void console_write(struct vm *vm, const char *buf, size_t len);
+/* Print (and keep) a pending partial line. */
 void console_flush(struct vm *vm);
+/* The last console lines kept, for the crash report. */
 void console_print_last(struct vm *vm, FILE *f);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,13 +144,19 @@ const char *telf_write_raw(const void *data, size_t len, const char *name)
 	return path;
 }
 
-void telf_expect_fail(int rc, const char *err, const char *path, const char *phrase)
+void telf_expect_fail_errno(int rc, int want, const char *err, const char *path,
+			    const char *phrase)
 {
 	size_t n = strlen(path);
-	cr_assert_eq(rc, -1, "expected failure (%s), got rc %d", phrase, rc);
+	cr_assert_eq(rc, -want, "expected failure -%d (%s), got rc %d", want, phrase, rc);
 	cr_assert(strncmp(err, path, n) == 0 && err[n] == ':' && err[n + 1] == ' ',
 		  "message does not start with \"%s: \": %s", path, err);
 	cr_assert(strstr(err + n, phrase) != NULL,
 		  "message lacks \"%s\": %s", phrase, err);
 	cr_assert(strchr(err, '\n') == NULL, "message has a newline: %s", err);
+}
+
+void telf_expect_fail(int rc, const char *err, const char *path, const char *phrase)
+{
+	telf_expect_fail_errno(rc, ENOEXEC, err, path, phrase);
 }

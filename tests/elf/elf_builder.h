@@ -62,9 +62,12 @@ const char *telf_write(struct telf *t, const char *name);
  * in a static buffer. */
 const char *telf_write_raw(const void *data, size_t len, const char *name);
 
-/* Assert that a loader call failed (rc == -1) with one message of the form
- * "PATH: ..." that contains phrase. */
+/* Assert that a loader call failed with -ENOEXEC (not a loadable kernel)
+ * and one message of the form "PATH: ..." that contains phrase. */
 void telf_expect_fail(int rc, const char *err, const char *path, const char *phrase);
+/* The same for a failure with -want (a file that cannot be read). */
+void telf_expect_fail_errno(int rc, int want, const char *err, const char *path,
+			    const char *phrase);
 
 /* Temporary directory of the current test (created by telf_setup). */
 const char *telf_dir(void);

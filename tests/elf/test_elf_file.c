@@ -1,6 +1,7 @@
 /* File-level defects: opening, reading, identification, ELF header, program
  * header table. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +31,14 @@ Test(elf_file, nonexistent_file)
 	char path[256], err[512];
 	snprintf(path, sizeof(path), "%s/does-not-exist.elf", telf_dir());
 	int rc = elf_load(path, (uint8_t[16]){ 0 }, 16, NULL, err, sizeof(err));
-	telf_expect_fail(rc, err, path, "cannot open: No such file or directory");
+	telf_expect_fail_errno(rc, ENOENT, err, path, "cannot open: No such file or directory");
 }
 
 Test(elf_file, directory_is_not_a_regular_file)
 {
 	char err[512];
 	int rc = elf_check(telf_dir(), RAM_SIZE, NULL, err, sizeof(err));
-	telf_expect_fail(rc, err, telf_dir(), "not a regular file");
+	telf_expect_fail_errno(rc, EISDIR, err, telf_dir(), "not a regular file");
 }
 
 Test(elf_file, empty_file)

@@ -1,5 +1,6 @@
 /* The loader accepts a valid minimal kernel and copies it correctly. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,10 +114,10 @@ Test(elf_valid, small_or_missing_error_buffer_is_safe)
 	const char *path = telf_write(&t, "i386.elf");
 	char err[8];
 	memset(err, 'x', sizeof(err));
-	cr_assert_eq(elf_check(path, RAM_SIZE, NULL, err, sizeof(err)), -1);
+	cr_assert_eq(elf_check(path, RAM_SIZE, NULL, err, sizeof(err)), -ENOEXEC);
 	cr_assert_eq(err[sizeof(err) - 1], '\0');
-	cr_assert_eq(elf_check(path, RAM_SIZE, NULL, NULL, 0), -1);
-	cr_assert_eq(elf_check(path, RAM_SIZE, NULL, err, 0), -1);
+	cr_assert_eq(elf_check(path, RAM_SIZE, NULL, NULL, 0), -ENOEXEC);
+	cr_assert_eq(elf_check(path, RAM_SIZE, NULL, err, 0), -ENOEXEC);
 }
 
 Test(elf_valid, extended_program_header_numbering_accepted)

@@ -57,7 +57,7 @@ Test(boot, bad_memory_size_is_input_error)
 	struct vm_config cfg = { .guest_path = vmm_bin_path("guest.elf", path, sizeof(path)),
 				 .mem_size = 3 };
 
-	cr_assert_eq(vm_create(&cfg, &vm, err, sizeof(err)), VMM_EXIT_INPUT);
+	cr_assert_eq(vm_create(&cfg, &vm, err, sizeof(err)), -EINVAL);
 	cr_assert_null(vm);
 	cr_expect(strstr(err, "memory size"), "message: %s", err);
 }
@@ -68,7 +68,7 @@ Test(boot, missing_guest_names_file)
 	char err[512] = "";
 	struct vm_config cfg = { .guest_path = "/nonexistent/guest.elf" };
 
-	cr_assert_eq(vm_create(&cfg, &vm, err, sizeof(err)), VMM_EXIT_INPUT, "%s", err);
+	cr_assert_eq(vm_create(&cfg, &vm, err, sizeof(err)), -ENOEXEC, "%s", err);
 	cr_assert_null(vm);
 	cr_expect(strstr(err, "/nonexistent/guest.elf"), "message: %s", err);
 }

@@ -138,8 +138,8 @@ static double boot_in_child(const char *guest, int64_t *insns)
 		close(fds[0]);
 		bs.status = vm_create(&cfg, &vm, err, sizeof(err));
 		bs.ready_us = now_us();
-		bs.insns = bs.status == VMM_EXIT_OK ? vm_insn_count(vm) : -1;
-		if (bs.status != VMM_EXIT_OK)
+		bs.insns = bs.status == 0 ? vm_insn_count(vm) : -1;
+		if (bs.status != 0)
 			fprintf(stderr, "bench-channel: %s\n", err);
 		if (write(fds[1], &bs, sizeof(bs)) != sizeof(bs))
 			_exit(1);
@@ -150,7 +150,7 @@ static double boot_in_child(const char *guest, int64_t *insns)
 	ssize_t n = read(fds[0], &bs, sizeof(bs));
 	close(fds[0]);
 	waitpid(pid, NULL, 0);
-	if (n != sizeof(bs) || bs.status != VMM_EXIT_OK)
+	if (n != sizeof(bs) || bs.status != 0)
 		return -1;
 	*insns = bs.insns;
 	return (bs.ready_us - t0) / 1e3;
@@ -276,7 +276,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 	struct vm *vm;
 	char err[512];
 
-	if (vm_create(&cfg, &vm, err, sizeof(err)) != VMM_EXIT_OK) {
+	if (vm_create(&cfg, &vm, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench-channel: %s\n", err);
 		if (vm)
 			vm_report_failure(vm, stderr);
