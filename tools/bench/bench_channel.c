@@ -6,7 +6,7 @@
  *      fresh child each run; and the whole vmm process, from posix_spawn
  *      until the guest's "ready" console line reaches us on its stderr
  *      (and until it exits, with stdin at end of file);
- *   2. no-op round trip: vm_call(OP_NOP), one request per doorbell;
+ *   2. no-op round trip: vm_request(OP_NOP), one request per doorbell;
  *   3. 64 OP_NOPs per doorbell: per request, and the channel overhead of
  *      one more request in a batch, (batch64 - single) / 63;
  *   4. guest ring-0 instructions per no-op request (vm_insn_count deltas):
@@ -16,7 +16,7 @@
  *      ready) minus that of spin_0, divided by the instruction difference.
  *
  * 2 and 3 run twice: as the scheduler places the threads, and with the
- * calling thread and the vCPU thread pinned to different CPUs (vm_submit
+ * calling thread and the vCPU thread pinned to different CPUs (vm_request
  * busy-polls for the responses; on the same CPU the poller and the vCPU
  * take turns).
  *
@@ -58,8 +58,8 @@ struct stats {
 
 /* Channel figures of one VM. */
 struct chan_result {
-	struct stats single;      /* us per vm_call(OP_NOP) */
-	struct stats batch;       /* us per vm_submit of BATCH no-ops */
+	struct stats single;      /* us per vm_request(OP_NOP) */
+	struct stats batch;       /* us per vm_request_batch of BATCH no-ops */
 	double overhead;          /* us, (batch - single) / (BATCH - 1) */
 	double insn_single;       /* emulated instructions per no-op */
 	double insn_batch;
@@ -270,6 +270,15 @@ static void unpin(void)
 }
 
 /* Round trips of single no-ops and of batches on a fresh VM. */
+/* One no-op request: 0, or nonzero if it failed or answered something else. */
+static int nop(struct vm *vm)
+{
+	struct chan_slot s = { .op = OP_NOP };
+	int r = vm_request(vm, &s);
+
+	return r ? r : s.result != 0;
+}
+
 static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 {
 	struct vm_config cfg = { .guest_path = o->guest, .quiet = true };
@@ -288,7 +297,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 		return -1;
 	}
 	for (unsigned i = 0; i < 200; i++)              /* warm up */
-		if (vm_call(vm, OP_NOP, 0, 0, 0, 0, 0, NULL) != 0)
+		if (nop(vm) != 0)
 			die("warm-up failed: %s", vm_failure(vm));
 
 	double *single = xcalloc(o->calls, sizeof(double));
@@ -296,7 +305,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 	int64_t i0 = vm_insn_count(vm);
 	for (unsigned i = 0; i < o->calls; i++) {
 		double t = now_us();
-		if (vm_call(vm, OP_NOP, 0, 0, 0, 0, 0, NULL) != 0)
+		if (nop(vm) != 0)
 			die("no-op failed: %s", vm_failure(vm) ? vm_failure(vm) : "bad result");
 		single[i] = now_us() - t;
 	}
@@ -305,7 +314,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 	for (unsigned b = 0; b < o->batches; b++) {
 		memset(reqs, 0, sizeof(reqs));
 		double t = now_us();
-		if (vm_submit(vm, reqs, BATCH) != 0)
+		if (vm_request_batch(vm, reqs, BATCH) != 0)
 			die("batch failed: %s", vm_failure(vm));
 		batch[b] = now_us() - t;
 		for (unsigned k = 0; k < BATCH; k++)
