@@ -51,7 +51,8 @@ enum chan_op {
 	OP_FILL       = 7,  /* fill; result ACCESS_* or -errno */
 	OP_CHECK      = 8,  /* check; result ACCESS_* or -errno */
 	OP_VMA_LIST   = 9,  /* vma_list; result: entries written or -errno */
-	OP_PTE        = 10, /* pte; result 0 */
+	OP_PTE        = 10, /* pte; result 0 (the guest's own view of a PTE: the host
+	                       reads page tables itself; tests compare the two) */
 	OP_STATS      = 11, /* stats; result 0 */
 	OP_INJECT     = 12, /* inject (tests only); result 0 or -errno */
 	OP_NR

@@ -236,3 +236,52 @@ Test(channel, insn_count_grows_per_request)
 	cr_log_info("%.1f emulated guest instructions per no-op request",
 		    (double)(after - before) / 10.0);
 }
+
+/* Boot a test guest that answers everything with one result (bad_result.c)
+ * and send it a no-op: vm_request's return. */
+static int request_to(const char *guest, struct tvm *v, struct chan_slot *s)
+{
+	char path[4096];
+	struct vm_config cfg = { .guest_path = test_guest_path(guest, path, sizeof(path)) };
+
+	tvm_create(v, cfg);
+	cr_assert_eq(v->status, VMM_EXIT_OK, "status %d: %s", v->status, v->err);
+	*s = (struct chan_slot){ .op = OP_NOP };
+	return vm_request(v->vm, s);
+}
+
+/* A result below -CHAN_ERRNO_MAX is no errno: the call fails with -EPROTO
+ * (not in the slot, where it could pass for a guest result), the VM is
+ * marked failed naming the op and the value, and later calls get -EPIPE. */
+Test(channel_protocol, result_below_errno_range_fails_the_vm, .timeout = 60)
+{
+	static const char *const guests[] = { "bad_result", "bad_result_4096" };
+	static const char *const values[] = { "-9223372036854775808", "-4096" };
+
+	for (unsigned i = 0; i < 2; i++) {
+		struct tvm v;
+		struct chan_slot s;
+
+		cr_assert_eq(request_to(guests[i], &v, &s), -EPROTO, "%s", guests[i]);
+		cr_expect_eq(s.result, 0, "%s: the bad value reached the caller", guests[i]);
+		const char *why = vm_failure(v.vm);
+		cr_assert_not_null(why);
+		cr_expect(strstr(why, "OP_NOP") && strstr(why, values[i]), "reason: %s", why);
+		cr_expect_eq(vm_request(v.vm, &s), -EPIPE);
+		tvm_destroy(&v);
+		tvm_free_console(&v);
+	}
+}
+
+/* -CHAN_ERRNO_MAX itself is an errno like any other. */
+Test(channel_protocol, last_errno_is_a_result, .timeout = 60)
+{
+	struct tvm v;
+	struct chan_slot s;
+
+	cr_assert_eq(request_to("edge_result", &v, &s), 0, "%s", vm_failure(v.vm));
+	cr_expect_eq(s.result, -CHAN_ERRNO_MAX);
+	cr_expect_null(vm_failure(v.vm));
+	tvm_destroy(&v);
+	tvm_free_console(&v);
+}
