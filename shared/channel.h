@@ -2,8 +2,11 @@
  * Host -> guest request channel.
  *
  * A ring of CHANNEL_SLOTS slots at CHANNEL_GPA.  Each slot carries one
- * request (fields marked IN, written by the host) and, once the guest has
- * handled it, its response (OUT, written by the guest) in place.
+ * request: a small header (op, flags, mm), the result, and the operation's
+ * own struct in a union, one struct per operation as Solo5's hvt_abi.h has
+ * one per hypercall.  Fields marked IN are written by the host, OUT by the
+ * guest, in place.  The guest writes every OUT field of the operation it
+ * handles; the host treats all of them as the guest's word.
  *
  * Protocol: the host fills slots [req_prod, req_prod + n) (mod CHANNEL_SLOTS),
  * publishes req_prod += n (a store after the slot stores) and rings the
@@ -13,8 +16,12 @@
  * wake-up).  The host never has more than CHANNEL_SLOTS
  * requests outstanding and never trusts resp_prod beyond what it posted.
  *
+ * Results: a value (an address, an id, a count, ACCESS_*), 0, or -errno with
+ * errno in [1, CHAN_ERRNO_MAX]: anything below -CHAN_ERRNO_MAX is a protocol
+ * error, never an errno.
+ *
  * Requests that return bulk data (OP_VMA_LIST) write into the data area at
- * [CHANNEL_DATA_OFFSET + arg offset, + length) given by the host.
+ * [CHANNEL_DATA_OFFSET + data_offset, + max entries) given by the host.
  */
 #ifndef SHARED_CHANNEL_H
 #define SHARED_CHANNEL_H
@@ -29,28 +36,30 @@
 #define CHANNEL_DATA_OFFSET   0x8000u
 #define CHANNEL_DATA_SIZE     (0x40000u - CHANNEL_DATA_OFFSET)
 
+/* Largest errno a result may carry (Linux's MAX_ERRNO). */
+#define CHAN_ERRNO_MAX        4095
+
+/* Operations; the union member each one uses is named after it. */
 enum chan_op {
-	OP_NOP        = 0,  /* result 0 */
-	OP_MM_CREATE  = 1,  /* result: new mm id (>= 1) or -ENOMEM */
-	OP_MM_DESTROY = 2,  /* mm: id; result 0 or -ESRCH */
-	OP_MMAP       = 3,  /* arg: addr, len, prot (PROT_*), flags (MMAP_F_*); result: address or -errno */
-	OP_MUNMAP     = 4,  /* arg: addr, len; result 0 or -errno */
-	OP_MPROTECT   = 5,  /* arg: addr, len, prot; result 0 or -errno */
-	OP_TOUCH      = 6,  /* arg: addr, len, mode (TOUCH_READ/TOUCH_WRITE); result ACCESS_* */
-	OP_FILL       = 7,  /* arg: addr, len, byte; result ACCESS_* */
-	OP_CHECK      = 8,  /* arg: addr, len, byte; result ACCESS_* */
-	OP_VMA_LIST   = 9,  /* arg: from address, data offset, max entries;
-	                       result: entries written (struct chan_vma) of the VMAs
-	                       ending above `from`; out[0]: the mm's map_count */
-	OP_PTE        = 10, /* arg: addr; result 0 and out[0] = leaf PTE (0 if none),
-	                       out[1] = its level (1 = 4 KiB, 2 = 2 MiB) */
-	OP_STATS      = 11, /* result 0; out[0] = map_count (every other counter is
-	                       published in the mm table, shared/mm_abi.h) */
-	OP_INJECT     = 12, /* test-only fault injection; arg: kind (INJECT_*), addr */
+	OP_NOP        = 0,  /* no fields; result 0 */
+	OP_MM_CREATE  = 1,  /* mm_create; result 0 or -ENOMEM */
+	OP_MM_DESTROY = 2,  /* header mm; result 0 or -ESRCH */
+	OP_MMAP       = 3,  /* mmap; result: the address or -errno */
+	OP_MUNMAP     = 4,  /* munmap; result 0 or -errno */
+	OP_MPROTECT   = 5,  /* mprotect; result 0 or -errno */
+	OP_TOUCH      = 6,  /* touch; result ACCESS_* or -errno */
+	OP_FILL       = 7,  /* fill; result ACCESS_* or -errno */
+	OP_CHECK      = 8,  /* check; result ACCESS_* or -errno */
+	OP_VMA_LIST   = 9,  /* vma_list; result: entries written or -errno */
+	OP_PTE        = 10, /* pte; result 0 (the guest's own view of a PTE: the host
+	                       reads page tables itself; tests compare the two) */
+	OP_STATS      = 11, /* stats; result 0 */
+	OP_INJECT     = 12, /* inject (tests only); result 0 or -errno */
 	OP_NR
 };
 
-/* PROT_* as Linux. */
+/* PROT_* as Linux.  The guest's mm and the scenario engine have their own
+ * names for these, asserted equal where they meet this ABI. */
 #define PROT_NONE_ABI         0x0
 #define PROT_READ_ABI         0x1
 #define PROT_WRITE_ABI        0x2
@@ -65,8 +74,8 @@ enum chan_op {
 
 /* Results of OP_TOUCH / OP_FILL / OP_CHECK (negative: -errno). */
 #define ACCESS_OK             0
-#define ACCESS_FAULT          1           /* out[0] = faulting page, out[1] = FAULT_* */
-#define ACCESS_MISMATCH       2           /* out[0] = address, out[1] = byte found */
+#define ACCESS_FAULT          1           /* access.addr = faulting page, access.fault = FAULT_* */
+#define ACCESS_MISMATCH       2           /* access.addr = address, access.found = byte found */
 #define FAULT_MAPERR          1
 #define FAULT_ACCERR          2
 
@@ -74,17 +83,112 @@ enum chan_op {
 #define INJECT_STRAY_PTE      1           /* a present user PTE at addr outside every VMA */
 #define INJECT_WRITABLE_ZERO  2           /* make the PTE at addr writable */
 
-struct chan_slot {
-	/* IN: written by the host */
-	uint16_t op;              /* enum chan_op */
-	uint16_t flags;           /* 0 */
-	uint32_t mm;              /* address-space id, for mm operations */
-	uint64_t arg[4];
-	/* OUT: written by the guest */
-	int64_t  result;
-	uint64_t out[2];
+struct chan_mm_create {
+	uint32_t id;              /* OUT: the new mm's id, >= 1 (0 on error) */
+	uint32_t pad;
 };
 
+struct chan_mmap {
+	uint64_t addr;            /* IN: ignored unless MMAP_F_FIXED or MMAP_F_NOREPLACE */
+	uint64_t len;             /* IN */
+	uint32_t prot;            /* IN: PROT_*_ABI */
+	uint32_t flags;           /* IN: MMAP_F_* */
+};
+
+struct chan_munmap {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+};
+
+struct chan_mprotect {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+	uint32_t prot;            /* IN: PROT_*_ABI */
+	uint32_t pad;
+};
+
+/* What a ring-3 access run found (OUT of touch, fill and check); all zero
+ * for ACCESS_OK and for errors. */
+struct chan_access {
+	uint64_t addr;            /* OUT: ACCESS_FAULT: the faulting page;
+	                             ACCESS_MISMATCH: the first differing byte */
+	uint32_t fault;           /* OUT: ACCESS_FAULT: FAULT_MAPERR or FAULT_ACCERR */
+	uint32_t found;           /* OUT: ACCESS_MISMATCH: the byte found there */
+};
+
+struct chan_touch {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+	uint32_t mode;            /* IN: TOUCH_READ or TOUCH_WRITE */
+	uint32_t pad;
+	struct chan_access access;
+};
+
+struct chan_fill {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+	uint32_t byte;            /* IN: the value stored, 0..255 */
+	uint32_t pad;
+	struct chan_access access;
+};
+
+struct chan_check {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+	uint32_t byte;            /* IN: the value expected, 0..255 */
+	uint32_t pad;
+	struct chan_access access;
+};
+
+/* Lists the VMAs ending above `from`, in address order, as struct chan_vma
+ * entries at data_offset in the data area. */
+struct chan_vma_list {
+	uint64_t from;            /* IN */
+	uint32_t data_offset;     /* IN: 8-byte aligned, inside the data area */
+	uint32_t max;             /* IN: entries that fit there */
+	uint64_t map_count;       /* OUT: the mm's VMA count */
+};
+
+struct chan_pte {
+	uint64_t addr;            /* IN */
+	uint64_t pte;             /* OUT: the leaf PTE (shared/pte.h), 0 if none */
+	uint32_t level;           /* OUT: 1 (4 KiB) if there is one, else 0 */
+	uint32_t pad;
+};
+
+struct chan_stats {
+	uint64_t map_count;       /* OUT: VMAs (every other counter is published
+	                             in the mm table, shared/mm_abi.h) */
+};
+
+struct chan_inject {
+	uint32_t kind;            /* IN: INJECT_* */
+	uint32_t pad;
+	uint64_t addr;            /* IN */
+};
+
+struct chan_slot {
+	uint16_t op;              /* IN: enum chan_op */
+	uint16_t flags;           /* IN: 0 */
+	uint32_t mm;              /* IN: address-space id, for mm operations */
+	int64_t  result;          /* OUT: see "Results" above */
+	union {                   /* the op's own fields */
+		struct chan_mm_create mm_create;
+		struct chan_mmap mmap;
+		struct chan_munmap munmap;
+		struct chan_mprotect mprotect;
+		struct chan_touch touch;
+		struct chan_fill fill;
+		struct chan_check check;
+		struct chan_vma_list vma_list;
+		struct chan_pte pte;
+		struct chan_stats stats;
+		struct chan_inject inject;
+		uint64_t raw[6];  /* the whole union, untyped (copies, tests) */
+	};
+};
+
+/* One OP_VMA_LIST entry in the data area. */
 struct chan_vma {
 	uint64_t start;
 	uint64_t end;
@@ -110,7 +214,26 @@ struct channel {
 };
 
 _Static_assert(sizeof(struct chan_slot) == 64, "chan_slot layout");
-_Static_assert(offsetof(struct chan_slot, result) == 40, "chan_slot layout");
+_Static_assert(offsetof(struct chan_slot, mm) == 4, "chan_slot layout");
+_Static_assert(offsetof(struct chan_slot, result) == 8, "chan_slot layout");
+_Static_assert(offsetof(struct chan_slot, raw) == 16, "chan_slot layout");
+_Static_assert(sizeof(((struct chan_slot *)0)->raw) == 48, "chan_slot union size");
+_Static_assert(sizeof(struct chan_mm_create) == 8, "chan_mm_create layout");
+_Static_assert(sizeof(struct chan_mmap) == 24, "chan_mmap layout");
+_Static_assert(sizeof(struct chan_munmap) == 16, "chan_munmap layout");
+_Static_assert(sizeof(struct chan_mprotect) == 24, "chan_mprotect layout");
+_Static_assert(sizeof(struct chan_access) == 16, "chan_access layout");
+_Static_assert(sizeof(struct chan_touch) == 40, "chan_touch layout");
+_Static_assert(offsetof(struct chan_touch, access) == 24, "chan_touch layout");
+_Static_assert(sizeof(struct chan_fill) == 40, "chan_fill layout");
+_Static_assert(offsetof(struct chan_fill, access) == 24, "chan_fill layout");
+_Static_assert(sizeof(struct chan_check) == 40, "chan_check layout");
+_Static_assert(offsetof(struct chan_check, access) == 24, "chan_check layout");
+_Static_assert(sizeof(struct chan_vma_list) == 24, "chan_vma_list layout");
+_Static_assert(offsetof(struct chan_vma_list, map_count) == 16, "chan_vma_list layout");
+_Static_assert(sizeof(struct chan_pte) == 24, "chan_pte layout");
+_Static_assert(sizeof(struct chan_stats) == 8, "chan_stats layout");
+_Static_assert(sizeof(struct chan_inject) == 16, "chan_inject layout");
 _Static_assert(sizeof(struct chan_vma) == 32, "chan_vma layout");
 _Static_assert(offsetof(struct channel, req_prod) == 64, "channel layout");
 _Static_assert(offsetof(struct channel, resp_prod) == 128, "channel layout");

@@ -125,48 +125,70 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 	return r < 0 ? r : 0;
 }
 
-int vm_submit(struct vm *vm, struct chan_slot *reqs, unsigned n)
+/* The name of op for messages. */
+static const char *op_name(uint16_t op)
 {
-	if (n == 0)
-		return 0;
-	if (n > CHANNEL_SLOTS || atomic_load(&vm->state) != VM_READY)
-		return -1;
+	static const char *const names[OP_NR] = {
+		[OP_NOP] = "OP_NOP", [OP_MM_CREATE] = "OP_MM_CREATE",
+		[OP_MM_DESTROY] = "OP_MM_DESTROY", [OP_MMAP] = "OP_MMAP",
+		[OP_MUNMAP] = "OP_MUNMAP", [OP_MPROTECT] = "OP_MPROTECT",
+		[OP_TOUCH] = "OP_TOUCH", [OP_FILL] = "OP_FILL", [OP_CHECK] = "OP_CHECK",
+		[OP_VMA_LIST] = "OP_VMA_LIST", [OP_PTE] = "OP_PTE", [OP_STATS] = "OP_STATS",
+		[OP_INJECT] = "OP_INJECT",
+	};
 
+	return op < OP_NR && names[op] ? names[op] : "an unknown op";
+}
+
+/* Copy the guest's answer in slot s back into req: the result (read once,
+ * then checked) and the op's fields, all of them the guest's word now. */
+static int take_answer(struct vm *vm, const struct chan_slot *s, struct chan_slot *req)
+{
+	int64_t result = __atomic_load_n(&s->result, __ATOMIC_RELAXED);
+
+	if (result < -CHAN_ERRNO_MAX) {
+		vm_fail(vm, "channel: the guest answered %s (op %u) with %lld, below -%d",
+			op_name(req->op), req->op, (long long)result, CHAN_ERRNO_MAX);
+		return -EPROTO;
+	}
+	req->result = result;
+	memcpy(req->raw, s->raw, sizeof(req->raw));
+	return 0;
+}
+
+int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
+{
 	uint32_t base = vm->req_prod;
+	uint64_t one = 1;
+	int r;
+
+	if (n == 0 || n > CHANNEL_SLOTS)
+		return -EINVAL;
+	if (atomic_load(&vm->state) != VM_READY)
+		return -EPIPE;
 	for (unsigned i = 0; i < n; i++) {
 		struct chan_slot *s = slot(vm, base + i);
-		memcpy(s, &reqs[i], offsetof(struct chan_slot, result));
+		memcpy(s, &reqs[i], sizeof(*s));
 		s->result = 0;
-		s->out[0] = s->out[1] = 0;
 	}
 	vm->req_prod = base + n;
 	__atomic_store_n(&chan(vm)->req_prod, base + n, __ATOMIC_RELEASE);
-	uint64_t one = 1;
 	if (write(vm->doorbell_fd, &one, sizeof(one)) != sizeof(one)) {
 		vm_fail(vm, "doorbell: eventfd write failed");
-		return -1;
+		return -EPIPE;
 	}
-	if (wait_responses(vm, base, n))
-		return -1;
+	r = wait_responses(vm, base, n);
+	if (r)
+		return r;
 	for (unsigned i = 0; i < n; i++) {
-		const struct chan_slot *s = slot(vm, base + i);
-		reqs[i].result = s->result;
-		reqs[i].out[0] = s->out[0];
-		reqs[i].out[1] = s->out[1];
+		r = take_answer(vm, slot(vm, base + i), &reqs[i]);
+		if (r)
+			return r;
 	}
 	return 0;
 }
 
-int64_t vm_call(struct vm *vm, uint16_t op, uint32_t mm, uint64_t a0, uint64_t a1,
-		uint64_t a2, uint64_t a3, uint64_t out[2])
+int vm_request(struct vm *vm, struct chan_slot *req)
 {
-	struct chan_slot s = { .op = op, .mm = mm, .arg = { a0, a1, a2, a3 } };
-
-	if (vm_submit(vm, &s, 1))
-		return -1;
-	if (out) {
-		out[0] = s.out[0];
-		out[1] = s.out[1];
-	}
-	return s.result;
+	return vm_request_batch(vm, req, 1);
 }

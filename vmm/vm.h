@@ -22,7 +22,7 @@ struct vm_config {
 	FILE *console;            /* where guest console lines go (NULL: stderr) */
 	bool quiet;               /* drop guest console output */
 	uint32_t boot_timeout_ms; /* until the guest reports ready; 0 = 20 s */
-	uint32_t request_timeout_ms; /* per vm_submit; 0 = 120 s */
+	uint32_t request_timeout_ms; /* per vm_request; 0 = 120 s */
 };
 
 /*
@@ -47,17 +47,21 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 /* Stop the vCPUs and free everything.  NULL is allowed. */
 void vm_destroy(struct vm *vm);
 
-/*
- * Post n requests (n <= CHANNEL_SLOTS), ring the doorbell once and wait for
- * all responses, which are copied back into reqs[i].result/out.  Returns 0,
- * or -1 if the guest crashed or stopped answering (vm_failure() says why).
- * Not thread-safe: callers serialise.
- */
-int vm_submit(struct vm *vm, struct chan_slot *reqs, unsigned n);
-
-/* One request: returns its result (or sets *failed and returns -1). */
-int64_t vm_call(struct vm *vm, uint16_t op, uint32_t mm, uint64_t a0,
-		uint64_t a1, uint64_t a2, uint64_t a3, uint64_t out[2]);
+/* Post one request (req->op, req->mm and the IN fields of its union member
+ * set by the caller), ring the doorbell and wait for the guest's answer.
+ * Returns 0 when the guest answered: req->result then holds the guest's
+ * result, checked to be >= -CHAN_ERRNO_MAX (a value, 0, or -errno), and the
+ * OUT fields are filled.  Returns a negative errno when there is no answer,
+ * which can never be mistaken for a guest result because it is not in req:
+ *   -EPIPE      the VM had already failed or exited (vm_failure() says why)
+ *   -ETIMEDOUT  the guest stopped answering (the VM is marked failed)
+ *   -EPROTO     the guest broke the protocol: a result below -CHAN_ERRNO_MAX,
+ *               more responses than requests... (the VM is marked failed)
+ *   -EINVAL     a bad call (n == 0 or n > CHANNEL_SLOTS)
+ * Not thread-safe: callers serialise. */
+int vm_request(struct vm *vm, struct chan_slot *req);
+/* The same for n requests rung with one doorbell (n <= CHANNEL_SLOTS). */
+int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n);
 
 /* A read-only view of guest RAM for inspection (valid until vm_destroy). */
 struct gmem vm_gmem(struct vm *vm);

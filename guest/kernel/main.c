@@ -7,6 +7,7 @@
 
 #include "guest/arch/x86_64/cpu.h"
 #include "guest/arch/x86_64/hypercall.h"
+#include "guest/arch/x86_64/percpu.h"
 #include "guest/kernel/channel.h"
 #include "guest/lib/printk.h"
 #include "guest/mm/mm.h"
@@ -19,6 +20,9 @@ void kmain(uint64_t boot_info_gpa);
 
 void kmain(uint64_t boot_info_gpa)
 {
+	/* The per-CPU area first: panic() and printk() use it. */
+	percpu_init(&percpu_boot, 0);
+
 	/* Still on the host's identity map: copy what we need first. */
 	const struct boot_info *bi = (const struct boot_info *)boot_info_gpa;
 	uint64_t ram_size = bi->ram_size;

@@ -1,7 +1,10 @@
 /*
- * One request from the host, decoded and handed to the memory manager.
- * Every field is the host's word: ids, addresses and lengths are checked by
- * the functions they go to, and a bad request gets an error, never a panic.
+ * The request decoder: the one place that reads the channel's typed
+ * requests (shared/channel.h), turns each into a memory-manager call and
+ * writes its OUT fields, converting between the ABI's values and the mm's
+ * own.  Every field is the host's word: ids, addresses and lengths are
+ * checked by the functions they go to, and a bad request gets an error,
+ * never a panic.
  */
 #include <stdint.h>
 
@@ -11,81 +14,201 @@
 #include "guest/mm/mm.h"
 #include "shared/layout.h"
 
+/* Values that pass between the ABI and the mm (or the ring-3 runner) as
+ * they are: two names, one value. */
+_Static_assert(MM_PROT_NONE == PROT_NONE_ABI && MM_PROT_READ == PROT_READ_ABI &&
+	       MM_PROT_WRITE == PROT_WRITE_ABI && MM_PROT_EXEC == PROT_EXEC_ABI, "PROT_*");
+_Static_assert(MM_MAP_FIXED == MMAP_F_FIXED && MM_MAP_NOREPLACE == MMAP_F_NOREPLACE, "MMAP_F_*");
+_Static_assert(MM_FAULT_MAPERR == FAULT_MAPERR && MM_FAULT_ACCERR == FAULT_ACCERR, "FAULT_*");
+_Static_assert(USER_ACCESS_OK == ACCESS_OK && USER_ACCESS_FAULT == ACCESS_FAULT &&
+	       USER_ACCESS_MISMATCH == ACCESS_MISMATCH, "ACCESS_*");
+_Static_assert(MM_INJECT_STRAY_PTE == INJECT_STRAY_PTE &&
+	       MM_INJECT_WRITABLE_ZERO == INJECT_WRITABLE_ZERO, "INJECT_*");
 
-static struct chan_vma *data_area(uint64_t offset, uint64_t count)
+/* A request on an existing mm: its result; it writes its OUT fields. */
+typedef int64_t (*mm_request_fn)(struct chan_slot *s, struct mm_struct *mm);
+
+static int64_t req_mmap(struct chan_slot *s, struct mm_struct *mm)
 {
-	if (offset > CHANNEL_DATA_SIZE || count > (CHANNEL_DATA_SIZE - offset) / sizeof(struct chan_vma) ||
-	    offset % 8)
-		return 0;
+	return do_mmap(mm, s->mmap.addr, s->mmap.len, s->mmap.prot, s->mmap.flags);
+}
+
+static int64_t req_munmap(struct chan_slot *s, struct mm_struct *mm)
+{
+	return do_munmap(mm, s->munmap.addr, s->munmap.len);
+}
+
+static int64_t req_mprotect(struct chan_slot *s, struct mm_struct *mm)
+{
+	return do_mprotect(mm, s->mprotect.addr, s->mprotect.len, s->mprotect.prot);
+}
+
+/* Run op in ring 3 and report what it found in out. */
+static int64_t user_run(struct mm_struct *mm, enum user_op op, uint64_t addr, uint64_t len,
+			uint8_t byte, struct chan_access *out)
+{
+	struct user_access_info info;
+	int64_t r = user_access(mm, op, addr, len, byte, &info);
+
+	out->addr = info.addr;
+	out->fault = r == ACCESS_FAULT ? (uint32_t)info.detail : 0;
+	out->found = r == ACCESS_MISMATCH ? (uint32_t)info.detail : 0;
+	return r;
+}
+
+/* touch/fill/check with an argument out of range: nothing ran. */
+static int64_t access_refused(struct chan_access *out)
+{
+	out->addr = 0;
+	out->fault = out->found = 0;
+	return -EINVAL;
+}
+
+static int64_t req_touch(struct chan_slot *s, struct mm_struct *mm)
+{
+	struct chan_touch *t = &s->touch;
+	uint32_t mode = t->mode;
+
+	if (mode > TOUCH_WRITE)
+		return access_refused(&t->access);
+	return user_run(mm, mode == TOUCH_WRITE ? USER_TOUCH_WRITE : USER_TOUCH_READ, t->addr,
+			t->len, 0, &t->access);
+}
+
+static int64_t req_fill(struct chan_slot *s, struct mm_struct *mm)
+{
+	struct chan_fill *f = &s->fill;
+	uint32_t byte = f->byte;
+
+	if (byte > 0xff)
+		return access_refused(&f->access);
+	return user_run(mm, USER_FILL, f->addr, f->len, (uint8_t)byte, &f->access);
+}
+
+static int64_t req_check(struct chan_slot *s, struct mm_struct *mm)
+{
+	struct chan_check *c = &s->check;
+	uint32_t byte = c->byte;
+
+	if (byte > 0xff)
+		return access_refused(&c->access);
+	return user_run(mm, USER_CHECK, c->addr, c->len, (uint8_t)byte, &c->access);
+}
+
+/* count struct chan_vma entries at offset in the data area, or NULL if
+ * they do not fit there. */
+static struct chan_vma *data_area(uint32_t offset, uint32_t count)
+{
+	if (offset > CHANNEL_DATA_SIZE || offset % 8 ||
+	    count > (CHANNEL_DATA_SIZE - offset) / sizeof(struct chan_vma))
+		return NULL;
 	return (struct chan_vma *)(DIRECT_MAP_BASE + CHANNEL_GPA + CHANNEL_DATA_OFFSET + offset);
 }
 
-static int64_t mm_request(struct chan_slot *s, struct mm_struct *mm)
+static void put_vma(void *ctx, unsigned i, const struct mm_vma_info *v)
 {
-	uint64_t *a = s->arg;
+	struct chan_vma *out = ctx;
 
-	switch (s->op) {
-	case OP_MMAP:
-		return do_mmap(mm, a[0], a[1], (uint32_t)a[2], (uint32_t)a[3]);
-	case OP_MUNMAP:
-		return do_munmap(mm, a[0], a[1]);
-	case OP_MPROTECT:
-		return do_mprotect(mm, a[0], a[1], (uint32_t)a[2]);
-	case OP_TOUCH:
-		if (a[2] > TOUCH_WRITE)
-			return -EINVAL;
-		return user_access(mm, a[2] == TOUCH_WRITE ? USER_TOUCH_WRITE : USER_TOUCH_READ,
-				   a[0], a[1], 0, s->out);
-	case OP_FILL:
-		return user_access(mm, USER_FILL, a[0], a[1], (uint8_t)a[2], s->out);
-	case OP_CHECK:
-		return user_access(mm, USER_CHECK, a[0], a[1], (uint8_t)a[2], s->out);
-	case OP_VMA_LIST: {
-		struct chan_vma *out = data_area(a[1], a[2]);
-		if (!out)
-			return -EINVAL;
-		return mm_vma_list(mm, a[0], out, (unsigned)a[2], &s->out[0]);
-	}
-	case OP_PTE: {
-		int level = 0;
-		int r = mm_pte_lookup(mm, a[0], &s->out[0], &level);
-		s->out[1] = (uint64_t)level;
-		return r;
-	}
-	case OP_STATS: {
-		uint64_t n = 0;
-		mm_vma_list(mm, ~0ULL, 0, 0, &n);
-		s->out[0] = n;
-		return 0;
-	}
-	case OP_INJECT:
-		return mm_inject(mm, (int)a[0], a[1]);
-	case OP_MM_DESTROY:
-		return mm_destroy(s->mm);
-	}
-	return -ENOSYS;
+	out[i] = (struct chan_vma){
+		.start = v->start,
+		.end = v->end,
+		.pgoff = v->pgoff,
+		.flags = (uint32_t)v->flags,
+		.anon = v->anon,
+	};
+}
+
+static int64_t req_vma_list(struct chan_slot *s, struct mm_struct *mm)
+{
+	struct chan_vma_list *l = &s->vma_list;
+	uint32_t max = l->max;
+	struct chan_vma *out = data_area(l->data_offset, max);
+
+	l->map_count = mm_map_count(mm);
+	if (!out)
+		return -EINVAL;
+	return mm_vma_list(mm, l->from, max, put_vma, out);
+}
+
+static int64_t req_pte(struct chan_slot *s, struct mm_struct *mm)
+{
+	uint64_t pte;
+	int level;
+	int r = mm_pte_lookup(mm, s->pte.addr, &pte, &level);
+
+	s->pte.pte = pte;
+	s->pte.level = (uint32_t)level;
+	s->pte.pad = 0;
+	return r;
+}
+
+static int64_t req_stats(struct chan_slot *s, struct mm_struct *mm)
+{
+	s->stats.map_count = mm_map_count(mm);
+	return 0;
+}
+
+static int64_t req_inject(struct chan_slot *s, struct mm_struct *mm)
+{
+	uint32_t kind = s->inject.kind;
+
+	if (kind > MM_INJECT_WRITABLE_ZERO)
+		return -EINVAL;
+	return mm_inject(mm, (int)kind, s->inject.addr);
+}
+
+static const mm_request_fn mm_requests[OP_NR] = {
+	[OP_MMAP] = req_mmap,
+	[OP_MUNMAP] = req_munmap,
+	[OP_MPROTECT] = req_mprotect,
+	[OP_TOUCH] = req_touch,
+	[OP_FILL] = req_fill,
+	[OP_CHECK] = req_check,
+	[OP_VMA_LIST] = req_vma_list,
+	[OP_PTE] = req_pte,
+	[OP_STATS] = req_stats,
+	[OP_INJECT] = req_inject,
+};
+
+static void req_mm_create(struct chan_slot *s)
+{
+	int id;
+
+	mm_seq_begin();
+	id = mm_create();
+	mm_seq_end();
+	s->mm_create.id = id > 0 ? (uint32_t)id : 0;
+	s->mm_create.pad = 0;
+	s->result = id > 0 ? 0 : id;
 }
 
 void request_handle(struct chan_slot *s)
 {
-	s->out[0] = s->out[1] = 0;
-	if (s->op == OP_NOP) {
+	uint32_t op = s->op, id = s->mm;
+	struct mm_struct *mm;
+
+	if (op == OP_NOP) {
 		s->result = 0;
 		return;
 	}
-	if (s->op == OP_MM_CREATE) {
-		mm_seq_begin();
-		s->result = mm_create();
-		mm_seq_end();
+	if (op == OP_MM_CREATE) {
+		req_mm_create(s);
 		return;
 	}
-	struct mm_struct *mm = mm_lookup(s->mm);
+	if (op >= OP_NR) {
+		s->result = -ENOSYS;
+		return;
+	}
+	mm = mm_request_begin(id);
 	if (!mm) {
-		s->result = s->op < OP_NR ? -ESRCH : -ENOSYS;
+		s->result = -ESRCH;
 		return;
 	}
-	mm_seq_begin();
-	s->result = mm_request(s, mm);
-	mm_seq_end();
-	mm_note_request_done();
+	if (op == OP_MM_DESTROY) {
+		s->result = mm_destroy(id);
+		mm = NULL;              /* gone: nothing of it to publish */
+	} else {
+		s->result = mm_requests[op](s, mm);
+	}
+	mm_request_end(mm);
 }

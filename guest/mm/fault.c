@@ -49,12 +49,12 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	uint64_t *pte, pt_pa, frame, old;
 
 	if (addr >= TASK_SIZE)
-		return FAULT_MAPERR;
+		return MM_FAULT_MAPERR;
 	vma = find_vma(mm, addr);
 	if (!vma || vma->vm_start > addr)
-		return FAULT_MAPERR;
+		return MM_FAULT_MAPERR;
 	if (access_error(vma, error_code))
-		return FAULT_ACCERR;
+		return MM_FAULT_ACCERR;
 
 	addr &= PAGE_MASK;
 	pte = pte_offset(mm, addr, &pt_pa);
@@ -62,15 +62,15 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 		return -ENOMEM;
 	old = *pte;
 	if (old && fix_existing(mm, vma, pte, addr, error_code))
-		return 0;
+		return MM_FAULT_RESOLVED;
 
 	if (!(error_code & PF_WRITE)) {
 		/* Read of a missing page: the shared zero page, read-only. */
 		*pte = mm_g.zero_pa | pte_prot(vma->vm_flags, true);
 		frame_page(mm_g.zero_pa)->refcount++;
-		mm->desc->zero_ptes++;
+		mm->zero_ptes++;
 		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
-		return 0;
+		return MM_FAULT_RESOLVED;
 	}
 
 	if (!vma->anon_vma && anon_vma_prepare(vma))
@@ -79,14 +79,14 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	if (!frame)
 		return -ENOMEM;
 	*pte = frame | pte_prot(vma->vm_flags, false);
-	mm->desc->rss_pages++;
+	mm->rss_pages++;
 	if (old) {
 		/* It was the zero page: drop that mapping and its TLB entry. */
 		frame_page(mm_g.zero_pa)->refcount--;
-		mm->desc->zero_ptes--;
+		mm->zero_ptes--;
 		flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
 	} else {
 		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 	}
-	return 0;
+	return MM_FAULT_RESOLVED;
 }

@@ -3,7 +3,7 @@
  * a pool known to read zero (never used since boot, emptied page tables, or
  * discarded by the host), and frames freed with data go to a dirty list that
  * is handed to the host (HC_DISCARD, madvise(MADV_DONTNEED) there) once it
- * holds HC_DISCARD_MAX frames or the zero pool runs dry.
+ * holds ARCH_DISCARD_MAX frames or the zero pool runs dry.
  *
  * The zero pool is the bump range [bump_pfn, end_pfn) of frames never used
  * since boot plus a stack of frame addresses; a discarded batch moves onto
@@ -115,7 +115,7 @@ void frame_free_dirty(uint64_t pa)
 {
 	frame_mark_free(pa);
 	frames.dirty[frames.ndirty++] = pa;
-	if (frames.ndirty == HC_DISCARD_MAX)
+	if (frames.ndirty == ARCH_DISCARD_MAX)
 		frame_discard_dirty();
 }
 
@@ -129,7 +129,7 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 
 	while (i < n) {
 		/* As many as fit before the dirty list must be discarded. */
-		unsigned room = HC_DISCARD_MAX - frames.ndirty;
+		unsigned room = ARCH_DISCARD_MAX - frames.ndirty;
 		unsigned stop = n - i < room ? n : i + room;
 		const uint64_t *p = pas + i, *end = pas + stop;
 		uint64_t *dirty = frames.dirty + frames.ndirty;
@@ -148,7 +148,7 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 		}
 		i = stop;
 		frames.ndirty = (unsigned)(dirty - frames.dirty);
-		if (frames.ndirty == HC_DISCARD_MAX)
+		if (frames.ndirty == ARCH_DISCARD_MAX)
 			frame_discard_dirty();
 	}
 	mm_g.table->frames_free += n - zeros;

@@ -1,6 +1,7 @@
 /*
  * Address spaces: boot of the memory manager, mm creation and exit_mmap,
- * the id -> mm table, switch_mm and the published seqcount.
+ * the id -> mm table, switch_mm, and the request bracket that keeps the
+ * published mm table consistent (seqcount) and publishes an mm's counters.
  *
  * An mm id encodes its slot in mm_table.mms[] ((id - 1) % MM_MAX) plus a
  * generation, so lookup is O(1) and a destroyed id is not handed out again
@@ -72,6 +73,7 @@ int mm_create(void)
 	for (unsigned i = 0; i < mm_g.nkernel_slots; i++)
 		mm->pml4[mm_g.kernel_slots[i]] = mm_g.kernel_pml4[mm_g.kernel_slots[i]];
 	vma_tree_init(mm);
+	mm->map_count = mm->rss_pages = mm->zero_ptes = mm->pt_pages = 0;
 	mm->cpu_mask = 0;
 	mm->slot = slot;
 	/* ids stay positive ints: wrap the generation well before 2^31. */
@@ -97,7 +99,8 @@ struct mm_struct *mm_lookup(uint32_t id)
 void switch_mm(struct mm_struct *mm)
 {
 	unsigned cpu = smp_processor_id();
-	struct mm_struct *old = cpu_current_mm[cpu];
+	struct mm_percpu *pc = this_cpu_mm();
+	struct mm_struct *old = pc->current_mm;
 
 	if (old == mm)
 		return;
@@ -105,7 +108,7 @@ void switch_mm(struct mm_struct *mm)
 		old->cpu_mask &= ~(1ULL << cpu);   /* no PCID: the CR3 load flushes it */
 	if (mm)
 		mm->cpu_mask |= 1ULL << cpu;
-	cpu_current_mm[cpu] = mm;
+	pc->current_mm = mm;
 	arch_load_cr3(mm ? mm->pml4_pa : mm_g.kernel_pml4_pa);
 }
 
@@ -113,26 +116,26 @@ int mm_destroy(uint32_t id)
 {
 	struct mm_struct *mm = mm_lookup(id);
 	struct vm_area_struct *vma, *next;
-	struct mmu_gather tlb;
+	struct mmu_gather *tlb;
 
 	if (!mm)
 		return -ESRCH;
 	/* Nothing may run on these tables any more: leave them first. */
-	if (cpu_current_mm[smp_processor_id()] == mm)
+	if (this_cpu_mm()->current_mm == mm)
 		switch_mm(NULL);
 	if (mm->cpu_mask)
 		panic("mm_destroy: mm %u still live on CPUs %lx", mm->id, (unsigned long)mm->cpu_mask);
 
 	/* exit_mmap: every page, every table, every VMA. */
-	tlb_gather_mmu(&tlb, mm);
-	zap_page_range(mm, &tlb, 0, USER_PGTABLES_CEILING, 0, USER_PGTABLES_CEILING);
-	tlb_finish_mmu(&tlb);
+	tlb = tlb_gather_mmu(mm);
+	zap_page_range(mm, tlb, 0, USER_PGTABLES_CEILING, 0, USER_PGTABLES_CEILING);
+	tlb_finish_mmu(tlb);
 	for (vma = mm->mmap; vma; vma = next) {
 		next = vma->vm_next;
 		vma_free(vma);
 	}
-	if (mm_g.pt_used[mm->pml4_pa >> PAGE_SHIFT] || mm->desc->rss_pages ||
-	    mm->desc->zero_ptes || mm->desc->pt_pages)
+	if (mm_g.pt_used[mm->pml4_pa >> PAGE_SHIFT] || mm->rss_pages || mm->zero_ptes ||
+	    mm->pt_pages)
 		panic("mm_destroy: mm %u not empty after exit_mmap", mm->id);
 	for (unsigned i = 0; i < mm_g.nkernel_slots; i++)
 		mm->pml4[mm_g.kernel_slots[i]] = 0;
@@ -156,7 +159,32 @@ void mm_seq_end(void)
 	__atomic_store_n(&mm_g.table->seq, mm_g.table->seq + 1, __ATOMIC_RELEASE);
 }
 
-void mm_note_request_done(void)
+struct mm_struct *mm_request_begin(uint32_t id)
 {
+	struct mm_struct *mm = mm_lookup(id);
+
+	if (mm)
+		mm_seq_begin();
+	return mm;
+}
+
+/* The counters change on every path of the mm; they reach the host once
+ * per request, here, where the host cannot be looking (seq is odd). */
+static void mm_publish(const struct mm_struct *mm)
+{
+	struct mm_desc *d = mm->desc;
+
+	d->vma_head = (uint64_t)(uintptr_t)mm->mmap;
+	d->map_count = mm->map_count;
+	d->rss_pages = mm->rss_pages;
+	d->zero_ptes = mm->zero_ptes;
+	d->pt_pages = mm->pt_pages;
+}
+
+void mm_request_end(struct mm_struct *mm)
+{
+	if (mm)
+		mm_publish(mm);
 	mm_g.table->requests++;
+	mm_seq_end();
 }

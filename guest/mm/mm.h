@@ -2,15 +2,53 @@
  * The memory manager's public API: what the rest of the guest kernel
  * (boot, request dispatch, the page-fault trap) calls.  Linux's anonymous
  * private memory is the model; errors are negative Linux errno values.
+ *
+ * The mm speaks its own types, not the request channel's: the request
+ * decoder (guest/kernel/requests.c) converts, and asserts that the values
+ * it passes through unchanged (protections, placement flags, fault kinds,
+ * injection kinds) equal the ABI's.
  */
 #ifndef GUEST_MM_MM_H
 #define GUEST_MM_MM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "shared/channel.h"
-
 struct mm_struct;
+
+/* mmap/mprotect protections: Linux's PROT_* values, which are also the
+ * VM_READ/VM_WRITE/VM_EXEC bits (asserted in mmap.c). */
+#define MM_PROT_NONE          0x0u
+#define MM_PROT_READ          0x1u
+#define MM_PROT_WRITE         0x2u
+#define MM_PROT_EXEC          0x4u
+#define MM_PROT_SEM           0x8u    /* accepted by Linux on x86, no effect */
+
+/* do_mmap placement; neither: the kernel chooses (top-down below MMAP_BASE). */
+#define MM_MAP_FIXED          (1u << 0)   /* MAP_FIXED: replace what is there */
+#define MM_MAP_NOREPLACE      (1u << 1)   /* MAP_FIXED_NOREPLACE: EEXIST on overlap */
+
+/* What handle_mm_fault() made of a fault (or -ENOMEM). */
+enum mm_fault {
+	MM_FAULT_RESOLVED = 0,        /* retry the access */
+	MM_FAULT_MAPERR = 1,          /* no VMA there: SEGV_MAPERR */
+	MM_FAULT_ACCERR = 2,          /* the VMA forbids it: SEGV_ACCERR */
+};
+
+/* mm_inject() kinds. */
+enum mm_inject {
+	MM_INJECT_STRAY_PTE = 1,      /* a present user PTE at addr outside every VMA */
+	MM_INJECT_WRITABLE_ZERO = 2,  /* make the PTE at addr writable */
+};
+
+/* One VMA as mm_vma_list() reports it. */
+struct mm_vma_info {
+	uint64_t start;
+	uint64_t end;                 /* exclusive */
+	uint64_t pgoff;               /* in pages */
+	uint64_t flags;               /* VM_* (shared/mm_abi.h) */
+	bool anon;                    /* has an anon_vma */
+};
 
 /* Boot: manage frames [free_start, ram_size) (guest-physical, 4 KiB aligned; everything
  * in that range reads as zero at boot); kernel_pml4 = virtual address of the master PML4 whose
@@ -21,22 +59,35 @@ int mm_create(void);                          /* new mm id >= 1, or -ENOMEM */
 int mm_destroy(uint32_t id);                  /* exit_mmap: everything freed; 0 or -ESRCH */
 struct mm_struct *mm_lookup(uint32_t id);     /* NULL if no such mm */
 void switch_mm(struct mm_struct *mm);         /* load its PML4 (arch_load_cr3) unless current; marks the CPU in mm's cpu mask; NULL: the master PML4 */
-long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; flags MMAP_F_FIXED / MMAP_F_NOREPLACE / 0 = kernel chooses (top-down below MMAP_BASE) */
+long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t prot);
 /* A ring-3 access fault at addr with the x86 #PF error code (bit0 P, bit1 W, bit2 U, bit4 I):
- * 0 = resolved (retry the access), FAULT_MAPERR or FAULT_ACCERR (shared/channel.h).
- * -ENOMEM when no frame or page-table page could be had (Linux would OOM-kill). */
+ * an enum mm_fault, or -ENOMEM when no frame or page-table page could be had (Linux would
+ * OOM-kill). */
 int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code);
-/* Copy up to max VMAs with vm_end > from, in order; returns entries written; *map_count = mm's VMA count. */
-int mm_vma_list(struct mm_struct *mm, uint64_t from, struct chan_vma *out, unsigned max, uint64_t *map_count);
+/* Call fn(ctx, i, info) for the i-th of the first max VMAs with vm_end > from, in address
+ * order; returns how many were reported. */
+unsigned mm_vma_list(struct mm_struct *mm, uint64_t from, unsigned max,
+		     void (*fn)(void *ctx, unsigned i, const struct mm_vma_info *info), void *ctx);
+uint64_t mm_map_count(const struct mm_struct *mm);  /* VMAs */
 /* Leaf PTE for addr (0 if none) and its level (1 = 4 KiB). Returns 0. */
 int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level);
-/* Test-only: break an invariant on purpose (INJECT_* kinds). 0 or -EINVAL. */
+/* Test-only: break an invariant on purpose (enum mm_inject). 0 or -EINVAL. */
 int mm_inject(struct mm_struct *mm, int kind, uint64_t addr);
-/* Bracket every request that may change published state (mm_table.seq odd in between). */
+
+/*
+ * The published state (struct mm_table) changes only between a begin and an
+ * end (mm_table.seq odd in between), and an mm's counters reach its mm_desc
+ * only at the end.
+ */
+/* A request on mm id: the mm, with seq made odd; NULL (seq untouched) if there is none. */
+struct mm_struct *mm_request_begin(uint32_t id);
+/* End of a request begun with mm_request_begin(): publish mm's counters (NULL: the mm
+ * was destroyed), make seq even, count the request in mm_table.requests. */
+void mm_request_end(struct mm_struct *mm);
+/* Bracket a change of the mm table itself that is not a request on an mm (mm_create). */
 void mm_seq_begin(void);
 void mm_seq_end(void);
-void mm_note_request_done(void);              /* mm_table.requests++ */
 
 #endif

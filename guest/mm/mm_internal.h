@@ -21,10 +21,21 @@
 #endif
 
 #include "guest/mm/errno.h"
-#include "shared/channel.h"
-#include "shared/hypercall.h"
+#include "guest/mm/mm_percpu.h"
 #include "shared/layout.h"
 #include "shared/mm_abi.h"
+
+#ifdef MM_HOST_TEST
+/* The calling CPU's mm state (tests/unit/fake_arch.c: one fake CPU). */
+struct mm_percpu *this_cpu_mm(void);
+static inline unsigned smp_processor_id(void)
+{
+	return 0;
+}
+#else
+/* this_cpu_mm() and smp_processor_id(), inline: they are on every unmap. */
+#include "guest/arch/x86_64/this_cpu.h"
+#endif
 
 /* Guest: DIRECT_MAP_BASE + pa.  The mm assumes the map is linear (it takes
  * phys_to_virt(0) once at boot and adds). */
@@ -37,8 +48,11 @@ void arch_load_cr3(uint64_t pml4_pa);
 void arch_flush_tlb_page(uint64_t va);
 /* Drop every non-global TLB entry of this CPU. */
 void arch_flush_tlb_all(void);
-/* HC_DISCARD: n <= HC_DISCARD_MAX frame addresses; afterwards each reads zero.
- * pas must be readable by the host (it lives in a direct-map frame). */
+/* Most frames arch_discard_frames() takes at once (the guest asserts it
+ * equals the hypercall's HC_DISCARD_MAX). */
+#define ARCH_DISCARD_MAX 512
+/* Hand n <= ARCH_DISCARD_MAX free frames to the host; afterwards each reads
+ * zero.  pas must be readable by the host (it lives in a direct-map frame). */
 void arch_discard_frames(const uint64_t *pas, unsigned n);
 /* A broken internal invariant: the message names the function.  Never for bad input. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));

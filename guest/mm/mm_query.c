@@ -9,23 +9,30 @@
 #include "guest/mm/tlb.h"
 #include "guest/mm/vma.h"
 
-int mm_vma_list(struct mm_struct *mm, uint64_t from, struct chan_vma *out, unsigned max,
-		uint64_t *map_count)
+unsigned mm_vma_list(struct mm_struct *mm, uint64_t from, unsigned max,
+		     void (*fn)(void *ctx, unsigned i, const struct mm_vma_info *info), void *ctx)
 {
 	struct vm_area_struct *vma;
 	unsigned n = 0;
 
-	*map_count = mm->desc->map_count;
-	if (max == 0 || !out)
+	if (max == 0)
 		return 0;
 	for (vma = find_vma(mm, from); vma && n < max; vma = vma->vm_next, n++) {
-		out[n].start = vma->vm_start;
-		out[n].end = vma->vm_end;
-		out[n].pgoff = vma->vm_pgoff;
-		out[n].flags = (uint32_t)vma->vm_flags;
-		out[n].anon = vma->anon_vma != NULL;
+		struct mm_vma_info info = {
+			.start = vma->vm_start,
+			.end = vma->vm_end,
+			.pgoff = vma->vm_pgoff,
+			.flags = vma->vm_flags,
+			.anon = vma->anon_vma != NULL,
+		};
+		fn(ctx, n, &info);
 	}
-	return (int)n;
+	return n;
+}
+
+uint64_t mm_map_count(const struct mm_struct *mm)
+{
+	return mm->map_count;
 }
 
 int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level)
@@ -53,7 +60,7 @@ static int inject_stray_pte(struct mm_struct *mm, uint64_t addr)
 		return -EINVAL;
 	*pte = mm_g.zero_pa | pte_prot(VM_READ, true);
 	frame_page(mm_g.zero_pa)->refcount++;
-	mm->desc->zero_ptes++;
+	mm->zero_ptes++;
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 	return 0;
 }
@@ -74,9 +81,9 @@ int mm_inject(struct mm_struct *mm, int kind, uint64_t addr)
 {
 	addr &= PAGE_MASK;
 	switch (kind) {
-	case INJECT_STRAY_PTE:
+	case MM_INJECT_STRAY_PTE:
 		return inject_stray_pte(mm, addr);
-	case INJECT_WRITABLE_ZERO:
+	case MM_INJECT_WRITABLE_ZERO:
 		return inject_writable(mm, addr);
 	}
 	return -EINVAL;

@@ -30,8 +30,6 @@
 #define VM_ACCESS_FLAGS       (VM_READ | VM_WRITE | VM_EXEC)
 #define VM_MAY_ALL            (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
 
-#define NR_CPUS               64
-
 /* Identity only: VMAs that share one may merge; split VMAs share theirs. */
 struct anon_vma {
 	uint64_t refcount;        /* VMAs pointing here */
@@ -73,7 +71,12 @@ struct mm_struct {
 	struct vm_area_struct *mmap_cache;    /* last find_vma hit, NULL after a detach */
 	uint64_t *pml4;                       /* direct-map address */
 	uint64_t pml4_pa;
-	struct mm_desc *desc;                 /* published counters (mm_table.mms[slot]) */
+	/* Counters, published to desc at the end of every request (mm_publish). */
+	uint64_t map_count;                   /* VMAs */
+	uint64_t rss_pages;                   /* present user leaf PTEs to private frames */
+	uint64_t zero_ptes;                   /* present user leaf PTEs to the zero page */
+	uint64_t pt_pages;                    /* page-table pages below the PML4 */
+	struct mm_desc *desc;                 /* where they are published (mm_table.mms[slot]) */
 	uint64_t cpu_mask;                    /* CPUs that may cache this mm's translations */
 	uint32_t id;
 	uint32_t slot;

@@ -17,7 +17,11 @@
 #include "guest/mm/munmap.h"
 #include "guest/mm/vma.h"
 
-#define MMAP_F_KNOWN (MMAP_F_FIXED | MMAP_F_NOREPLACE)
+#define MM_MAP_KNOWN (MM_MAP_FIXED | MM_MAP_NOREPLACE)
+
+/* Protections become VMA flags as they are (Linux's calc_vm_prot_bits). */
+_Static_assert(MM_PROT_READ == VM_READ && MM_PROT_WRITE == VM_WRITE && MM_PROT_EXEC == VM_EXEC,
+	       "MM_PROT_* are the VM_* access bits");
 
 /* Where the mapping goes: the fixed address checked, or the highest free
  * range below MMAP_BASE.  *pnext = the VMA after it when searched. */
@@ -26,7 +30,7 @@ static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
 {
 	if (len > TASK_SIZE)
 		return -ENOMEM;
-	if (!(flags & MMAP_F_FIXED))
+	if (!(flags & MM_MAP_FIXED))
 		return unmapped_area_topdown(mm, len, MMAP_MIN_ADDR, MMAP_BASE, pnext);
 	if (addr > TASK_SIZE - len)
 		return -ENOMEM;
@@ -37,22 +41,17 @@ static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
 	return (long)addr;
 }
 
-/* Map [addr, addr + len) with flags, merging with the neighbours when
- * Linux would.  prev/next: the VMAs around the (now empty) range. */
-static long mmap_region(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t flags,
-			struct vm_area_struct *prev, struct vm_area_struct *next,
-			struct vm_area_struct *vma)
+/* Map vma's range (now empty, between prev and next), merging it with the
+ * neighbours when Linux would; vma is used only if nothing merges. */
+static long mmap_region(struct mm_struct *mm, struct vm_area_struct *vma,
+			struct vm_area_struct *prev, struct vm_area_struct *next)
 {
-	if (vma_merge_new_range(mm, prev, next, addr, addr + len, flags)) {
+	uint64_t addr = vma->vm_start;
+
+	if (vma_merge_new_range(mm, prev, next, addr, vma->vm_end, vma->vm_flags))
 		vma_free(vma);
-		return (long)addr;
-	}
-	vma->vm_start = addr;
-	vma->vm_end = addr + len;
-	vma->vm_pgoff = addr >> PAGE_SHIFT;
-	vma->vm_flags = flags;
-	vma->anon_vma = NULL;
-	vma_link(mm, vma, prev);
+	else
+		vma_link(mm, vma, prev);
 	return (long)addr;
 }
 
@@ -62,16 +61,16 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 	uint64_t vm_flags;
 	long r;
 
-	if (flags & ~MMAP_F_KNOWN)
+	if (flags & ~MM_MAP_KNOWN)
 		return -EINVAL;
-	if (flags & MMAP_F_NOREPLACE)
-		flags |= MMAP_F_FIXED;
+	if (flags & MM_MAP_NOREPLACE)
+		flags |= MM_MAP_FIXED;
 	if (len == 0)
 		return -EINVAL;
 	len = PAGE_ALIGN(len);
 	if (len == 0)
 		return -ENOMEM;
-	if (mm->desc->map_count > MAX_MAP_COUNT)
+	if (mm->map_count > MAX_MAP_COUNT)
 		return -ENOMEM;
 
 	r = get_unmapped_area(mm, addr, len, flags, &next);
@@ -83,19 +82,18 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 	if (vm_flags & VM_WRITE)
 		vm_flags |= VM_ACCOUNT;   /* private writable memory is accounted */
 
-	if (!(flags & MMAP_F_FIXED)) {
+	if (!(flags & MM_MAP_FIXED)) {
 		prev = next ? next->vm_prev : mm->mmap_last;
 	} else {
 		next = find_vma_prev(mm, addr, &prev);
-		if (next && next->vm_start < addr + len && (flags & MMAP_F_NOREPLACE))
+		if (next && next->vm_start < addr + len && (flags & MM_MAP_NOREPLACE))
 			return -EEXIST;
 	}
 
 	/* Allocate before changing anything: past the unmap nothing fails. */
-	vma = vma_alloc();
+	vma = vma_alloc(addr, addr + len, addr >> PAGE_SHIFT, vm_flags);
 	if (!vma)
 		return -ENOMEM;
-	vma->anon_vma = NULL;
 	if (next && next->vm_start < addr + len) {
 		int err = munmap_range(mm, addr, addr + len, &prev, &next);
 		if (err) {
@@ -103,5 +101,5 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 			return err;
 		}
 	}
-	return mmap_region(mm, addr, len, vm_flags, prev, next, vma);
+	return mmap_region(mm, vma, prev, next);
 }

@@ -17,17 +17,15 @@
 #include "guest/mm/tlb.h"
 #include "guest/mm/vma.h"
 
-#define PROT_SEM_ABI 0x8   /* accepted by Linux on x86, no effect */
-
 /* split_vma() with Linux's map_count check; allocates the new struct. */
 static int split_vma_checked(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
 			     struct vm_area_struct **upper)
 {
 	struct vm_area_struct *new;
 
-	if (mm->desc->map_count >= MAX_MAP_COUNT)
+	if (mm->map_count >= MAX_MAP_COUNT)
 		return -ENOMEM;
-	new = vma_alloc();
+	new = vma_dup(vma);
 	if (!new)
 		return -ENOMEM;
 	*upper = split_vma(mm, vma, addr, new);
@@ -93,13 +91,13 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct v
 int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t prot)
 {
 	struct vm_area_struct *vma, *prev;
-	struct mmu_gather tlb;
+	struct mmu_gather *tlb;
 	uint64_t end, tmp, nstart;
 	int err = 0;
 
 	if (start & ~PAGE_MASK)
 		return -EINVAL;
-	if (prot & ~(uint32_t)(PROT_READ_ABI | PROT_WRITE_ABI | PROT_EXEC_ABI | PROT_SEM_ABI))
+	if (prot & ~(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_SEM))
 		return -EINVAL;
 	if (len == 0)
 		return 0;
@@ -113,7 +111,7 @@ int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t pro
 		return -ENOMEM;
 	prev = start > vma->vm_start ? vma : vma->vm_prev;
 
-	tlb_gather_mmu(&tlb, mm);
+	tlb = tlb_gather_mmu(mm);
 	nstart = start;
 	tmp = vma->vm_start;
 	while (vma && vma->vm_start < end) {
@@ -123,17 +121,17 @@ int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t pro
 			err = -ENOMEM;      /* a hole */
 			break;
 		}
-		/* PROT_* and VM_READ/WRITE/EXEC share their bit values. */
+		/* MM_PROT_* and VM_READ/WRITE/EXEC share their bit values (mmap.c). */
 		newflags = (prot & VM_ACCESS_FLAGS) | (vma->vm_flags & ~VM_ACCESS_FLAGS);
 		tmp = vma->vm_end < end ? vma->vm_end : end;
-		err = mprotect_fixup(mm, &tlb, vma, &prev, nstart, tmp, newflags);
+		err = mprotect_fixup(mm, tlb, vma, &prev, nstart, tmp, newflags);
 		if (err)
 			break;
 		tmp = prev->vm_end;
 		nstart = tmp;
 		vma = prev->vm_next;
 	}
-	tlb_finish_mmu(&tlb);
+	tlb_finish_mmu(tlb);
 	if (!err && tmp < end)
 		err = -ENOMEM;
 	return err;

@@ -32,12 +32,11 @@ static void unmap_region(struct mm_struct *mm, struct vm_area_struct *first,
 			 struct vm_area_struct *last, struct vm_area_struct *prev,
 			 struct vm_area_struct *next)
 {
-	struct mmu_gather tlb;
+	struct mmu_gather *tlb = tlb_gather_mmu(mm);
 
-	tlb_gather_mmu(&tlb, mm);
-	zap_page_range(mm, &tlb, first->vm_start, last->vm_end, prev ? prev->vm_end : 0,
+	zap_page_range(mm, tlb, first->vm_start, last->vm_end, prev ? prev->vm_end : 0,
 		       next ? next->vm_start : USER_PGTABLES_CEILING);
-	tlb_finish_mmu(&tlb);
+	tlb_finish_mmu(tlb);
 }
 
 /* Free the VMA structs of a detached chain (and their anon_vma references). */
@@ -65,15 +64,15 @@ int munmap_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 
 	/* A hole inside one VMA adds one: refused at the limit (Linux lets
 	 * the count pass it only transiently, never on return). */
-	if (start > vma->vm_start && end < vma->vm_end && mm->desc->map_count >= MAX_MAP_COUNT)
+	if (start > vma->vm_start && end < vma->vm_end && mm->map_count >= MAX_MAP_COUNT)
 		return -ENOMEM;
-	if (start > vma->vm_start && !(front = vma_alloc()))
+	/* The split parts: copies of vma and of last (when last is vma, the
+	 * front split's upper part that rear splits again is one too). */
+	if (start > vma->vm_start && !(front = vma_dup(vma)))
 		return -ENOMEM;
-	if (end < last->vm_end && !(rear = vma_alloc())) {
-		if (front) {
-			front->anon_vma = NULL;
+	if (end < last->vm_end && !(rear = vma_dup(last))) {
+		if (front)
 			vma_free(front);
-		}
 		return -ENOMEM;
 	}
 

@@ -35,7 +35,7 @@ uint64_t *pte_alloc_walk(struct mm_struct *mm, uint64_t addr, uint64_t *pt_pa)
 			e = table | PTE_TABLE;
 			*slot = e;
 			mm_g.pt_used[pa >> PAGE_SHIFT]++;
-			mm->desc->pt_pages++;
+			mm->pt_pages++;
 		}
 		pa = e & PTE_ADDR;
 	}
@@ -74,7 +74,7 @@ ZAP_INLINE bool free_table_if_unused(struct zap *z, uint64_t *entry, uint64_t pa
 		return false;
 	*entry = 0;
 	mm_g.pt_used[parent_pa >> PAGE_SHIFT]--;
-	z->mm->desc->pt_pages--;
+	z->mm->pt_pages--;
 	/* Flushing any address of its span drops the paging-structure caches. */
 	tlb_remove_table(z->tlb, table, addr);
 	return true;
@@ -105,7 +105,7 @@ ZAP_INLINE void zap_pte_range(struct zap *z, uint64_t pt_pa, uint64_t addr, uint
 			continue;
 		*pte = 0;
 		last = pte;
-		tlb_batch[nr++] = e & PTE_ADDR;
+		tlb->batch[nr++] = e & PTE_ADDR;
 	}
 	tlb->nr = nr;
 	tlb_track_range(tlb, addr + (uint64_t)(first - start) * PAGE_SIZE,

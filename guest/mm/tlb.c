@@ -5,10 +5,6 @@
 #include "guest/mm/tlb.h"
 #include "guest/mm/frame.h"
 
-uint64_t tlb_batch[TLB_BATCH_MAX];
-uint64_t tlb_tables[TLB_TABLES_MAX];
-struct mm_struct *cpu_current_mm[NR_CPUS];
-
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	unsigned cpu = smp_processor_id();
@@ -26,13 +22,18 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 		arch_flush_tlb_page(va);
 }
 
-void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
+struct mmu_gather *tlb_gather_mmu(struct mm_struct *mm)
 {
+	/* Unmaps never nest (munmap, mprotect, exit_mmap each run one), so
+	 * one gather per CPU is enough. */
+	struct mmu_gather *tlb = &this_cpu_mm()->tlb;
+
 	tlb->mm = mm;
 	tlb->start = ~0ULL;
 	tlb->end = 0;
 	tlb->nr = 0;
 	tlb->nr_tables = 0;
+	return tlb;
 }
 
 void tlb_flush_mmu(struct mmu_gather *tlb)
@@ -43,15 +44,15 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 	/* Point of no return for the gathered frames: nobody can reach them
 	 * now.  The unmapped leaves leave the mm's counters here too. */
 	if (tlb->nr) {
-		struct mm_desc *d = tlb->mm->desc;
-		unsigned zeros = frame_free_unmapped(tlb_batch, tlb->nr);
-		d->rss_pages -= tlb->nr - zeros;
-		d->zero_ptes -= zeros;
+		struct mm_struct *mm = tlb->mm;
+		unsigned zeros = frame_free_unmapped(tlb->batch, tlb->nr);
+		mm->rss_pages -= tlb->nr - zeros;
+		mm->zero_ptes -= zeros;
 		frame_page(mm_g.zero_pa)->refcount -= zeros;
 		tlb->nr = 0;
 	}
 	for (unsigned i = 0; i < tlb->nr_tables; i++)
-		frame_free_zero(tlb_tables[i]);     /* emptied tables read zero */
+		frame_free_zero(tlb->tables[i]);     /* emptied tables read zero */
 	tlb->nr_tables = 0;
 }
 

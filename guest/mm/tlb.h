@@ -7,7 +7,8 @@
  *
  * Frames and page-table pages unmapped from an mm are gathered in a batch
  * and freed only after the flush (Linux's mmu_gather): until then a stale
- * TLB entry on some CPU could still reach them.
+ * TLB entry on some CPU could still reach them.  The gather and its batch
+ * are per CPU (struct mmu_gather in mm_percpu.h).
  */
 #ifndef GUEST_MM_TLB_H
 #define GUEST_MM_TLB_H
@@ -17,34 +18,15 @@
 /* Linux's tlb_single_page_flush_ceiling: up to this many pages get one
  * invlpg each, beyond it the whole TLB is flushed. */
 #define TLB_SINGLE_PAGE_FLUSH_CEILING 33
-/* Frames and page-table pages held back by one gather before it flushes
- * and frees them. */
-#define TLB_BATCH_MAX 512
-#define TLB_TABLES_MAX 64
-
-struct mmu_gather {
-	struct mm_struct *mm;
-	uint64_t start, end;      /* range needing a flush, start >= end: none */
-	unsigned nr;              /* frames of cleared leaves in tlb_batch (zero page included) */
-	unsigned nr_tables;       /* page-table pages in tlb_tables */
-};
-
-extern uint64_t tlb_batch[TLB_BATCH_MAX];
-extern uint64_t tlb_tables[TLB_TABLES_MAX];
-extern struct mm_struct *cpu_current_mm[NR_CPUS];
-
-static inline unsigned smp_processor_id(void)
-{
-	return 0;
-}
 
 /* Flush the translations of [start, end) (page aligned) of mm on every CPU
  * that may cache them: one invlpg per page up to the ceiling, else a full
  * flush.  Nothing to do on CPUs that do not have mm loaded. */
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
-/* Start gathering unmaps of mm. */
-void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm);
+/* Start gathering unmaps of mm: returns this CPU's gather, empty.  One
+ * gather at a time per CPU, until tlb_finish_mmu(). */
+struct mmu_gather *tlb_gather_mmu(struct mm_struct *mm);
 
 /* Flush what was gathered, then free the gathered frames and page-table
  * pages and account the unmapped leaves; the gather stays usable. */
@@ -68,7 +50,7 @@ static inline void tlb_track_page(struct mmu_gather *tlb, uint64_t addr)
 	tlb_track_range(tlb, addr, addr + PAGE_SIZE);
 }
 
-/* The frame of every cleared leaf goes straight into tlb_batch[tlb->nr++]
+/* The frame of every cleared leaf goes straight into tlb->batch[tlb->nr++]
  * (zap_pte_range), and tlb_flush_mmu() must run when it is full: it frees
  * the user frames, skips the zero page and adjusts the mm's rss_pages and
  * zero_ptes.  A page-table page pa that
@@ -77,7 +59,7 @@ static inline void tlb_track_page(struct mmu_gather *tlb, uint64_t addr)
 static inline void tlb_remove_table(struct mmu_gather *tlb, uint64_t pa, uint64_t addr)
 {
 	tlb_track_page(tlb, addr);
-	tlb_tables[tlb->nr_tables++] = pa;
+	tlb->tables[tlb->nr_tables++] = pa;
 	if (tlb->nr_tables == TLB_TABLES_MAX)
 		tlb_flush_mmu(tlb);
 }

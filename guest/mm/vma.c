@@ -22,15 +22,37 @@ void vma_caches_init(void)
 	kmem_cache_init(&anon_vma_cachep, "anon_vma", sizeof(struct anon_vma));
 }
 
-struct vm_area_struct *vma_alloc(void)
-{
-	return kmem_cache_alloc(&vma_cachep);
-}
-
 static void anon_vma_get(struct anon_vma *av)
 {
 	if (av)
 		av->refcount++;
+}
+
+struct vm_area_struct *vma_alloc(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t flags)
+{
+	struct vm_area_struct *vma = kmem_cache_alloc(&vma_cachep);
+
+	if (!vma)
+		return NULL;
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_pgoff = pgoff;
+	vma->vm_flags = flags;
+	vma->vm_next = vma->vm_prev = NULL;
+	vma->anon_vma = NULL;
+	return vma;
+}
+
+struct vm_area_struct *vma_dup(const struct vm_area_struct *orig)
+{
+	struct vm_area_struct *vma = kmem_cache_alloc(&vma_cachep);
+
+	if (!vma)
+		return NULL;
+	*vma = *orig;
+	vma->vm_next = vma->vm_prev = NULL;
+	anon_vma_get(vma->anon_vma);
+	return vma;
 }
 
 static void anon_vma_put(struct anon_vma *av)
@@ -114,10 +136,9 @@ struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vm
 	if (addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK))
 		panic("split_vma: %lx outside %lx-%lx", (unsigned long)addr,
 		      (unsigned long)vma->vm_start, (unsigned long)vma->vm_end);
-	*new = *vma;
 	new->vm_start = addr;
+	new->vm_end = vma->vm_end;
 	new->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
-	anon_vma_get(new->anon_vma);
 	vma->vm_end = addr;             /* vma's own gap is unchanged, new's is 0 */
 	vma_link(mm, new, vma);
 	return new;

@@ -29,7 +29,7 @@ struct vm_area_struct *find_vma_prev(struct mm_struct *mm, uint64_t addr,
 struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, uint64_t start, uint64_t end);
 
 /* Insert vma (vm_start/vm_end set, not overlapping anything) right after
- * prev (NULL: first) in list and tree; map_count++, vma_head kept. */
+ * prev (NULL: first) in list and tree; map_count++. */
 void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm_area_struct *prev);
 
 /* Remove the consecutive VMAs first..last from list and tree.  They stay
@@ -54,8 +54,14 @@ long unmapped_area_topdown(struct mm_struct *mm, uint64_t len, uint64_t low, uin
 /* Set up the VMA and anon_vma slab caches (mm_init). */
 void vma_caches_init(void);
 
-/* A VMA struct with unspecified contents, or NULL when out of memory. */
-struct vm_area_struct *vma_alloc(void);
+/* A new detached VMA (as Linux's vm_area_alloc): [start, end) with pgoff and
+ * flags, no anon_vma, in no list or tree (vma_link() sets the links); NULL
+ * when out of memory. */
+struct vm_area_struct *vma_alloc(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t flags);
+
+/* A detached copy of orig (as Linux's vm_area_dup) holding its own reference
+ * to orig's anon_vma, for split_vma(); NULL when out of memory. */
+struct vm_area_struct *vma_dup(const struct vm_area_struct *orig);
 
 /* Free a VMA that is in no list or tree; drops its anon_vma reference. */
 void vma_free(struct vm_area_struct *vma);
@@ -64,9 +70,10 @@ void vma_free(struct vm_area_struct *vma);
  * neighbour's (find_mergeable_anon_vma) or a new one.  0 or -ENOMEM. */
 int anon_vma_prepare(struct vm_area_struct *vma);
 
-/* Split vma at addr (strictly inside it, page aligned) using the struct
- * `new` (from vma_alloc): vma keeps [vm_start, addr) and its vm_pgoff, new
- * gets [addr, vm_end) with vm_pgoff advanced, the same flags and anon_vma.
+/* Split vma at addr (strictly inside it, page aligned) using new, a
+ * vma_dup() of vma (or of a VMA with the same flags and anon_vma): vma keeps
+ * [vm_start, addr) and its vm_pgoff, new gets [addr, vm_end) with vm_pgoff
+ * advanced.
  * No map_count check: callers apply Linux's rule first.  Returns new. */
 struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
 				 struct vm_area_struct *new);

@@ -181,17 +181,15 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm_area_s
 
 	vma->vm_prev = prev;
 	vma->vm_next = next;
-	if (prev) {
+	if (prev)
 		prev->vm_next = vma;
-	} else {
+	else
 		mm->mmap = vma;
-		mm->desc->vma_head = (uint64_t)(uintptr_t)vma;
-	}
 	if (next)
 		next->vm_prev = vma;
 	else
 		mm->mmap_last = vma;
-	mm->desc->map_count++;
+	mm->map_count++;
 
 	vma->vm_left = vma->vm_right = VMA_NIL;
 	vma->vm_height = 1;
@@ -262,12 +260,10 @@ unsigned vma_unlink_range(struct mm_struct *mm, struct vm_area_struct *first,
 	struct vm_area_struct *prev = first->vm_prev, *next = last->vm_next, *v;
 	unsigned n = 0;
 
-	if (prev) {
+	if (prev)
 		prev->vm_next = next;
-	} else {
+	else
 		mm->mmap = next;
-		mm->desc->vma_head = (uint64_t)(uintptr_t)next;
-	}
 	if (next)
 		next->vm_prev = prev;
 	else
@@ -281,7 +277,7 @@ unsigned vma_unlink_range(struct mm_struct *mm, struct vm_area_struct *first,
 	}
 	if (next)
 		set_gap(next, next->vm_start - (prev ? prev->vm_end : 0));
-	mm->desc->map_count -= n;
+	mm->map_count -= n;
 	return n;
 }
 

@@ -18,7 +18,15 @@
  * no guest or no KVM. */
 struct vm *live_boot(uint64_t mem);
 
-/* One request; the test fails if the guest died. */
+/* One request (op, mm and IN fields set); returns its result.  The test
+ * fails if the guest did not answer. */
+int64_t live_request(struct vm *vm, struct chan_slot *s);
+
+/* One request in positional form: a0..a3 are the op's IN fields in the
+ * order shared/channel.h declares them, out[0..1] (may be NULL) its OUT
+ * fields (touch/fill/check: addr, then fault or the byte found; pte: pte,
+ * level; vma_list and stats: map_count).  The test fails if the guest did
+ * not answer. */
 int64_t live_call(struct vm *vm, uint16_t op, uint32_t mm, uint64_t a0, uint64_t a1,
 		  uint64_t a2, uint64_t a3, uint64_t out[2]);
 

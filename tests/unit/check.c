@@ -67,9 +67,24 @@ void check_tree(struct mm_struct *mm)
 	}
 	cr_assert_eq(mm->mmap_last, prev);
 	cr_assert(cache_seen, "mmap_cache points to a detached VMA");
-	cr_assert_eq(count, mm->desc->map_count, "map_count %lu, list %lu",
-		     (unsigned long)mm->desc->map_count, (unsigned long)count);
-	cr_assert_eq(mm->desc->vma_head, (uint64_t)(uintptr_t)mm->mmap);
+	cr_assert_eq(count, mm->map_count, "map_count %lu, list %lu",
+		     (unsigned long)mm->map_count, (unsigned long)count);
+}
+
+/* What the host sees of mm after a request: its counters, published. */
+static void check_published(struct mm_struct *mm, const struct mm_desc *d)
+{
+	uint32_t seq = mm_g.table->seq;
+
+	cr_assert_eq(mm_request_begin(mm->id), mm);
+	cr_assert_eq(mm_g.table->seq, seq + 1);
+	mm_request_end(mm);
+	cr_assert_eq(mm_g.table->seq, seq + 2);
+	cr_assert_eq(d->vma_head, (uint64_t)(uintptr_t)mm->mmap);
+	cr_assert_eq(d->map_count, mm->map_count);
+	cr_assert_eq(d->rss_pages, mm->rss_pages);
+	cr_assert_eq(d->zero_ptes, mm->zero_ptes);
+	cr_assert_eq(d->pt_pages, mm->pt_pages);
 }
 
 struct walk_totals {
@@ -179,11 +194,12 @@ void check_all(void)
 		check_tree(mm);
 		cr_assert_eq(mm_g.pages[d->pml4 >> 12].type, PAGE_T_PGTABLE);
 		check_table(mm, d->pml4, 4, 0, &w);
-		cr_assert_eq(d->rss_pages, w.rss, "rss_pages %lu, walk %lu", (unsigned long)d->rss_pages,
-			     (unsigned long)w.rss);
-		cr_assert_eq(d->zero_ptes, w.zeros);
-		cr_assert_eq(d->pt_pages, w.tables, "pt_pages %lu, walk %lu", (unsigned long)d->pt_pages,
-			     (unsigned long)w.tables);
+		cr_assert_eq(mm->rss_pages, w.rss, "rss_pages %lu, walk %lu",
+			     (unsigned long)mm->rss_pages, (unsigned long)w.rss);
+		cr_assert_eq(mm->zero_ptes, w.zeros);
+		cr_assert_eq(mm->pt_pages, w.tables, "pt_pages %lu, walk %lu",
+			     (unsigned long)mm->pt_pages, (unsigned long)w.tables);
+		check_published(mm, d);
 		zeros += w.zeros;
 	}
 	cr_assert_eq(mm_g.pages[t->zero_page >> 12].type, PAGE_T_ZERO);

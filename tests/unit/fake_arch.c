@@ -12,6 +12,12 @@
 
 struct fake_arch fake;
 uint8_t *fake_ram;
+static struct mm_percpu fake_cpu;
+
+struct mm_percpu *this_cpu_mm(void)
+{
+	return &fake_cpu;
+}
 
 void *phys_to_virt(uint64_t pa)
 {
@@ -50,7 +56,7 @@ void arch_flush_tlb_all(void)
 
 void arch_discard_frames(const uint64_t *pas, unsigned n)
 {
-	if (n == 0 || n > HC_DISCARD_MAX)
+	if (n == 0 || n > ARCH_DISCARD_MAX)
 		cr_assert_fail("arch_discard_frames: %u frames", n);
 	(void)virt_to_phys(pas);
 	for (unsigned i = 0; i < n; i++) {
@@ -102,6 +108,7 @@ void fake_setup(void)
 			-1, 0);
 	cr_assert(fake_ram != MAP_FAILED);
 	memset(&fake, 0, sizeof fake);
+	memset(&fake_cpu, 0, sizeof fake_cpu);
 	/* A master PML4 with two kernel-half entries (direct map, kernel image). */
 	kpml4 = (uint64_t *)(fake_ram + FAKE_KPML4_GPA);
 	kpml4[273] = 0x3000 | PTE_P | PTE_W;
@@ -123,7 +130,7 @@ struct mm_struct *new_mm(void)
 
 long map_fixed(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot)
 {
-	return do_mmap(mm, addr, len, prot, MMAP_F_FIXED);
+	return do_mmap(mm, addr, len, prot, MM_MAP_FIXED);
 }
 
 int touch(struct mm_struct *mm, uint64_t addr, bool write)

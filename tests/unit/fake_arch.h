@@ -1,7 +1,8 @@
 /*
- * The host side of guest/mm/mm_internal.h for unit tests: fake RAM, and a
- * record of what the memory manager asked the architecture to do (CR3
- * loads, TLB flushes, discards), plus helpers shared by the tests.
+ * The host side of guest/mm/mm_internal.h for unit tests: fake RAM, one
+ * fake CPU (this_cpu_mm()), and a record of what the memory manager asked
+ * the architecture to do (CR3 loads, TLB flushes, discards), plus helpers
+ * shared by the tests.
  */
 #ifndef TESTS_UNIT_FAKE_ARCH_H
 #define TESTS_UNIT_FAKE_ARCH_H
@@ -54,10 +55,10 @@ struct vm_area_struct *vma_at(struct mm_struct *mm, uint64_t addr);  /* VMA cont
 const char *maps_string(struct mm_struct *mm);
 uint64_t frames_used(void);
 
-#define RW   (PROT_READ_ABI | PROT_WRITE_ABI)
-#define RO   PROT_READ_ABI
-#define NONE PROT_NONE_ABI
-#define FIX  MMAP_F_FIXED
+#define RW   (MM_PROT_READ | MM_PROT_WRITE)
+#define RO   MM_PROT_READ
+#define NONE MM_PROT_NONE
+#define FIX  MM_MAP_FIXED
 #define BASE 0x100000000000ULL
 #define PG   PAGE_SIZE
 

@@ -15,13 +15,13 @@ Test(fault, maperr_outside_every_vma)
 
 	map_fixed(mm, BASE, 2 * PG, RW);
 	map_fixed(mm, BASE + 4 * PG, PG, RW);
-	cr_assert_eq(handle_mm_fault(mm, BASE - 1, PF_USER), FAULT_MAPERR);
-	cr_assert_eq(handle_mm_fault(mm, BASE + 2 * PG, PF_USER | PF_WRITE), FAULT_MAPERR);
-	cr_assert_eq(handle_mm_fault(mm, BASE + 5 * PG, PF_USER), FAULT_MAPERR);
-	cr_assert_eq(handle_mm_fault(mm, TASK_SIZE, PF_USER), FAULT_MAPERR);
-	cr_assert_eq(handle_mm_fault(mm, 0xffff888000000000ULL, PF_USER), FAULT_MAPERR);
-	cr_assert_eq(handle_mm_fault(mm, 0, PF_USER), FAULT_MAPERR);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(handle_mm_fault(mm, BASE - 1, PF_USER), MM_FAULT_MAPERR);
+	cr_assert_eq(handle_mm_fault(mm, BASE + 2 * PG, PF_USER | PF_WRITE), MM_FAULT_MAPERR);
+	cr_assert_eq(handle_mm_fault(mm, BASE + 5 * PG, PF_USER), MM_FAULT_MAPERR);
+	cr_assert_eq(handle_mm_fault(mm, TASK_SIZE, PF_USER), MM_FAULT_MAPERR);
+	cr_assert_eq(handle_mm_fault(mm, 0xffff888000000000ULL, PF_USER), MM_FAULT_MAPERR);
+	cr_assert_eq(handle_mm_fault(mm, 0, PF_USER), MM_FAULT_MAPERR);
+	cr_assert_eq(mm->pt_pages, 0);
 	check_all();
 }
 
@@ -35,13 +35,13 @@ Test(fault, read_maps_the_zero_page)
 	cr_assert_eq(handle_mm_fault(mm, BASE + PG + 0x123, PF_USER), 0);
 	cr_assert_eq(pte_of(mm, BASE + PG), mm_g.zero_pa | PTE_P | PTE_U | PTE_A | PTE_NX);
 	cr_assert_null(vma_at(mm, BASE)->anon_vma);
-	cr_assert_eq(mm->desc->zero_ptes, 1);
-	cr_assert_eq(mm->desc->rss_pages, 0);
+	cr_assert_eq(mm->zero_ptes, 1);
+	cr_assert_eq(mm->rss_pages, 0);
 	cr_assert_eq(mm_g.pages[mm_g.zero_pa >> 12].refcount, 1);
 	cr_assert_eq(frames_used() - used, 3);               /* the page tables only */
 	/* Retrying a resolved read is harmless. */
 	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER), 0);
-	cr_assert_eq(mm->desc->zero_ptes, 1);
+	cr_assert_eq(mm->zero_ptes, 1);
 	check_all();
 }
 
@@ -57,7 +57,7 @@ Test(fault, write_maps_a_fresh_frame)
 	cr_assert_eq(mm_g.pages[(pte & PTE_ADDR) >> 12].type, PAGE_T_USER);
 	cr_assert_eq(mm_g.pages[(pte & PTE_ADDR) >> 12].refcount, 1);
 	cr_assert_not_null(vma_at(mm, BASE)->anon_vma);
-	cr_assert_eq(mm->desc->rss_pages, 1);
+	cr_assert_eq(mm->rss_pages, 1);
 	/* The frame reads zero (it came from the known-zero pool). */
 	for (int i = 0; i < 4096; i++)
 		cr_assert_eq(fake_ram[(pte & PTE_ADDR) + i], 0);
@@ -76,8 +76,8 @@ Test(fault, write_after_read_replaces_the_zero_page)
 	cr_assert(pte_of(mm, BASE) & PTE_W);
 	cr_assert_eq(fake.flush_pages, 1);             /* the zero-page translation */
 	cr_assert_eq(fake.last_flush_va, BASE);
-	cr_assert_eq(mm->desc->zero_ptes, 0);
-	cr_assert_eq(mm->desc->rss_pages, 1);
+	cr_assert_eq(mm->zero_ptes, 0);
+	cr_assert_eq(mm->rss_pages, 1);
 	cr_assert_eq(mm_g.pages[mm_g.zero_pa >> 12].refcount, 0);
 	check_all();
 }
@@ -89,15 +89,15 @@ Test(fault, accerr_cases)
 	map_fixed(mm, BASE, PG, RO);
 	map_fixed(mm, BASE + PG, PG, NONE);
 	map_fixed(mm, BASE + 2 * PG, PG, RW);
-	cr_assert_eq(handle_mm_fault(mm, BASE, PF_USER | PF_WRITE), FAULT_ACCERR);
-	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER), FAULT_ACCERR);
-	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER | PF_WRITE), FAULT_ACCERR);
-	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER | PF_INSTR), FAULT_ACCERR);
+	cr_assert_eq(handle_mm_fault(mm, BASE, PF_USER | PF_WRITE), MM_FAULT_ACCERR);
+	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER), MM_FAULT_ACCERR);
+	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER | PF_WRITE), MM_FAULT_ACCERR);
+	cr_assert_eq(handle_mm_fault(mm, BASE + PG, PF_USER | PF_INSTR), MM_FAULT_ACCERR);
 	/* An instruction fetch first maps the page (NX), then faults present. */
 	cr_assert_eq(handle_mm_fault(mm, BASE + 2 * PG, PF_USER | PF_INSTR), 0);
 	cr_assert(pte_of(mm, BASE + 2 * PG) & PTE_NX);
-	cr_assert_eq(handle_mm_fault(mm, BASE + 2 * PG, PF_USER | PF_INSTR | PF_PROT), FAULT_ACCERR);
-	cr_assert_eq(mm->desc->rss_pages, 0);
+	cr_assert_eq(handle_mm_fault(mm, BASE + 2 * PG, PF_USER | PF_INSTR | PF_PROT), MM_FAULT_ACCERR);
+	cr_assert_eq(mm->rss_pages, 0);
 	check_all();
 }
 
@@ -105,13 +105,13 @@ Test(fault, write_only_is_readable_and_exec_has_no_nx)
 {
 	struct mm_struct *mm = new_mm();
 
-	map_fixed(mm, BASE, PG, PROT_WRITE_ABI);
+	map_fixed(mm, BASE, PG, MM_PROT_WRITE);
 	cr_assert_eq(touch(mm, BASE, false), 0);
 	cr_assert_eq(pte_of(mm, BASE) & PTE_ADDR, mm_g.zero_pa);
 	cr_assert_eq(touch(mm, BASE, true), 0);
 	cr_assert(pte_of(mm, BASE) & PTE_W);
 
-	map_fixed(mm, BASE + PG, PG, PROT_READ_ABI | PROT_EXEC_ABI);
+	map_fixed(mm, BASE + PG, PG, MM_PROT_READ | MM_PROT_EXEC);
 	cr_assert_eq(touch(mm, BASE + PG, false), 0);
 	cr_assert_eq(pte_of(mm, BASE + PG) & PTE_NX, 0);
 	check_all();

@@ -21,11 +21,11 @@ static uint64_t fillers;
 /* Add or remove one-page filler VMAs until map_count == n. */
 static void fill_to(struct mm_struct *mm, uint64_t n)
 {
-	while (mm->desc->map_count < n) {
+	while (mm->map_count < n) {
 		cr_assert_eq(map_fixed(mm, FILL + 2 * fillers * PG, PG, RO), (long)(FILL + 2 * fillers * PG));
 		fillers++;
 	}
-	while (mm->desc->map_count > n) {
+	while (mm->map_count > n) {
 		fillers--;
 		cr_assert_eq(do_munmap(mm, FILL + 2 * fillers * PG, PG), 0);
 	}
@@ -42,8 +42,8 @@ static uint64_t fingerprint(struct mm_struct *mm)
 		for (int i = 0; i < 5; i++)
 			h = (h ^ f[i]) * 1099511628211ULL;
 	}
-	h = (h ^ mm->desc->map_count) * 1099511628211ULL;
-	h = (h ^ mm->desc->rss_pages) * 1099511628211ULL;
+	h = (h ^ mm->map_count) * 1099511628211ULL;
+	h = (h ^ mm->rss_pages) * 1099511628211ULL;
 	return (h ^ frames_used()) * 1099511628211ULL;
 }
 
@@ -71,34 +71,34 @@ Test(limits, map_count_rules_of_linux)
 	cr_assert_eq(do_mprotect(mm, BASE, 16 * PG, RW), 0);
 	cr_assert_eq(do_munmap(mm, BASE, PG), 0);
 	cr_assert_eq(do_munmap(mm, BASE + 15 * PG, PG), 0);
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT);
 	check_tree(mm);
 
 	/* One below: the hole is allowed and reaches the limit. */
 	fill_to(mm, MAX_MAP_COUNT - 1);
 	cr_assert_eq(do_munmap(mm, BASE + 2 * PG, PG), 0);
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT);
 	/* Refilling the hole merges both sides again (same anon_vma). */
 	cr_assert_eq(map_fixed(mm, BASE + 2 * PG, PG, RW), (long)(BASE + 2 * PG));
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT - 1);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT - 1);
 
 	/* MAP_FIXED over the middle with other flags: hole, then a new VMA: limit + 1. */
 	cr_assert_eq(map_fixed(mm, BASE + 4 * PG, PG, RO), (long)(BASE + 4 * PG));
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT + 1);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT + 1);
 	/* Above the limit every mmap is refused, unmapping still works. */
 	fp = fingerprint(mm);
 	cr_assert_eq(do_mmap(mm, 0, PG, RO, 0), -ENOMEM);
 	cr_assert_eq(map_fixed(mm, FILL - 4 * PG, PG, RO), -ENOMEM);
 	cr_assert_eq(fingerprint(mm), fp);
 	cr_assert_eq(do_munmap(mm, BASE + 4 * PG, PG), 0);
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT);
 	cr_assert_eq(map_fixed(mm, BASE + 4 * PG, PG, RW), (long)(BASE + 4 * PG));
 
 	/* Exactly at the limit, a kernel-chosen mmap still succeeds. */
 	fill_to(mm, MAX_MAP_COUNT);
 	addr = do_mmap(mm, 0, PG, RO, 0);
 	cr_assert_eq(addr, (long)(MMAP_BASE - PG));
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT + 1);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT + 1);
 	cr_assert_eq(do_munmap(mm, (uint64_t)addr, PG), 0);
 
 	/* mprotect of the middle one below the limit: the first split stays. */
@@ -106,7 +106,7 @@ Test(limits, map_count_rules_of_linux)
 	next = vma_at(mm, BASE + 5 * PG);
 	cr_assert_eq(next->vm_start, BASE + PG);
 	cr_assert_eq(do_mprotect(mm, BASE + 5 * PG, PG, RO), -ENOMEM);
-	cr_assert_eq(mm->desc->map_count, MAX_MAP_COUNT);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT);
 	cr_assert_eq(vma_at(mm, BASE + 4 * PG)->vm_end, BASE + 5 * PG);
 	cr_assert_eq(vma_at(mm, BASE + 5 * PG)->vm_flags, vma_at(mm, BASE + 4 * PG)->vm_flags);
 	/* Same flags: mprotect leaves the two parts apart, as Linux does. */

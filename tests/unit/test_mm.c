@@ -59,7 +59,7 @@ Test(mm, new_mm_copies_the_kernel_half)
 	for (int i = 0; i < 512; i++)
 		cr_assert_eq(mm->pml4[i], i >= 256 ? k[i] : 0);
 	cr_assert_eq(mm->desc->pml4, mm->pml4_pa);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 }
 
 Test(mm, switch_mm_tracks_the_cpu)
@@ -79,7 +79,7 @@ Test(mm, switch_mm_tracks_the_cpu)
 	/* Destroying the loaded mm falls back to the kernel's PML4 first. */
 	cr_assert_eq(mm_destroy(b->id), 0);
 	cr_assert_eq(fake.cr3, FAKE_KPML4_GPA);
-	cr_assert_null(cpu_current_mm[0]);
+	cr_assert_null(this_cpu_mm()->current_mm);
 	switch_mm(a);
 	cr_assert_eq(fake.cr3, a->pml4_pa);
 }
@@ -99,7 +99,7 @@ Test(mm, destroy_returns_every_frame)
 		}
 		do_mprotect(mm, BASE + (5ULL << 24), 4 * PG, NONE);
 		do_munmap(mm, BASE + (7ULL << 24) + PG, PG);
-		mm_inject(mm, INJECT_STRAY_PTE, BASE + (50ULL << 24));
+		mm_inject(mm, MM_INJECT_STRAY_PTE, BASE + (50ULL << 24));
 	}
 	cr_assert_lt(mm_g.table->frames_free + 400, free0);
 	for (int m = 0; m < 3; m++)
@@ -124,7 +124,7 @@ Test(mm, dirty_frames_are_discarded_in_batches)
 	fake_reset_counts();
 	do_munmap(mm, BASE, 600 * PG);
 	cr_assert_eq(fake.discards, 1);
-	cr_assert_eq(fake.discarded, HC_DISCARD_MAX);
+	cr_assert_eq(fake.discarded, ARCH_DISCARD_MAX);
 	cr_assert_gt(frames.ndirty, 0);
 	check_all();             /* also: every zero-pool frame reads zero */
 	/* When the zero pool runs dry, the dirty frames are discarded first. */
@@ -136,31 +136,37 @@ Test(mm, dirty_frames_are_discarded_in_batches)
 	check_all();
 }
 
+/* mm_vma_list's callback: store the i-th VMA into the array ctx. */
+static void put_info(void *ctx, unsigned i, const struct mm_vma_info *info)
+{
+	((struct mm_vma_info *)ctx)[i] = *info;
+}
+
 Test(mm, vma_list_and_pte_lookup)
 {
 	struct mm_struct *mm = new_mm();
-	struct chan_vma out[4];
-	uint64_t count, pte;
+	struct mm_vma_info out[4];
+	uint64_t pte;
 	int level;
 
 	map_fixed(mm, BASE, 2 * PG, RW);
 	map_fixed(mm, BASE + 4 * PG, PG, RO);
 	map_fixed(mm, BASE + 8 * PG, PG, NONE);
 	touch(mm, BASE, true);
-	cr_assert_eq(mm_vma_list(mm, 0, out, 4, &count), 3);
-	cr_assert_eq(count, 3);
+	cr_assert_eq(mm_vma_list(mm, 0, 4, put_info, out), 3);
+	cr_assert_eq(mm_map_count(mm), 3);
 	cr_assert_eq(out[0].start, BASE);
 	cr_assert_eq(out[0].end, BASE + 2 * PG);
 	cr_assert_eq(out[0].pgoff, BASE >> 12);
-	cr_assert_eq(out[0].flags, (uint32_t)(VM_READ | VM_WRITE | VM_MAY_ALL | VM_ACCOUNT));
+	cr_assert_eq(out[0].flags, VM_READ | VM_WRITE | VM_MAY_ALL | VM_ACCOUNT);
 	cr_assert_eq(out[0].anon, 1);
 	cr_assert_eq(out[1].anon, 0);
-	cr_assert_eq(mm_vma_list(mm, BASE + 2 * PG, out, 4, &count), 2);
+	cr_assert_eq(mm_vma_list(mm, BASE + 2 * PG, 4, put_info, out), 2);
 	cr_assert_eq(out[0].start, BASE + 4 * PG);
-	cr_assert_eq(mm_vma_list(mm, BASE + 4 * PG + 1, out, 1, &count), 1);
+	cr_assert_eq(mm_vma_list(mm, BASE + 4 * PG + 1, 1, put_info, out), 1);
 	cr_assert_eq(out[0].start, BASE + 4 * PG);
-	cr_assert_eq(mm_vma_list(mm, ~0ULL, NULL, 0, &count), 0);
-	cr_assert_eq(count, 3);
+	cr_assert_eq(mm_vma_list(mm, ~0ULL, 0, put_info, out), 0);
+	cr_assert_eq(mm_map_count(mm), 3);
 
 	cr_assert_eq(mm_pte_lookup(mm, BASE, &pte, &level), 0);
 	cr_assert_eq(level, 1);
@@ -179,15 +185,15 @@ Test(mm, inject_breaks_what_it_says)
 
 	map_fixed(mm, BASE, 2 * PG, RW);
 	touch(mm, BASE, false);
-	cr_assert_eq(mm_inject(mm, INJECT_STRAY_PTE, BASE), -EINVAL);          /* inside a VMA */
-	cr_assert_eq(mm_inject(mm, INJECT_STRAY_PTE, TASK_SIZE), -EINVAL);
-	cr_assert_eq(mm_inject(mm, INJECT_STRAY_PTE, BASE + 2 * PG), 0);
+	cr_assert_eq(mm_inject(mm, MM_INJECT_STRAY_PTE, BASE), -EINVAL);          /* inside a VMA */
+	cr_assert_eq(mm_inject(mm, MM_INJECT_STRAY_PTE, TASK_SIZE), -EINVAL);
+	cr_assert_eq(mm_inject(mm, MM_INJECT_STRAY_PTE, BASE + 2 * PG), 0);
 	mm_pte_lookup(mm, BASE + 2 * PG, &pte, &level);
 	cr_assert_eq(pte & PTE_ADDR, mm_g.zero_pa);
 	cr_assert(pte & PTE_P);
-	cr_assert_eq(mm->desc->zero_ptes, 2);
-	cr_assert_eq(mm_inject(mm, INJECT_WRITABLE_ZERO, BASE + PG), -EINVAL);  /* no PTE */
-	cr_assert_eq(mm_inject(mm, INJECT_WRITABLE_ZERO, BASE), 0);
+	cr_assert_eq(mm->zero_ptes, 2);
+	cr_assert_eq(mm_inject(mm, MM_INJECT_WRITABLE_ZERO, BASE + PG), -EINVAL);  /* no PTE */
+	cr_assert_eq(mm_inject(mm, MM_INJECT_WRITABLE_ZERO, BASE), 0);
 	cr_assert(pte_of(mm, BASE) & PTE_W);
 	cr_assert_eq(mm_inject(mm, 99, BASE), -EINVAL);
 	/* munmap of the VMA keeps the table holding the stray entry... */
@@ -202,14 +208,45 @@ Test(mm, inject_breaks_what_it_says)
 Test(mm, seqcount_and_requests)
 {
 	uint32_t s = mm_g.table->seq;
+	struct mm_struct *mm;
 
 	cr_assert_eq(s % 2, 0);
 	mm_seq_begin();
 	cr_assert_eq(mm_g.table->seq, s + 1);
 	mm_seq_end();
 	cr_assert_eq(mm_g.table->seq, s + 2);
-	mm_note_request_done();
+	cr_assert_eq(mm_g.table->requests, 0);
+	/* A request on an mm that does not exist leaves everything alone. */
+	cr_assert_null(mm_request_begin(12345));
+	cr_assert_eq(mm_g.table->seq, s + 2);
+	mm = new_mm();
+	cr_assert_eq(mm_request_begin(mm->id), mm);
+	cr_assert_eq(mm_g.table->seq, s + 3);
+	mm_request_end(mm);
+	cr_assert_eq(mm_g.table->seq, s + 4);
 	cr_assert_eq(mm_g.table->requests, 1);
+}
+
+/* The counters reach the mm table only at the end of a request, all at once. */
+Test(mm, counters_published_at_request_end)
+{
+	struct mm_struct *mm = new_mm();
+	const struct mm_desc *d = mm->desc;
+
+	cr_assert_eq(mm_request_begin(mm->id), mm);
+	map_fixed(mm, BASE, 4 * PG, RW);
+	touch(mm, BASE, true);
+	touch(mm, BASE + PG, false);
+	cr_assert_eq(d->map_count, 0);
+	cr_assert_eq(d->vma_head, 0);
+	cr_assert_eq(d->rss_pages, 0);
+	mm_request_end(mm);
+	cr_assert_eq(d->map_count, 1);
+	cr_assert_eq(d->vma_head, (uint64_t)(uintptr_t)mm->mmap);
+	cr_assert_eq(d->rss_pages, 1);
+	cr_assert_eq(d->zero_ptes, 1);
+	cr_assert_eq(d->pt_pages, 3);
+	check_all();
 }
 
 Test(mm, slab_returns_empty_pages)

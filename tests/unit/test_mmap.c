@@ -28,7 +28,7 @@ Test(mmap, errors_in_linux_order)
 	cr_assert_eq(do_mmap(mm, 0, TASK_SIZE + PG, RW, 0), -ENOMEM);
 	cr_assert_eq(do_mmap(mm, 0, MMAP_BASE, RW, 0), -ENOMEM);
 	cr_assert_eq(do_mmap(mm, BASE, PG, RW, 1u << 7), -EINVAL);
-	cr_assert_eq(mm->desc->map_count, 0);
+	cr_assert_eq(mm->map_count, 0);
 	/* The edges Linux accepts. */
 	cr_assert_eq(map_fixed(mm, MMAP_MIN_ADDR, PG, RW), (long)MMAP_MIN_ADDR);
 	cr_assert_eq(map_fixed(mm, TASK_SIZE - PG, PG, RW), (long)(TASK_SIZE - PG));
@@ -46,9 +46,9 @@ Test(mmap, vm_flags_and_accounting)
 
 	map_fixed(mm, BASE, PG, RW);
 	map_fixed(mm, BASE + 2 * PG, PG, RO);
-	map_fixed(mm, BASE + 4 * PG, PG, PROT_WRITE_ABI);
+	map_fixed(mm, BASE + 4 * PG, PG, MM_PROT_WRITE);
 	map_fixed(mm, BASE + 6 * PG, PG, NONE);
-	map_fixed(mm, BASE + 8 * PG, PG, PROT_READ_ABI | PROT_EXEC_ABI);
+	map_fixed(mm, BASE + 8 * PG, PG, MM_PROT_READ | MM_PROT_EXEC);
 	cr_assert_str_eq(maps_string(mm), "0-1 rw- ac\n2-3 r--\n4-5 -w- ac\n6-7 ---\n8-9 r-x\n");
 	cr_assert_eq(vma_at(mm, BASE)->vm_flags, 0x3 | 0x70 | VM_ACCOUNT);
 	cr_assert_eq(vma_at(mm, BASE)->vm_pgoff, BASE >> 12);
@@ -64,12 +64,12 @@ Test(mmap, fixed_replaces_and_noreplace_refuses)
 	for (int i = 0; i < 4; i++)
 		touch(mm, BASE + i * PG, true);
 	used = frames_used();
-	cr_assert_eq(do_mmap(mm, BASE + 3 * PG, 2 * PG, RW, MMAP_F_NOREPLACE), -EEXIST);
-	cr_assert_eq(do_mmap(mm, BASE + 3 * PG, 2 * PG, RW, MMAP_F_NOREPLACE | FIX), -EEXIST);
-	cr_assert_eq(do_mmap(mm, BASE + 5 * PG + 1, PG, RW, MMAP_F_NOREPLACE), -EINVAL);
+	cr_assert_eq(do_mmap(mm, BASE + 3 * PG, 2 * PG, RW, MM_MAP_NOREPLACE), -EEXIST);
+	cr_assert_eq(do_mmap(mm, BASE + 3 * PG, 2 * PG, RW, MM_MAP_NOREPLACE | FIX), -EEXIST);
+	cr_assert_eq(do_mmap(mm, BASE + 5 * PG + 1, PG, RW, MM_MAP_NOREPLACE), -EINVAL);
 	cr_assert_eq(frames_used(), used);
 	/* Adjacent is fine, and merges. */
-	cr_assert_eq(do_mmap(mm, BASE + 4 * PG, 2 * PG, RW, MMAP_F_NOREPLACE), (long)(BASE + 4 * PG));
+	cr_assert_eq(do_mmap(mm, BASE + 4 * PG, 2 * PG, RW, MM_MAP_NOREPLACE), (long)(BASE + 4 * PG));
 	cr_assert_str_eq(maps_string(mm), "0-6 rw- ac anon\n");
 
 	/* MAP_FIXED over the middle: the old pages go (zero again), and the
@@ -77,7 +77,7 @@ Test(mmap, fixed_replaces_and_noreplace_refuses)
 	cr_assert_eq(map_fixed(mm, BASE + PG, 2 * PG, RW), (long)(BASE + PG));
 	cr_assert_str_eq(maps_string(mm), "0-6 rw- ac anon\n");
 	cr_assert_eq(pte_of(mm, BASE + PG), 0);
-	cr_assert_eq(mm->desc->rss_pages, 2);
+	cr_assert_eq(mm->rss_pages, 2);
 	/* With other flags it stays apart. */
 	cr_assert_eq(map_fixed(mm, BASE + PG, 2 * PG, RO), (long)(BASE + PG));
 	cr_assert_str_eq(maps_string(mm), "0-1 rw- ac anon\n1-3 r--\n3-6 rw- ac anon\n");
@@ -85,7 +85,7 @@ Test(mmap, fixed_replaces_and_noreplace_refuses)
 	map_fixed(mm, BASE + 8 * PG, PG, RO);
 	cr_assert_eq(map_fixed(mm, BASE, 16 * PG, NONE), (long)BASE);
 	cr_assert_str_eq(maps_string(mm), "0-10 ---\n");
-	cr_assert_eq(mm->desc->rss_pages, 0);
+	cr_assert_eq(mm->rss_pages, 0);
 	check_all();
 }
 
@@ -134,10 +134,10 @@ Test(mmap, merges_with_prev_next_and_both)
 	cr_assert_str_eq(maps_string(mm), "0-2 rw- ac\n3-5 rw- ac\n");
 	map_fixed(mm, BASE + 2 * PG, PG, RW);             /* both: the hole is filled */
 	cr_assert_str_eq(maps_string(mm), "0-5 rw- ac\n");
-	cr_assert_eq(mm->desc->map_count, 1);
+	cr_assert_eq(mm->map_count, 1);
 	/* Different flags never merge; VM_ACCOUNT counts as a flag. */
 	map_fixed(mm, BASE + 5 * PG, PG, RO);
-	map_fixed(mm, BASE + 6 * PG, PG, PROT_WRITE_ABI);
+	map_fixed(mm, BASE + 6 * PG, PG, MM_PROT_WRITE);
 	cr_assert_str_eq(maps_string(mm), "0-5 rw- ac\n5-6 r--\n6-7 -w- ac\n");
 	check_all();
 }

@@ -74,9 +74,9 @@ static void model_touch(struct model *m, uint64_t a, bool write)
 	int want = 0, got;
 
 	if (!p->mapped)
-		want = FAULT_MAPERR;
-	else if (write ? !(p->prot & PROT_WRITE_ABI) : !p->prot)
-		want = FAULT_ACCERR;
+		want = MM_FAULT_MAPERR;
+	else if (write ? !(p->prot & MM_PROT_WRITE) : !p->prot)
+		want = MM_FAULT_ACCERR;
 	got = touch(m->mm, va(a), write);
 	cr_assert_eq(got, want, "touch %lx %s", (unsigned long)a, write ? "write" : "read");
 	if (want)
@@ -119,7 +119,7 @@ static void model_compare(struct model *m)
 
 static void random_step(struct model *m)
 {
-	static const uint32_t prots[] = { NONE, RO, RW, PROT_WRITE_ABI, RO | PROT_EXEC_ABI };
+	static const uint32_t prots[] = { NONE, RO, RW, MM_PROT_WRITE, RO | MM_PROT_EXEC };
 	uint64_t a = rnd(WINDOW), n = 1 + rnd(rnd(4) ? 8 : 64);
 	uint32_t prot = prots[rnd(5)];
 

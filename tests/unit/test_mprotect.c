@@ -98,7 +98,7 @@ Test(mprotect, vm_account_rule)
 	/* PROT_NONE drops it too (no anon_vma); write-only keeps it. */
 	cr_assert_eq(do_mprotect(mm, BASE + PG, PG, NONE), 0);
 	cr_assert_eq(vma_at(mm, BASE + PG)->vm_flags, VM_MAY_ALL);
-	cr_assert_eq(do_mprotect(mm, BASE + PG, PG, PROT_WRITE_ABI), 0);
+	cr_assert_eq(do_mprotect(mm, BASE + PG, PG, MM_PROT_WRITE), 0);
 	cr_assert_eq(vma_at(mm, BASE + PG)->vm_flags, VM_WRITE | VM_MAY_ALL | VM_ACCOUNT);
 	check_all();
 }
@@ -164,18 +164,18 @@ Test(mprotect, ptes_follow_the_flags)
 	cr_assert_eq(pte_of(mm, BASE), frame | PTE_PROTNONE | PTE_A | PTE_D);
 	cr_assert_eq(pte_of(mm, BASE + PG), zero | PTE_PROTNONE | PTE_A);
 	cr_assert_eq(fake.flush_pages, 2);
-	cr_assert_eq(mm->desc->rss_pages, 1);
-	cr_assert_eq(mm->desc->zero_ptes, 1);
-	cr_assert_eq(touch(mm, BASE, false), FAULT_ACCERR);
+	cr_assert_eq(mm->rss_pages, 1);
+	cr_assert_eq(mm->zero_ptes, 1);
+	cr_assert_eq(touch(mm, BASE, false), MM_FAULT_ACCERR);
 	check_all();
 
 	/* Writable again: the frame is writable, the zero page never. */
-	cr_assert_eq(do_mprotect(mm, BASE, 4 * PG, RW | PROT_EXEC_ABI), 0);
+	cr_assert_eq(do_mprotect(mm, BASE, 4 * PG, RW | MM_PROT_EXEC), 0);
 	cr_assert_eq(pte_of(mm, BASE), frame | PTE_P | PTE_U | PTE_W | PTE_A | PTE_D);
 	cr_assert_eq(pte_of(mm, BASE + PG), zero | PTE_P | PTE_U | PTE_A);
 	/* Unchanged flags: no PTE work, no flush. */
 	fake_reset_counts();
-	cr_assert_eq(do_mprotect(mm, BASE, 4 * PG, RW | PROT_EXEC_ABI), 0);
+	cr_assert_eq(do_mprotect(mm, BASE, 4 * PG, RW | MM_PROT_EXEC), 0);
 	cr_assert_eq(fake.flush_pages + fake.flush_all, 0);
 	check_all();
 }

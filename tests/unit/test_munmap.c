@@ -79,7 +79,7 @@ Test(munmap, hole_splits_and_pgoff_follows)
 	cr_assert_eq(b->vm_pgoff, (BASE >> 12) + 5);          /* the rear part advances it */
 	cr_assert_eq(a->anon_vma, b->anon_vma);               /* split parts share it */
 	cr_assert_eq(a->anon_vma->refcount, 2);
-	cr_assert_eq(mm->desc->rss_pages, 6);
+	cr_assert_eq(mm->rss_pages, 6);
 	cr_assert_eq(pte_of(mm, BASE + 3 * PG), 0);
 	cr_assert_neq(pte_of(mm, BASE + 5 * PG), 0);
 	/* Front and rear trims. */
@@ -87,7 +87,7 @@ Test(munmap, hole_splits_and_pgoff_follows)
 	cr_assert_eq(vma_at(mm, BASE + PG)->vm_pgoff, (BASE >> 12) + 1);
 	cr_assert_eq(do_munmap(mm, BASE + 7 * PG, PG), 0);
 	cr_assert_str_eq(maps_string(mm), "1-3 rw- ac anon\n5-7 rw- ac anon\n");
-	cr_assert_eq(mm->desc->rss_pages, 4);
+	cr_assert_eq(mm->rss_pages, 4);
 	check_all();
 }
 
@@ -106,12 +106,12 @@ Test(munmap, range_over_several_vmas_and_holes)
 	cr_assert_eq(do_munmap(mm, BASE + 2 * PG, 10 * PG), 0);
 	cr_assert_str_eq(maps_string(mm), "0-2 rw- ac anon\nc-e rw- ac anon\n");
 	cr_assert_eq(used - frames_used(), 4);       /* 2 + 2 frames; the zero page stays */
-	cr_assert_eq(mm->desc->zero_ptes, 0);
-	cr_assert_eq(mm->desc->map_count, 2);
+	cr_assert_eq(mm->zero_ptes, 0);
+	cr_assert_eq(mm->map_count, 2);
 	check_all();
 	cr_assert_eq(do_munmap(mm, BASE, 64 * PG), 0);
-	cr_assert_eq(mm->desc->map_count, 0);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->map_count, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 	check_all();
 }
 
@@ -125,14 +125,14 @@ Test(munmap, page_tables_follow_floor_and_ceiling)
 	map_fixed(mm, BASE + 8 * PG, PG, RO);
 	touch(mm, BASE, true);
 	touch(mm, BASE + 8 * PG, false);
-	cr_assert_eq(mm->desc->pt_pages, 3);
+	cr_assert_eq(mm->pt_pages, 3);
 	/* The PT is shared with the neighbour: kept. */
 	do_munmap(mm, BASE, PG);
-	cr_assert_eq(mm->desc->pt_pages, 3);
+	cr_assert_eq(mm->pt_pages, 3);
 	check_all();
 	/* Last VMA: everything goes. */
 	do_munmap(mm, BASE + 8 * PG, PG);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 	check_all();
 
 	/* An untouched neighbour in the span still keeps the (empty) PT. */
@@ -140,19 +140,19 @@ Test(munmap, page_tables_follow_floor_and_ceiling)
 	map_fixed(mm, BASE + M2 - PG, PG, RO);
 	touch(mm, BASE, true);
 	do_munmap(mm, BASE, PG);
-	cr_assert_eq(mm->desc->pt_pages, 3);
+	cr_assert_eq(mm->pt_pages, 3);
 	check_all();
 	do_munmap(mm, BASE + M2 - PG, PG);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 
 	/* Neighbour in the next 2 MiB span: our PT goes, the shared PD stays. */
 	map_fixed(mm, BASE, PG, RW);
 	map_fixed(mm, BASE + M2, PG, RO);
 	touch(mm, BASE, true);
 	touch(mm, BASE + M2, false);
-	cr_assert_eq(mm->desc->pt_pages, 4);
+	cr_assert_eq(mm->pt_pages, 4);
 	do_munmap(mm, BASE, PG);
-	cr_assert_eq(mm->desc->pt_pages, 3);
+	cr_assert_eq(mm->pt_pages, 3);
 	check_all();
 	do_munmap(mm, BASE + M2, PG);
 
@@ -161,28 +161,28 @@ Test(munmap, page_tables_follow_floor_and_ceiling)
 	map_fixed(mm, BASE + M2, PG, RW);
 	touch(mm, BASE + M2 - PG, false);
 	touch(mm, BASE + M2, true);
-	cr_assert_eq(mm->desc->pt_pages, 4);
+	cr_assert_eq(mm->pt_pages, 4);
 	do_munmap(mm, BASE + M2, PG);
-	cr_assert_eq(mm->desc->pt_pages, 3);
+	cr_assert_eq(mm->pt_pages, 3);
 	check_all();
 	do_munmap(mm, 0, TASK_SIZE);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 
 	/* Across a 1 GiB and a 512 GiB boundary. */
 	map_fixed(mm, BASE + (1ULL << 30) - PG, 2 * PG, RW);
 	write_range(mm, BASE + (1ULL << 30) - PG, 2);
-	cr_assert_eq(mm->desc->pt_pages, 5);
+	cr_assert_eq(mm->pt_pages, 5);
 	map_fixed(mm, (1ULL << 39) - PG, 2 * PG, RW);
 	write_range(mm, (1ULL << 39) - PG, 2);
-	cr_assert_eq(mm->desc->pt_pages, 5 + 6);
+	cr_assert_eq(mm->pt_pages, 5 + 6);
 	do_munmap(mm, BASE + (1ULL << 30), PG);
-	cr_assert_eq(mm->desc->pt_pages, 5 + 6 - 2);
+	cr_assert_eq(mm->pt_pages, 5 + 6 - 2);
 	check_all();
 	do_munmap(mm, (1ULL << 39) - PG, PG);
-	cr_assert_eq(mm->desc->pt_pages, 5 + 6 - 2 - 3);
+	cr_assert_eq(mm->pt_pages, 5 + 6 - 2 - 3);
 	check_all();
 	do_munmap(mm, 0, TASK_SIZE);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 	check_all();
 }
 
@@ -268,7 +268,7 @@ Test(munmap, frees_frames_and_tables_only_after_the_flush)
 	cr_assert_eq(flushes_seen, 8);
 	for (unsigned i = 0; i < nwatched; i++)
 		cr_assert_eq(mm_g.pages[watched[i] >> 12].type, PAGE_T_FREE);
-	cr_assert_eq(mm->desc->pt_pages, 0);
+	cr_assert_eq(mm->pt_pages, 0);
 	check_all();
 }
 
@@ -286,6 +286,6 @@ Test(munmap, large_populated_range_in_batches)
 	cr_assert_geq(used - frames_used(), pages + 6 + 2);
 	cr_assert_leq(used - frames_used(), pages + 6 + 2 + 2, "%lu", (unsigned long)(used - frames_used()));
 	cr_assert_geq(fake.flush_all, pages / TLB_BATCH_MAX);
-	cr_assert_eq(fake.discarded, (pages / HC_DISCARD_MAX) * HC_DISCARD_MAX);
+	cr_assert_eq(fake.discarded, (pages / ARCH_DISCARD_MAX) * ARCH_DISCARD_MAX);
 	check_all();
 }

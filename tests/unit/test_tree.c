@@ -44,13 +44,8 @@ static bool try_insert(struct mm_struct *mm, uint64_t start, uint64_t len)
 		return false;
 	next = find_vma_prev(mm, start, &prev);
 	cr_assert(!next || next->vm_start >= start + len);
-	v = vma_alloc();
+	v = vma_alloc(start, start + len, start >> 12, VM_READ | VM_MAY_ALL);
 	cr_assert_not_null(v);
-	memset(v, 0, sizeof *v);
-	v->vm_start = start;
-	v->vm_end = start + len;
-	v->vm_pgoff = start >> 12;
-	v->vm_flags = VM_READ | VM_MAY_ALL;
 	vma_link(mm, v, prev);
 	return true;
 }
@@ -102,7 +97,7 @@ Test(tree, random_insert_remove_adjust)
 
 	srandom(1);
 	for (int round = 0; round < 6000; round++) {
-		uint64_t count = mm->desc->map_count;
+		uint64_t count = mm->map_count;
 		unsigned op = (unsigned)rnd(10);
 		/* Grow towards ~600 VMAs, then shrink back, then grow again. */
 		bool growing = (round / 1500) % 2 == 0;

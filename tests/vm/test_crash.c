@@ -1,6 +1,6 @@
 /*
  * Guests that crash or stop answering on purpose (tests/guests/): vm_create
- * or vm_submit fails with the right reason, and the crash report carries the
+ * or vm_request fails with the right reason, and the crash report carries the
  * reason, the registers, a page walk and the guest's last console lines.
  */
 #include <criterion/criterion.h>
@@ -135,7 +135,8 @@ Test(crash, request_timeout)
 	cr_assert_null(vm_failure(t.vm));
 
 	double t0 = now_ms();
-	cr_assert_eq(vm_call(t.vm, OP_NOP, 0, 0, 0, 0, 0, NULL), -1);
+	struct chan_slot s = { .op = OP_NOP };
+	cr_assert_eq(vm_request(t.vm, &s), -ETIMEDOUT);
 	double waited = now_ms() - t0;
 	cr_expect(waited >= 150.0 && waited < 5000.0, "timed out after %.0f ms", waited);
 	const char *why = vm_failure(t.vm);
@@ -143,8 +144,7 @@ Test(crash, request_timeout)
 	cr_expect(strstr(why, "stopped answering"), "reason: %s", why);
 
 	/* Once failed, the VM refuses further work at once. */
-	struct chan_slot s = { .op = OP_NOP };
-	cr_expect_eq(vm_submit(t.vm, &s, 1), -1);
+	cr_expect_eq(vm_request(t.vm, &s), -EPIPE);
 
 	char *rep = tvm_report(&t);
 	cr_expect(strstr(rep, "stopped answering"), "report:\n%s", rep);

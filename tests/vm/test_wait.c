@@ -44,13 +44,22 @@ static void down(void)
 
 TestSuite(wait, .init = boot, .fini = down, .timeout = 240);
 
-/* One request through the host API; the guest's result. */
-static int64_t call(uint16_t op, uint32_t mm, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+/* One request through the host API: the guest's result (the call itself
+ * must succeed). */
+static int64_t request(struct chan_slot *s)
 {
-	int64_t r = vm_call(t.vm, op, mm, a0, a1, a2, a3, NULL);
+	int r = vm_request(t.vm, s);
 
-	cr_assert_null(vm_failure(t.vm), "op %u: %s", op, vm_failure(t.vm));
-	return r;
+	cr_assert_eq(r, 0, "op %u: vm_request %d: %s", s->op, r, vm_failure(t.vm));
+	return s->result;
+}
+
+static int64_t touch(uint32_t mm, uint64_t addr, uint64_t len)
+{
+	struct chan_slot s = { .op = OP_TOUCH, .mm = mm,
+			       .touch = { .addr = addr, .len = len, .mode = TOUCH_WRITE } };
+
+	return request(&s);
 }
 
 static double thread_cpu_ms(void)
@@ -63,19 +72,23 @@ static double thread_cpu_ms(void)
 
 static uint32_t new_mm_with(uint64_t len)
 {
-	int64_t mm = call(OP_MM_CREATE, 0, 0, 0, 0, 0);
+	struct chan_slot c = { .op = OP_MM_CREATE };
+	int64_t r = request(&c);
 
-	cr_assert_geq(mm, 1, "OP_MM_CREATE: %lld", (long long)mm);
-	int64_t a = call(OP_MMAP, (uint32_t)mm, WIN, len, RW, MMAP_F_FIXED);
+	cr_assert_eq(r, 0, "OP_MM_CREATE: %lld", (long long)r);
+	cr_assert_geq(c.mm_create.id, 1);
+	struct chan_slot m = { .op = OP_MMAP, .mm = c.mm_create.id,
+			       .mmap = { .addr = WIN, .len = len, .prot = RW, .flags = MMAP_F_FIXED } };
+	int64_t a = request(&m);
 	cr_assert_eq(a, (int64_t)WIN, "OP_MMAP: %lld", (long long)a);
-	return (uint32_t)mm;
+	return c.mm_create.id;
 }
 
 Test(wait, long_request_does_not_burn_the_callers_cpu)
 {
 	uint32_t mm = new_mm_with(LONG_LEN);
 	double w0 = now_ms(), c0 = thread_cpu_ms();
-	int64_t r = call(OP_TOUCH, mm, WIN, LONG_LEN, TOUCH_WRITE, 0);
+	int64_t r = touch(mm, WIN, LONG_LEN);
 	double wall = now_ms() - w0, cpu = thread_cpu_ms() - c0;
 
 	cr_assert_eq(r, ACCESS_OK, "OP_TOUCH: %lld", (long long)r);
@@ -90,10 +103,11 @@ Test(wait, no_lost_wakeup)
 	double w0 = now_ms();
 
 	for (unsigned i = 0; i < SHORT_SLEEPS; i++) {
-		int64_t r = call(OP_TOUCH, mm, WIN + i * 0x1000ULL, 0x1000, TOUCH_WRITE, 0);
+		int64_t r = touch(mm, WIN + i * 0x1000ULL, 0x1000);
 		cr_assert_eq(r, ACCESS_OK, "touch %u: %lld", i, (long long)r);
 	}
 	cr_log_info("%u one-page touches: %.1f ms", SHORT_SLEEPS, now_ms() - w0);
 	/* And the channel still answers at once afterwards. */
-	cr_expect_eq(call(OP_NOP, 0, 0, 0, 0, 0), 0);
+	struct chan_slot nop = { .op = OP_NOP };
+	cr_expect_eq(request(&nop), 0);
 }

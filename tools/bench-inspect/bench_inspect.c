@@ -168,6 +168,55 @@ static void synth_build(struct gmem *g, uint64_t size, uint64_t *pml4)
 	t->mms[0].map_count = 1;
 }
 
+/* ---- the live guest ---- */
+
+/* One request; returns its result, or exits when there is no answer. */
+static int64_t request(struct vm *vm, struct chan_slot *s)
+{
+	int r = vm_request(vm, s);
+
+	if (r != 0) {
+		fprintf(stderr, "bench-inspect: request %u: %s\n", s->op,
+			vm_failure(vm) ? vm_failure(vm) : strerror(-r));
+		exit(1);
+	}
+	return s->result;
+}
+
+/* An mm with size bytes at UVA, every page faulted in: 0 and *mm, or -1. */
+static int live_build(struct vm *vm, uint64_t size, bool write, uint32_t *mm)
+{
+	struct chan_slot s = { .op = OP_MM_CREATE };
+
+	if (request(vm, &s) != 0 || s.mm_create.id == 0) {
+		fprintf(stderr, "bench-inspect: OP_MM_CREATE: %" PRId64 "\n", s.result);
+		return -1;
+	}
+	*mm = s.mm_create.id;
+	s = (struct chan_slot){ .op = OP_MMAP, .mm = *mm,
+		.mmap = { .addr = UVA, .len = size, .prot = PROT_READ_ABI | PROT_WRITE_ABI,
+			  .flags = MMAP_F_FIXED } };
+	if ((uint64_t)request(vm, &s) != UVA) {
+		fprintf(stderr, "bench-inspect: mmap of %" PRIu64 " bytes: %" PRId64 "\n", size,
+			s.result);
+		return -1;
+	}
+	fprintf(stderr, "bench-inspect: faulting in %" PRIu64 " pages (%s)...\n", size >> 12,
+		write ? "write" : "read");
+	for (uint64_t off = 0; off < size; off += 16ULL << 20) {
+		uint64_t len = size - off < (16ULL << 20) ? size - off : 16ULL << 20;
+		s = (struct chan_slot){ .op = OP_TOUCH, .mm = *mm,
+			.touch = { .addr = UVA + off, .len = len,
+				   .mode = write ? TOUCH_WRITE : TOUCH_READ } };
+		if (request(vm, &s) != ACCESS_OK) {
+			fprintf(stderr, "bench-inspect: touch at 0x%" PRIx64 ": %" PRId64 "\n",
+				(uint64_t)(UVA + off), s.result);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* ---- guest requests while dumping ---- */
 
 struct prober {
@@ -183,26 +232,167 @@ static void *probe(void *arg)
 	while (!atomic_load(&p->stop) && p->n < p->cap) {
 		struct chan_slot s = { .op = OP_NOP };
 		uint64_t t0 = ns_of(CLOCK_MONOTONIC);
-		if (vm_submit(p->vm, &s, 1) != 0)
+		if (vm_request(p->vm, &s) != 0)
 			break;
 		p->lat[p->n++] = ns_of(CLOCK_MONOTONIC) - t0;
 	}
 	return NULL;
 }
 
-static void probe_for(struct prober *p, uint64_t ms)
+static void probe_start(struct prober *p, pthread_t *t)
 {
-	pthread_t t;
 	p->n = 0;
 	atomic_store(&p->stop, false);
-	pthread_create(&t, NULL, probe, p);
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-	atomic_store(&p->stop, true);
-	pthread_join(t, NULL);
+	pthread_create(t, NULL, probe, p);
 }
 
-int main(int argc, char **argv)
+static void probe_stop(struct prober *p, pthread_t t, uint64_t lat[3])
+{
+	atomic_store(&p->stop, true);
+	pthread_join(t, NULL);
+	lat[0] = pct(p->lat, p->n, 50);
+	lat[1] = pct(p->lat, p->n, 99);
+	lat[2] = pct(p->lat, p->n, 100);
+}
+
+/* ---- the measurements ---- */
+
+struct opts {
+	const char *guest;
+	uint64_t mem, size;
+	unsigned runs;
+	bool write, synthetic;
+};
+
+struct results {
+	uint64_t build_ns;
+	uint64_t *cpu, *wall;         /* per dump */
+	unsigned long attempts;
+	size_t lines, len;
+	uint64_t chk_cpu;
+	long viol;
+	size_t leaves;
+	uint64_t lat_idle[3], lat_busy[3];
+	size_t n_idle, n_busy;
+	unsigned long busy_dumps;
+};
+
+/* Dumps, one at a time, guest idle: 0 or -1. */
+static int measure_dumps(const struct gmem *g, struct dump_job *job, unsigned runs,
+			 struct results *res)
+{
+	for (unsigned i = 0; i < runs; i++) {
+		unsigned a = 0;
+		uint64_t c0 = ns_of(CLOCK_THREAD_CPUTIME_ID), w0 = ns_of(CLOCK_MONOTONIC);
+		int r = snapshot_run(g, 0, dump_once, job, &a);
+		res->cpu[i] = ns_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+		res->wall[i] = ns_of(CLOCK_MONOTONIC) - w0;
+		res->attempts += a;
+		if (r != 0) {
+			fprintf(stderr, "bench-inspect: dump failed: %s\n", strerror(-r));
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < job->len; k++)
+		res->lines += job->buf[k] == '\n';
+	res->len = job->len;
+	return 0;
+}
+
+/* The full checker once (every mm, walk and page array). */
+static void measure_check(const struct gmem *g, struct results *res)
+{
+	uint64_t chk0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
+	struct snap_opts so = { .walk = true, .pages = true };
+	struct snapshot s;
+	struct check_report rep;
+	char err[256];
+
+	res->viol = -1;
+	if (snapshot_take(g, &so, &s, err, sizeof err) == 0) {
+		for (unsigned k = 0; k < s.nmms; k++)
+			res->leaves += s.mms[k].nleaves;
+		res->viol = check_snapshot(&s, &rep);
+		if (res->viol > 0)
+			check_report_print(stderr, &rep);
+		if (res->viol >= 0)
+			check_report_free(&rep);
+		snapshot_free(&s);
+	}
+	res->chk_cpu = ns_of(CLOCK_THREAD_CPUTIME_ID) - chk0;
+}
+
+/* Guest request latency idle vs while dumping. */
+static void measure_latency(struct vm *vm, const struct gmem *g, struct dump_job *job,
+			    struct results *res)
+{
+	struct prober p = { .vm = vm, .cap = 1u << 20 };
+	struct timespec second = { 1, 0 };
+	pthread_t t;
+
+	p.lat = calloc(p.cap, sizeof *p.lat);
+	probe_start(&p, &t);
+	nanosleep(&second, NULL);
+	probe_stop(&p, t, res->lat_idle);
+	res->n_idle = p.n;
+
+	probe_start(&p, &t);
+	uint64_t end = ns_of(CLOCK_MONOTONIC) + 1000000000ULL;
+	while (ns_of(CLOCK_MONOTONIC) < end) {
+		unsigned a;
+		if (snapshot_run(g, 0, dump_once, job, &a) == 0)
+			res->busy_dumps++;
+	}
+	probe_stop(&p, t, res->lat_busy);
+	res->n_busy = p.n;
+	free(p.lat);
+}
+
+static void print_results(const struct opts *o, struct results *res, bool live)
+{
+	unsigned runs = o->runs;
+	uint64_t cmed = pct(res->cpu, runs, 50), cmin = pct(res->cpu, runs, 0);
+	uint64_t cmax = pct(res->cpu, runs, 100);
+	uint64_t wmed = pct(res->wall, runs, 50), wmin = pct(res->wall, runs, 0);
+	uint64_t wmax = pct(res->wall, runs, 100);
+
+	printf("bench-inspect: ptdump merged of %" PRIu64 " MiB in 4 KiB pages (%" PRIu64 " PTEs), "
+	       "%s, %u runs, %ld CPUs\n", o->size >> 20, o->size >> 12,
+	       o->synthetic ? "synthetic page tables" : "live guest", runs,
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("  building the mapping: %.3f s (%s)\n", res->build_ns / 1e9,
+	       o->synthetic ? "host buffer" : o->write ? "guest write faults" : "guest read faults");
+	printf("\n  %-34s %10s %10s %10s\n", "", "median", "min", "max");
+	printf("  %-34s %7.2f ms %7.2f ms %7.2f ms\n", "host CPU per dump", cmed / 1e6, cmin / 1e6, cmax / 1e6);
+	printf("  %-34s %7.2f ms %7.2f ms %7.2f ms\n", "wall time per dump", wmed / 1e6, wmin / 1e6, wmax / 1e6);
+	printf("  %-34s %7.1f ns\n", "host CPU per PTE (median)", (double)cmed / (double)(o->size >> 12));
+	printf("  %-34s %10.2f (%lu reads for %u dumps)\n", "snapshot reads per dump",
+	       (double)res->attempts / runs, res->attempts, runs);
+	printf("  %-34s %10zu (%zu bytes)\n", "lines in the dump", res->lines, res->len);
+	printf("  %-34s %7.2f ms (%zu PTEs, %ld violations)\n", "full check (all mms, CPU)",
+	       res->chk_cpu / 1e6, res->leaves, res->viol);
+	printf("  %-34s %10s\n", "vCPU paused by the reader", "never");
+	if (live) {
+		printf("  %-34s %7.1f us %7.1f us %7.1f us  (median p99 max, %zu requests)\n",
+		       "guest OP_NOP latency, idle", res->lat_idle[0] / 1e3, res->lat_idle[1] / 1e3,
+		       res->lat_idle[2] / 1e3, res->n_idle);
+		printf("  %-34s %7.1f us %7.1f us %7.1f us  (median p99 max, %zu requests, %lu dumps)\n",
+		       "guest OP_NOP latency, dumping", res->lat_busy[0] / 1e3, res->lat_busy[1] / 1e3,
+		       res->lat_busy[2] / 1e3, res->n_busy, res->busy_dumps);
+		printf("  (dumping: back to back in a third thread; the vCPU, the requester and the\n"
+		       "   dumper share the CPUs, so a rise is CPU contention, not the guest waiting)\n");
+	}
+	printf("\nreproduce: bench-inspect");
+	if (o->synthetic)
+		printf(" --synthetic");
+	else
+		printf(" --guest %s --mem %" PRIu64 "M --touch %s", o->guest, o->mem >> 20,
+		       o->write ? "write" : "read");
+	printf(" --size %" PRIu64 "M --runs %u\n", o->size >> 20, runs);
+}
+
+/* 0 with *o, 1 to exit 0 (help), 2 on a bad option. */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "guest", required_argument, NULL, 'g' }, { "mem", required_argument, NULL, 'm' },
@@ -210,193 +400,90 @@ int main(int argc, char **argv)
 		{ "touch", required_argument, NULL, 't' }, { "synthetic", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	const char *guest = BENCH_BIN_DEFAULT "/guest.elf";
-	uint64_t mem = 0, size = 1ULL << 30;
-	unsigned runs = 21;
-	bool write = false, synthetic = false;
 	int c;
 
+	*o = (struct opts){ .guest = BENCH_BIN_DEFAULT "/guest.elf", .size = 1ULL << 30, .runs = 21 };
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'g': guest = optarg; break;
-		case 'm': mem = parse_size(optarg); break;
-		case 's': size = parse_size(optarg) & ~0xfffULL; break;
-		case 'r': runs = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 't': write = strcmp(optarg, "write") == 0; break;
-		case 'S': synthetic = true; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'g': o->guest = optarg; break;
+		case 'm': o->mem = parse_size(optarg); break;
+		case 's': o->size = parse_size(optarg) & ~0xfffULL; break;
+		case 'r': o->runs = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 't': o->write = strcmp(optarg, "write") == 0; break;
+		case 'S': o->synthetic = true; break;
+		case 'h': fputs(usage, stdout); return 1;
 		default: fputs(usage, stderr); return 2;
 		}
 	}
-	if (!size || !runs) {
+	if (!o->size || !o->runs) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (!mem)
-		mem = write ? size + (512ULL << 20) : 512ULL << 20;
+	if (!o->mem)
+		o->mem = o->write ? o->size + (512ULL << 20) : 512ULL << 20;
+	return 0;
+}
 
+/* The live guest with its mm built: 0 with *vm, *pml4 and res->build_ns, or -1. */
+static int live_setup(const struct opts *o, struct vm **vm, struct gmem *g, uint64_t *pml4,
+		      struct results *res)
+{
+	struct vm_config cfg = { .guest_path = o->guest, .mem_size = o->mem, .quiet = true };
+	char err[512] = "";
+	struct mm_table t;
+	uint32_t mm;
+
+	if (vm_create(&cfg, vm, err, sizeof err) != 0) {
+		fprintf(stderr, "bench-inspect: %s\n", err);
+		if (*vm)
+			vm_report_failure(*vm, stderr);
+		return -1;
+	}
+	*g = vm_gmem(*vm);
+	uint64_t t0 = ns_of(CLOCK_MONOTONIC);
+	if (live_build(*vm, o->size, o->write, &mm) != 0)
+		return -1;
+	res->build_ns = ns_of(CLOCK_MONOTONIC) - t0;
+	if (mmtab_read(g, &t, err, sizeof err) != 0 || !mmtab_find(&t, mm)) {
+		fprintf(stderr, "bench-inspect: %s\n", err);
+		return -1;
+	}
+	*pml4 = mmtab_find(&t, mm)->pml4;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct results res = { 0 };
 	struct vm *vm = NULL;
 	struct gmem g;
-	uint64_t pml4 = 0, build_ns = 0;
-	uint32_t mm = 1;
+	uint64_t pml4 = 0;
+	int r = parse_opts(argc, argv, &o);
 
-	if (synthetic) {
+	if (r)
+		return r == 1 ? 0 : 2;
+	if (o.synthetic) {
 		uint64_t t0 = ns_of(CLOCK_MONOTONIC);
-		synth_build(&g, size, &pml4);
-		build_ns = ns_of(CLOCK_MONOTONIC) - t0;
-	} else {
-		struct vm_config cfg = { .guest_path = guest, .mem_size = mem, .quiet = true };
-		char err[512] = "";
-		if (vm_create(&cfg, &vm, err, sizeof err) != 0) {
-			fprintf(stderr, "bench-inspect: %s\n", err);
-			if (vm)
-				vm_report_failure(vm, stderr);
-			return 1;
-		}
-		g = vm_gmem(vm);
-		int64_t id = vm_call(vm, OP_MM_CREATE, 0, 0, 0, 0, 0, NULL);
-		if (id <= 0) {
-			fprintf(stderr, "bench-inspect: OP_MM_CREATE: %" PRId64 "\n", id);
-			return 1;
-		}
-		mm = (uint32_t)id;
-		int64_t r = vm_call(vm, OP_MMAP, mm, UVA, size, PROT_READ_ABI | PROT_WRITE_ABI,
-				    MMAP_F_FIXED, NULL);
-		if ((uint64_t)r != UVA) {
-			fprintf(stderr, "bench-inspect: mmap of %" PRIu64 " bytes: %" PRId64 "\n", size, r);
-			return 1;
-		}
-		fprintf(stderr, "bench-inspect: faulting in %" PRIu64 " pages (%s)...\n", size >> 12,
-			write ? "write" : "read");
-		uint64_t t0 = ns_of(CLOCK_MONOTONIC);
-		for (uint64_t off = 0; off < size; off += 16ULL << 20) {
-			uint64_t len = size - off < (16ULL << 20) ? size - off : 16ULL << 20;
-			r = vm_call(vm, OP_TOUCH, mm, UVA + off, len, write ? TOUCH_WRITE : TOUCH_READ, 0, NULL);
-			if (r != ACCESS_OK) {
-				fprintf(stderr, "bench-inspect: touch at 0x%" PRIx64 ": %" PRId64 " %s\n",
-					(uint64_t)(UVA + off), r, vm_failure(vm) ? vm_failure(vm) : "");
-				return 1;
-			}
-		}
-		build_ns = ns_of(CLOCK_MONOTONIC) - t0;
-		struct mm_table t;
-		char e2[256];
-		if (mmtab_read(&g, &t, e2, sizeof e2) != 0 || !mmtab_find(&t, mm)) {
-			fprintf(stderr, "bench-inspect: %s\n", e2);
-			return 1;
-		}
-		pml4 = mmtab_find(&t, mm)->pml4;
+		synth_build(&g, o.size, &pml4);
+		res.build_ns = ns_of(CLOCK_MONOTONIC) - t0;
+	} else if (live_setup(&o, &vm, &g, &pml4, &res) != 0) {
+		return 1;
 	}
 
-	/* Dumps, one at a time, guest idle. */
-	uint64_t *cpu = calloc(runs, sizeof *cpu), *wall = calloc(runs, sizeof *wall);
-	unsigned long attempts = 0;
 	struct dump_job job = { .pml4 = pml4 };
-	for (unsigned i = 0; i < runs; i++) {
-		unsigned a = 0;
-		uint64_t c0 = ns_of(CLOCK_THREAD_CPUTIME_ID), w0 = ns_of(CLOCK_MONOTONIC);
-		int r = snapshot_run(&g, 0, dump_once, &job, &a);
-		cpu[i] = ns_of(CLOCK_THREAD_CPUTIME_ID) - c0;
-		wall[i] = ns_of(CLOCK_MONOTONIC) - w0;
-		attempts += a;
-		if (r != 0) {
-			fprintf(stderr, "bench-inspect: dump failed: %s\n", strerror(-r));
-			return 1;
-		}
-	}
-	size_t lines = 0;
-	for (size_t k = 0; k < job.len; k++)
-		lines += job.buf[k] == '\n';
-
-	/* The full checker once (every mm, walk and page array). */
-	uint64_t chk_cpu, chk0 = ns_of(CLOCK_THREAD_CPUTIME_ID);
-	struct snap_opts so = { .walk = true, .pages = true };
-	struct snapshot s;
-	struct check_report rep;
-	char err[256];
-	long viol = -1;
-	size_t leaves = 0;
-	if (snapshot_take(&g, &so, &s, err, sizeof err) == 0) {
-		for (unsigned k = 0; k < s.nmms; k++)
-			leaves += s.mms[k].nleaves;
-		viol = check_snapshot(&s, &rep);
-		if (viol > 0)
-			check_report_print(stderr, &rep);
-		if (viol >= 0)
-			check_report_free(&rep);
-		snapshot_free(&s);
-	}
-	chk_cpu = ns_of(CLOCK_THREAD_CPUTIME_ID) - chk0;
-
-	/* Guest request latency idle vs while dumping. */
-	uint64_t lat_idle[3] = { 0 }, lat_busy[3] = { 0 };
-	size_t n_idle = 0, n_busy = 0;
-	unsigned long busy_dumps = 0;
-	if (vm) {
-		struct prober p = { .vm = vm, .cap = 1u << 20 };
-		p.lat = calloc(p.cap, sizeof *p.lat);
-		probe_for(&p, 1000);
-		n_idle = p.n;
-		lat_idle[0] = pct(p.lat, p.n, 50);
-		lat_idle[1] = pct(p.lat, p.n, 99);
-		lat_idle[2] = pct(p.lat, p.n, 100);
-
-		pthread_t t;
-		p.n = 0;
-		atomic_store(&p.stop, false);
-		pthread_create(&t, NULL, probe, &p);
-		uint64_t end = ns_of(CLOCK_MONOTONIC) + 1000000000ULL;
-		while (ns_of(CLOCK_MONOTONIC) < end) {
-			unsigned a;
-			if (snapshot_run(&g, 0, dump_once, &job, &a) == 0)
-				busy_dumps++;
-		}
-		atomic_store(&p.stop, true);
-		pthread_join(t, NULL);
-		n_busy = p.n;
-		lat_busy[0] = pct(p.lat, p.n, 50);
-		lat_busy[1] = pct(p.lat, p.n, 99);
-		lat_busy[2] = pct(p.lat, p.n, 100);
-		free(p.lat);
-	}
-
-	printf("bench-inspect: ptdump merged of %" PRIu64 " MiB in 4 KiB pages (%" PRIu64 " PTEs), "
-	       "%s, %u runs, %ld CPUs\n", size >> 20, size >> 12,
-	       synthetic ? "synthetic page tables" : "live guest", runs, sysconf(_SC_NPROCESSORS_ONLN));
-	printf("  building the mapping: %.3f s (%s)\n", build_ns / 1e9,
-	       synthetic ? "host buffer" : write ? "guest write faults" : "guest read faults");
-	printf("\n  %-34s %10s %10s %10s\n", "", "median", "min", "max");
-	uint64_t cmed = pct(cpu, runs, 50), cmin = pct(cpu, runs, 0), cmax = pct(cpu, runs, 100);
-	uint64_t wmed = pct(wall, runs, 50), wmin = pct(wall, runs, 0), wmax = pct(wall, runs, 100);
-	printf("  %-34s %7.2f ms %7.2f ms %7.2f ms\n", "host CPU per dump", cmed / 1e6, cmin / 1e6, cmax / 1e6);
-	printf("  %-34s %7.2f ms %7.2f ms %7.2f ms\n", "wall time per dump", wmed / 1e6, wmin / 1e6, wmax / 1e6);
-	printf("  %-34s %7.1f ns\n", "host CPU per PTE (median)", (double)cmed / (double)(size >> 12));
-	printf("  %-34s %10.2f (%lu reads for %u dumps)\n", "snapshot reads per dump",
-	       (double)attempts / runs, attempts, runs);
-	printf("  %-34s %10zu (%zu bytes)\n", "lines in the dump", lines, job.len);
-	printf("  %-34s %7.2f ms (%zu PTEs, %ld violations)\n", "full check (all mms, CPU)",
-	       chk_cpu / 1e6, leaves, viol);
-	printf("  %-34s %10s\n", "vCPU paused by the reader", "never");
-	if (vm) {
-		printf("  %-34s %7.1f us %7.1f us %7.1f us  (median p99 max, %zu requests)\n",
-		       "guest OP_NOP latency, idle", lat_idle[0] / 1e3, lat_idle[1] / 1e3,
-		       lat_idle[2] / 1e3, n_idle);
-		printf("  %-34s %7.1f us %7.1f us %7.1f us  (median p99 max, %zu requests, %lu dumps)\n",
-		       "guest OP_NOP latency, dumping", lat_busy[0] / 1e3, lat_busy[1] / 1e3,
-		       lat_busy[2] / 1e3, n_busy, busy_dumps);
-		printf("  (dumping: back to back in a third thread; the vCPU, the requester and the\n"
-		       "   dumper share the CPUs, so a rise is CPU contention, not the guest waiting)\n");
-	}
-	printf("\nreproduce: bench-inspect");
-	if (synthetic)
-		printf(" --synthetic");
-	else
-		printf(" --guest %s --mem %" PRIu64 "M --touch %s", guest, mem >> 20, write ? "write" : "read");
-	printf(" --size %" PRIu64 "M --runs %u\n", size >> 20, runs);
+	res.cpu = calloc(o.runs, sizeof *res.cpu);
+	res.wall = calloc(o.runs, sizeof *res.wall);
+	if (measure_dumps(&g, &job, o.runs, &res) != 0)
+		return 1;
+	measure_check(&g, &res);
+	if (vm)
+		measure_latency(vm, &g, &job, &res);
+	print_results(&o, &res, vm != NULL);
 
 	free(job.buf);
-	free(cpu);
-	free(wall);
+	free(res.cpu);
+	free(res.wall);
 	if (vm)
 		vm_destroy(vm);
 	else

@@ -47,30 +47,63 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* One request; returns its result, and its instruction count in *insns. */
-static int64_t call(uint16_t op, uint32_t mm, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
-		    int64_t *insns)
+/* One request (op, mm and IN fields set); returns its result, and its
+ * instruction count in *insns. */
+static int64_t request(struct chan_slot *s, int64_t *insns)
 {
 	int64_t before = vm_insn_count(vm);
-	int64_t r = vm_call(vm, op, mm, a0, a1, a2, a3, NULL);
+	if (vm_request(vm, s) != 0)
+		die("request");
 	if (insns)
 		*insns = vm_insn_count(vm) - before;
-	if (vm_failure(vm))
-		die("request");
-	return r;
+	return s->result;
 }
 
-/* Requests in batches of CHANNEL_SLOTS; every result must be want(result). */
+static int64_t req_mmap(uint32_t mm, uint64_t addr, uint64_t len, int64_t *insns)
+{
+	struct chan_slot s = { .op = OP_MMAP, .mm = mm,
+		.mmap = { .addr = addr, .len = len, .prot = RW, .flags = MMAP_F_FIXED } };
+	return request(&s, insns);
+}
+
+static int64_t req_munmap(uint32_t mm, uint64_t addr, uint64_t len, int64_t *insns)
+{
+	struct chan_slot s = { .op = OP_MUNMAP, .mm = mm, .munmap = { .addr = addr, .len = len } };
+	return request(&s, insns);
+}
+
+static int64_t req_touch_write(uint32_t mm, uint64_t addr, uint64_t len, int64_t *insns)
+{
+	struct chan_slot s = { .op = OP_TOUCH, .mm = mm,
+		.touch = { .addr = addr, .len = len, .mode = TOUCH_WRITE } };
+	return request(&s, insns);
+}
+
+static uint32_t mm_new(void)
+{
+	struct chan_slot s = { .op = OP_MM_CREATE };
+	if (request(&s, NULL) != 0 || s.mm_create.id == 0)
+		die("OP_MM_CREATE");
+	return s.mm_create.id;
+}
+
+static void mm_free(uint32_t mm)
+{
+	struct chan_slot s = { .op = OP_MM_DESTROY, .mm = mm };
+	request(&s, NULL);
+}
+
+/* Requests in batches of CHANNEL_SLOTS; every result must be >= 0. */
 static void batch(struct chan_slot *s, unsigned n)
 {
 	for (unsigned i = 0; i < n; i += CHANNEL_SLOTS) {
 		unsigned k = n - i < CHANNEL_SLOTS ? n - i : CHANNEL_SLOTS;
-		if (vm_submit(vm, s + i, k))
+		if (vm_request_batch(vm, s + i, k))
 			die("batch");
 		for (unsigned j = 0; j < k; j++)
 			if (s[i + j].result < 0) {
-				fprintf(stderr, "bench-mm: op %u at %#llx: %lld\n", s[i + j].op,
-					(unsigned long long)s[i + j].arg[0], (long long)s[i + j].result);
+				fprintf(stderr, "bench-mm: op %u: %lld\n", s[i + j].op,
+					(long long)s[i + j].result);
 				exit(1);
 			}
 	}
@@ -79,8 +112,10 @@ static void batch(struct chan_slot *s, unsigned n)
 static int64_t nop_insns(void)
 {
 	int64_t v[31];
-	for (int i = 0; i < 31; i++)
-		call(OP_NOP, 0, 0, 0, 0, 0, &v[i]);
+	for (int i = 0; i < 31; i++) {
+		struct chan_slot s = { .op = OP_NOP };
+		request(&s, &v[i]);
+	}
 	return median(v, 31);
 }
 
@@ -88,35 +123,41 @@ static int64_t nop_insns(void)
  * nothing merges).  Only the pages named later get touched. */
 static uint32_t mm_with_vmas(unsigned n)
 {
-	uint32_t mm = (uint32_t)call(OP_MM_CREATE, 0, 0, 0, 0, 0, NULL);
+	uint32_t mm = mm_new();
 	struct chan_slot *s = calloc(n, sizeof(*s));
 
 	for (unsigned i = 0; i < n; i++)
 		s[i] = (struct chan_slot){ .op = OP_MMAP, .mm = mm,
-			.arg = { BASE + 2 * i * PAGE, PAGE, RW, MMAP_F_FIXED } };
+			.mmap = { .addr = BASE + 2 * i * PAGE, .len = PAGE, .prot = RW,
+				  .flags = MMAP_F_FIXED } };
 	batch(s, n);
 	free(s);
 	return mm;
 }
 
 /* Median instructions of munmap of one touched one-page VMA at random
- * positions (each restored afterwards, not counted). */
-static int64_t munmap_random(uint32_t mm, unsigned nvmas, int samples, int64_t nop)
+ * positions, and of the mmap that maps it again (a new VMA between two
+ * holes, nothing merges): *remap. */
+static int64_t munmap_random(uint32_t mm, unsigned nvmas, int samples, int64_t nop,
+			     int64_t *remap)
 {
-	int64_t *v = calloc((size_t)samples, sizeof(*v));
+	int64_t *v = calloc((size_t)samples, sizeof(*v)), *m = calloc((size_t)samples, sizeof(*m));
 	srand(42);
 	for (int i = 0; i < samples; i++) {
 		uint64_t a = BASE + 2 * (uint64_t)(rand() % nvmas) * PAGE;
-		call(OP_TOUCH, mm, a, PAGE, TOUCH_WRITE, 0, NULL);
-		if (call(OP_MUNMAP, mm, a, PAGE, 0, 0, &v[i]) != 0)
+		req_touch_write(mm, a, PAGE, NULL);
+		if (req_munmap(mm, a, PAGE, &v[i]) != 0)
 			die("munmap");
 		v[i] -= nop;
-		if (call(OP_MMAP, mm, a, PAGE, RW, MMAP_F_FIXED, NULL) != (int64_t)a)
+		if (req_mmap(mm, a, PAGE, &m[i]) != (int64_t)a)
 			die("mmap");
+		m[i] -= nop;
 	}
-	int64_t m = median(v, samples);
+	int64_t med = median(v, samples);
+	*remap = median(m, samples);
 	free(v);
-	return m;
+	free(m);
+	return med;
 }
 
 static long rss_kib(void)
@@ -129,6 +170,75 @@ static long rss_kib(void)
 		fclose(f);
 	}
 	return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* 1. munmap of a touched page: 64 VMAs vs 65,530 VMAs; and the mmap of a
+ * new one-page VMA among them. */
+static void bench_munmap(bool quick, int64_t nop)
+{
+	unsigned big = quick ? 4096 : MAX_MAP_COUNT;
+	int samples = quick ? 21 : 101;
+	int64_t r64, rbig;
+	uint32_t small_mm = mm_with_vmas(64);
+	int64_t m64 = munmap_random(small_mm, 64, samples, nop, &r64);
+	mm_free(small_mm);
+	double t0 = now_us();
+	uint32_t big_mm = mm_with_vmas(big);
+	double setup = (now_us() - t0) / 1e6;
+	int64_t mbig = munmap_random(big_mm, big, samples, nop, &rbig);
+	mm_free(big_mm);
+	printf("%-58s %10lld   target <= 1000\n", "munmap 1 touched page, 64 VMAs (median, random positions)", (long long)m64);
+	printf("%-50s%-8u %10lld   target <= 1000 (setup %.1f s)\n", "munmap 1 touched page, VMAs: ", big, (long long)mbig, setup);
+	printf("%-58s %10.2fx  target <= 1.3x\n", "ratio", (double)mbig / (double)m64);
+	printf("%-58s %10lld\n", "mmap 1 page, new VMA, 64 VMAs (median, same positions)", (long long)r64);
+	printf("%-50s%-8u %10lld\n", "mmap 1 page, new VMA, VMAs: ", big, (long long)rbig);
+}
+
+/* 2. Demand-zero write fault: touch write of a new page minus a present one. */
+static void bench_fault(void)
+{
+	uint32_t mm = mm_new();
+	int64_t f[31], p[31];
+	for (int i = 0; i < 31; i++) {
+		uint64_t a = BASE + (uint64_t)i * PAGE * 2;
+		req_mmap(mm, a, PAGE, NULL);
+		req_touch_write(mm, a, PAGE, &f[i]);
+		req_touch_write(mm, a, PAGE, &p[i]);
+	}
+	int64_t fault = median(f, 31) - median(p, 31);
+	printf("%-58s %10lld   target <= 300\n", "demand-zero write fault (touch new - touch present)", (long long)fault);
+	mm_free(mm);
+}
+
+/* 3. and 4. 64 MiB: touch from ring 3, then munmap; RSS of this process. */
+static void bench_populated(bool quick)
+{
+	uint64_t len = (quick ? 16ULL : 64ULL) << 20, pages = len / PAGE;
+	uint32_t mm = mm_new();
+	req_mmap(mm, BASE, len, NULL);
+	req_mmap(mm, BASE + len + PAGE, PAGE, NULL);
+	long rss0 = rss_kib();
+	int64_t ti;
+	double t0 = now_us();
+	if (req_touch_write(mm, BASE, len, &ti) != ACCESS_OK)
+		die("touch");
+	double tt = now_us() - t0;
+	long rss1 = rss_kib();
+	req_touch_write(mm, BASE + len + PAGE, PAGE, NULL);
+	int64_t one, all;
+	req_munmap(mm, BASE + len + PAGE, PAGE, &one);
+	t0 = now_us();
+	req_munmap(mm, BASE, len, &all);
+	double tm = now_us() - t0;
+	long rss2 = rss_kib();
+	printf("%-50s%-8llu %10.1f   target <= 50 (total %lld, %.1f ms)\n", "munmap populated, marginal per page, MiB:",
+	       (unsigned long long)(len >> 20), (double)(all - one) / (double)(pages - 1), (long long)all, tm / 1e3);
+	printf("touch %llu MiB from ring 3, one write per page (%llu faults): %.2f s wall, "
+	       "%.1f us and %lld guest instructions per fault\n",
+	       (unsigned long long)(len >> 20), (unsigned long long)pages, tt / 1e6,
+	       tt / (double)pages, (long long)(ti / (int64_t)pages));
+	printf("\n%-58s %8ld KiB\n%-58s %8ld KiB\n%-58s %8ld KiB\n", "vmm RSS before touching",
+	       rss0, "vmm RSS after touching", rss1, "vmm RSS after munmap (frames discarded to host)", rss2);
 }
 
 int main(int argc, char **argv)
@@ -161,62 +271,9 @@ int main(int argc, char **argv)
 	printf("# reproduce: build/bin/bench-mm%s\n\n", quick ? " --quick" : "");
 	int64_t nop = nop_insns();
 	printf("%-58s %10lld\n", "no-op request (channel overhead, subtracted below)", (long long)nop);
-
-	/* 1. munmap of a touched page: 64 VMAs vs 65,530 VMAs. */
-	unsigned big = quick ? 4096 : MAX_MAP_COUNT;
-	int samples = quick ? 21 : 101;
-	uint32_t small_mm = mm_with_vmas(64);
-	int64_t m64 = munmap_random(small_mm, 64, samples, nop);
-	call(OP_MM_DESTROY, small_mm, 0, 0, 0, 0, NULL);
-	double t0 = now_us();
-	uint32_t big_mm = mm_with_vmas(big);
-	double setup = (now_us() - t0) / 1e6;
-	int64_t mbig = munmap_random(big_mm, big, samples, nop);
-	call(OP_MM_DESTROY, big_mm, 0, 0, 0, 0, NULL);
-	printf("%-58s %10lld   target <= 1000\n", "munmap 1 touched page, 64 VMAs (median, random positions)", (long long)m64);
-	printf("%-50s%-8u %10lld   target <= 1000 (setup %.1f s)\n", "munmap 1 touched page, VMAs: ", big, (long long)mbig, setup);
-	printf("%-58s %10.2fx  target <= 1.3x\n", "ratio", (double)mbig / (double)m64);
-
-	/* 2. Demand-zero write fault: touch write of a new page minus a present one. */
-	uint32_t mm = (uint32_t)call(OP_MM_CREATE, 0, 0, 0, 0, 0, NULL);
-	int64_t f[31], p[31];
-	for (int i = 0; i < 31; i++) {
-		uint64_t a = BASE + (uint64_t)i * PAGE * 2;
-		call(OP_MMAP, mm, a, PAGE, RW, MMAP_F_FIXED, NULL);
-		call(OP_TOUCH, mm, a, PAGE, TOUCH_WRITE, 0, &f[i]);
-		call(OP_TOUCH, mm, a, PAGE, TOUCH_WRITE, 0, &p[i]);
-	}
-	int64_t fault = median(f, 31) - median(p, 31);
-	printf("%-58s %10lld   target <= 300\n", "demand-zero write fault (touch new - touch present)", (long long)fault);
-	call(OP_MM_DESTROY, mm, 0, 0, 0, 0, NULL);
-
-	/* 3. and 4. 64 MiB: touch from ring 3, then munmap; RSS of this process. */
-	uint64_t len = (quick ? 16ULL : 64ULL) << 20, pages = len / PAGE;
-	mm = (uint32_t)call(OP_MM_CREATE, 0, 0, 0, 0, 0, NULL);
-	call(OP_MMAP, mm, BASE, len, RW, MMAP_F_FIXED, NULL);
-	call(OP_MMAP, mm, BASE + len + PAGE, PAGE, RW, MMAP_F_FIXED, NULL);
-	long rss0 = rss_kib();
-	int64_t ti;
-	t0 = now_us();
-	if (call(OP_TOUCH, mm, BASE, len, TOUCH_WRITE, 0, &ti) != ACCESS_OK)
-		die("touch");
-	double tt = now_us() - t0;
-	long rss1 = rss_kib();
-	call(OP_TOUCH, mm, BASE + len + PAGE, PAGE, TOUCH_WRITE, 0, NULL);
-	int64_t one, all;
-	call(OP_MUNMAP, mm, BASE + len + PAGE, PAGE, 0, 0, &one);
-	t0 = now_us();
-	call(OP_MUNMAP, mm, BASE, len, 0, 0, &all);
-	double tm = now_us() - t0;
-	long rss2 = rss_kib();
-	printf("%-50s%-8llu %10.1f   target <= 50 (total %lld, %.1f ms)\n", "munmap populated, marginal per page, MiB:",
-	       (unsigned long long)(len >> 20), (double)(all - one) / (double)(pages - 1), (long long)all, tm / 1e3);
-	printf("touch %llu MiB from ring 3, one write per page (%llu faults): %.2f s wall, "
-	       "%.1f us and %lld guest instructions per fault\n",
-	       (unsigned long long)(len >> 20), (unsigned long long)pages, tt / 1e6,
-	       tt / (double)pages, (long long)(ti / (int64_t)pages));
-	printf("\n%-58s %8ld KiB\n%-58s %8ld KiB\n%-58s %8ld KiB\n", "vmm RSS before touching",
-	       rss0, "vmm RSS after touching", rss1, "vmm RSS after munmap (frames discarded to host)", rss2);
+	bench_munmap(quick, nop);
+	bench_fault();
+	bench_populated(quick);
 	vm_destroy(vm);
 	return 0;
 }

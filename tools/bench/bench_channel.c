@@ -6,7 +6,7 @@
  *      fresh child each run; and the whole vmm process, from posix_spawn
  *      until the guest's "ready" console line reaches us on its stderr
  *      (and until it exits, with stdin at end of file);
- *   2. no-op round trip: vm_call(OP_NOP), one request per doorbell;
+ *   2. no-op round trip: vm_request(OP_NOP), one request per doorbell;
  *   3. 64 OP_NOPs per doorbell: per request, and the channel overhead of
  *      one more request in a batch, (batch64 - single) / 63;
  *   4. guest ring-0 instructions per no-op request (vm_insn_count deltas):
@@ -16,7 +16,7 @@
  *      ready) minus that of spin_0, divided by the instruction difference.
  *
  * 2 and 3 run twice: as the scheduler places the threads, and with the
- * calling thread and the vCPU thread pinned to different CPUs (vm_submit
+ * calling thread and the vCPU thread pinned to different CPUs (vm_request
  * busy-polls for the responses; on the same CPU the poller and the vCPU
  * take turns).
  *
@@ -58,8 +58,8 @@ struct stats {
 
 /* Channel figures of one VM. */
 struct chan_result {
-	struct stats single;      /* us per vm_call(OP_NOP) */
-	struct stats batch;       /* us per vm_submit of BATCH no-ops */
+	struct stats single;      /* us per vm_request(OP_NOP) */
+	struct stats batch;       /* us per vm_request_batch of BATCH no-ops */
 	double overhead;          /* us, (batch - single) / (BATCH - 1) */
 	double insn_single;       /* emulated instructions per no-op */
 	double insn_batch;
@@ -270,6 +270,14 @@ static void unpin(void)
 }
 
 /* Round trips of single no-ops and of batches on a fresh VM. */
+/* One no-op request: 0, or nonzero if it failed or answered something else. */
+static int nop(struct vm *vm)
+{
+	struct chan_slot s = { .op = OP_NOP };
+	int r = vm_request(vm, &s);
+	return r ? r : s.result != 0;
+}
+
 static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 {
 	struct vm_config cfg = { .guest_path = o->guest, .quiet = true };
@@ -288,7 +296,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 		return -1;
 	}
 	for (unsigned i = 0; i < 200; i++)              /* warm up */
-		if (vm_call(vm, OP_NOP, 0, 0, 0, 0, 0, NULL) != 0)
+		if (nop(vm) != 0)
 			die("warm-up failed: %s", vm_failure(vm));
 
 	double *single = xcalloc(o->calls, sizeof(double));
@@ -296,7 +304,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 	int64_t i0 = vm_insn_count(vm);
 	for (unsigned i = 0; i < o->calls; i++) {
 		double t = now_us();
-		if (vm_call(vm, OP_NOP, 0, 0, 0, 0, 0, NULL) != 0)
+		if (nop(vm) != 0)
 			die("no-op failed: %s", vm_failure(vm) ? vm_failure(vm) : "bad result");
 		single[i] = now_us() - t;
 	}
@@ -305,7 +313,7 @@ static int run_channel(const struct opts *o, bool pin, struct chan_result *res)
 	for (unsigned b = 0; b < o->batches; b++) {
 		memset(reqs, 0, sizeof(reqs));
 		double t = now_us();
-		if (vm_submit(vm, reqs, BATCH) != 0)
+		if (vm_request_batch(vm, reqs, BATCH) != 0)
 			die("batch failed: %s", vm_failure(vm));
 		batch[b] = now_us() - t;
 		for (unsigned k = 0; k < BATCH; k++)
@@ -354,7 +362,8 @@ static void usage(void)
 	      "20 start runs, 2000 no-op calls, 500 batches of 64\n", stderr);
 }
 
-int main(int argc, char **argv)
+/* Options into *o (strings in static buffers): 0, 1 for --help, 2 if bad. */
+static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
 		{ "guest", required_argument, NULL, 'g' }, { "vmm", required_argument, NULL, 'v' },
@@ -364,27 +373,72 @@ int main(int argc, char **argv)
 	};
 	const char *bin = getenv("VMM_BIN") && *getenv("VMM_BIN") ? getenv("VMM_BIN") : BENCH_BIN_DEFAULT;
 	static char guest[4096], vmm[4096];
-	struct opts o = { guest, vmm, BENCH_SPIN_DIR_DEFAULT, 20, 2000, 500 };
 	int c;
 
+	*o = (struct opts){ guest, vmm, BENCH_SPIN_DIR_DEFAULT, 20, 2000, 500 };
 	snprintf(guest, sizeof(guest), "%s/guest.elf", bin);
 	snprintf(vmm, sizeof(vmm), "%s/vmm", bin);
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'g': o.guest = optarg; break;
-		case 'v': o.vmm = optarg; break;
-		case 'r': o.runs = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'c': o.calls = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'b': o.batches = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 's': o.spin_dir = optarg; break;
-		case 'h': usage(); return 0;
+		case 'g': o->guest = optarg; break;
+		case 'v': o->vmm = optarg; break;
+		case 'r': o->runs = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'c': o->calls = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'b': o->batches = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 's': o->spin_dir = optarg; break;
+		case 'h': usage(); return 1;
 		default: usage(); return 2;
 		}
 	}
-	if (optind != argc || !o.runs || !o.calls || !o.batches) {
+	if (optind != argc || !o->runs || !o->calls || !o->batches) {
 		usage();
 		return 2;
 	}
+	return 0;
+}
+
+/* Parts 1 (start -> ready: fork, spawn to ready, spawn to exit) and 5. */
+struct boot_result {
+	struct stats boot, sready, sexit;
+	unsigned nready;
+	int64_t insns;                /* guest ring-0 instructions from entry to ready */
+	double insn_us;               /* one emulated instruction, or <= 0 if unknown */
+};
+
+/* 1. start -> ready, before this process owns any VM or thread; and 5. */
+static void measure_boot(const struct opts *o, struct boot_result *b)
+{
+	double *boot = xcalloc(o->runs, sizeof(double)), *spawn_ready = xcalloc(o->runs, sizeof(double));
+	double *spawn_exit = xcalloc(o->runs, sizeof(double));
+
+	b->insns = -1;
+	b->nready = 0;
+	for (unsigned i = 0; i < o->runs; i++)
+		if ((boot[i] = boot_in_child(o->guest, &b->insns)) < 0)
+			die("cannot boot %s", o->guest);
+	for (unsigned i = 0; i < o->runs; i++) {
+		double r;
+		spawn_exit[i] = spawn_vmm(o, &r);
+		if (r >= 0)
+			spawn_ready[b->nready++] = r;
+	}
+	b->insn_us = insn_cost_us(o->spin_dir);
+	b->boot = stats_of(boot, o->runs);
+	b->sready = stats_of(spawn_ready, b->nready);
+	b->sexit = stats_of(spawn_exit, o->runs);
+	free(boot);
+	free(spawn_ready);
+	free(spawn_exit);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct boot_result b;
+	int r = parse_opts(argc, argv, &o);
+
+	if (r)
+		return r == 1 ? 0 : 2;
 	char loadavg[64] = "?";
 	FILE *la = fopen("/proc/loadavg", "r");
 	if (la) {
@@ -392,26 +446,7 @@ int main(int argc, char **argv)
 			loadavg[strcspn(loadavg, " ")] = 0;   /* the 1-minute figure */
 		fclose(la);
 	}
-
-	/* 1. start -> ready, before this process owns any VM or thread. */
-	double *boot = xcalloc(o.runs, sizeof(double)), *spawn_ready = xcalloc(o.runs, sizeof(double));
-	double *spawn_exit = xcalloc(o.runs, sizeof(double));
-	int64_t boot_insns = -1;
-	unsigned nready = 0;
-	for (unsigned i = 0; i < o.runs; i++)
-		if ((boot[i] = boot_in_child(o.guest, &boot_insns)) < 0)
-			die("cannot boot %s", o.guest);
-	for (unsigned i = 0; i < o.runs; i++) {
-		double r;
-		spawn_exit[i] = spawn_vmm(&o, &r);
-		if (r >= 0)
-			spawn_ready[nready++] = r;
-	}
-	double insn_us = insn_cost_us(o.spin_dir);
-	struct stats s_boot = stats_of(boot, o.runs);
-	struct stats s_sready = stats_of(spawn_ready, nready);
-	struct stats s_sexit = stats_of(spawn_exit, o.runs);
-
+	measure_boot(&o, &b);
 	/* 2-4. The channel, in this process. */
 	struct chan_result free_run, pinned;
 	if (run_channel(&o, false, &free_run))
@@ -425,43 +460,40 @@ int main(int argc, char **argv)
 	printf("\n| measurement | median | min | max | target | |\n");
 	printf("|---|---:|---:|---:|---:|---|\n");
 	printf("| start -> ready: fork + `vm_create` until HC_READY (%u runs) | %.2f ms | %.2f ms | %.2f ms | <= %.0f ms | %s |\n",
-	       s_boot.n, s_boot.median, s_boot.min, s_boot.max, TARGET_READY_MS,
-	       verdict(s_boot.median, TARGET_READY_MS));
-	if (nready)
+	       b.boot.n, b.boot.median, b.boot.min, b.boot.max, TARGET_READY_MS,
+	       verdict(b.boot.median, TARGET_READY_MS));
+	if (b.nready)
 		printf("| start -> ready: spawn `vmm GUEST` until its ready console line (%u runs) | %.2f ms | %.2f ms | %.2f ms | <= %.0f ms | %s |\n",
-		       s_sready.n, s_sready.median, s_sready.min, s_sready.max, TARGET_READY_MS,
-		       verdict(s_sready.median, TARGET_READY_MS));
+		       b.sready.n, b.sready.median, b.sready.min, b.sready.max, TARGET_READY_MS,
+		       verdict(b.sready.median, TARGET_READY_MS));
 	else
 		printf("| start -> ready: spawn `vmm GUEST` (no ready console line seen) | - | - | - | <= %.0f ms | - |\n",
 		       TARGET_READY_MS);
 	printf("| spawn `vmm GUEST </dev/null` until exit, teardown included (%u runs) | %.2f ms | %.2f ms | %.2f ms | - | |\n",
-	       s_sexit.n, s_sexit.median, s_sexit.min, s_sexit.max);
-	printf("| guest ring-0 instructions from entry to ready | %lld | | | - | |\n", (long long)boot_insns);
+	       b.sexit.n, b.sexit.median, b.sexit.min, b.sexit.max);
+	printf("| guest ring-0 instructions from entry to ready | %lld | | | - | |\n", (long long)b.insns);
 	print_channel(&free_run, "threads as scheduled");
 	if (have_pinned)
 		print_channel(&pinned, "caller and vCPU on different CPUs");
 	printf("| guest ring-0 instructions per no-op, 1 per doorbell | %.1f | | | - | |\n", free_run.insn_single);
 	printf("| guest ring-0 instructions per no-op, %d per doorbell | %.1f | | | - | |\n", BATCH,
 	       free_run.insn_batch);
-	if (insn_us > 0)
-		printf("| one emulated ring-0 instruction (spin_1m - spin_0 boot) | %.3f us | | | - | |\n", insn_us);
+	if (b.insn_us > 0)
+		printf("| one emulated ring-0 instruction (spin_1m - spin_0 boot) | %.3f us | | | - | |\n", b.insn_us);
 	else
 		printf("| one emulated ring-0 instruction (spin guests not found) | - | | | - | |\n");
 
 	const struct chan_result *m = have_pinned ? &pinned : &free_run;
-	double cost = insn_us > 0 ? insn_us : 0.25;
+	double cost = b.insn_us > 0 ? b.insn_us : 0.25;
 	printf("\nmodel (%.3f us per emulated instruction, %s; channel figures %s):\n", cost,
-	       insn_us > 0 ? "measured" : "assumed",
+	       b.insn_us > 0 ? "measured" : "assumed",
 	       have_pinned ? "with the threads on different CPUs" : "as scheduled");
 	printf("  boot:   %lld instructions x %.3f us = %.2f ms of the %.2f ms to ready\n",
-	       (long long)boot_insns, cost, (double)boot_insns * cost / 1e3, s_boot.median);
+	       (long long)b.insns, cost, (double)b.insns * cost / 1e3, b.boot.median);
 	printf("  single: %.1f instructions x %.3f us = %.1f us of %.1f us; the rest is the doorbell\n"
 	       "          (eventfd -> irqfd -> waking the halted vCPU) and the host seeing resp_prod\n",
 	       m->insn_single, cost, m->insn_single * cost, m->single.median);
 	printf("  batch:  %.1f instructions x %.3f us = %.2f us of the %.2f us overhead per request\n",
 	       m->insn_batch, cost, m->insn_batch * cost, m->overhead);
-	free(boot);
-	free(spawn_ready);
-	free(spawn_exit);
 	return 0;
 }

@@ -24,7 +24,7 @@ static uint32_t current_mm(const struct inspect_ext *x)
 /* The result text of a request: "ok", the value, or the errno name. */
 static void format_result(int64_t r, bool value, char *buf, size_t len)
 {
-	const char *name = r < 0 && r >= -4095 ? scen_errno_name((int)-r) : NULL;
+	const char *name = r < 0 && r >= -CHAN_ERRNO_MAX ? scen_errno_name((int)-r) : NULL;
 	if (name)
 		snprintf(buf, len, "%s", name);
 	else if (r < 0)
@@ -35,16 +35,24 @@ static void format_result(int64_t r, bool value, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64, r);
 }
 
-static int guest_call(struct inspect_ext *x, uint16_t op, uint32_t mm, int64_t *result,
+/* Send s (op, mm and IN fields set) and check its result: 0 or -errno, or
+ * for OP_MM_CREATE the new id.  Returns 0 with *result, or -1 with err (no
+ * answer, or an answer that cannot be right). */
+static int guest_call(struct inspect_ext *x, struct chan_slot *s, int64_t *result,
 		      char *err, size_t errlen)
 {
-	struct chan_slot s = { .op = op, .mm = mm };
-	if (vm_submit(x->vm, &s, 1) != 0) {
+	int r = vm_request(x->vm, s);
+	if (r != 0) {
 		const char *why = vm_failure(x->vm);
-		snprintf(err, errlen, "guest failed: %s", why ? why : "the guest stopped answering");
+		snprintf(err, errlen, "guest failed: %s", why ? why : strerror(-r));
 		return -1;
 	}
-	*result = s.result;
+	if (s->result > 0 || (s->op == OP_MM_CREATE && s->result == 0 && s->mm_create.id == 0)) {
+		snprintf(err, errlen, "guest failed: op %u answered %" PRId64 " (id %u)", s->op,
+			 s->result, s->op == OP_MM_CREATE ? s->mm_create.id : 0);
+		return -1;
+	}
+	*result = s->op == OP_MM_CREATE && s->result == 0 ? (int64_t)s->mm_create.id : s->result;
 	return 0;
 }
 
@@ -93,9 +101,10 @@ static int cmd_mm(struct inspect_ext *x, int argc, char **argv, FILE *out, char 
 	}
 
 	if (strcmp(sub, "new") == 0) {
-		if (guest_call(x, OP_MM_CREATE, 0, &r, err, errlen) != 0)
+		struct chan_slot s = { .op = OP_MM_CREATE };
+		if (guest_call(x, &s, &r, err, errlen) != 0)
 			return INSPECT_DEAD;
-		if (r > 0 && r <= UINT32_MAX)
+		if (r > 0)
 			backend_guest_set_mm(x->be, (uint32_t)r);
 		format_result(r, true, res, sizeof res);
 		fprintf(out, "mm new -> %s\n", res);
@@ -111,7 +120,8 @@ static int cmd_mm(struct inspect_ext *x, int argc, char **argv, FILE *out, char 
 		if (id == current_mm(x)) {
 			snprintf(res, sizeof res, "EBUSY");
 		} else {
-			if (guest_call(x, OP_MM_DESTROY, (uint32_t)id, &r, err, errlen) != 0)
+			struct chan_slot s = { .op = OP_MM_DESTROY, .mm = (uint32_t)id };
+			if (guest_call(x, &s, &r, err, errlen) != 0)
 				return INSPECT_DEAD;
 			format_result(r, false, res, sizeof res);
 		}
@@ -131,6 +141,7 @@ static int cmd_inject(struct inspect_ext *x, int argc, char **argv, FILE *out,
 		      char *err, size_t errlen)
 {
 	uint64_t addr, kind;
+	int64_t r;
 	char res[64];
 
 	if (argc != 3 || icmd_parse_number(argv[2], &addr) != 0 ||
@@ -141,13 +152,11 @@ static int cmd_inject(struct inspect_ext *x, int argc, char **argv, FILE *out,
 	if (!out)
 		return ICMD_OK;
 	kind = argv[1][0] == 's' ? INJECT_STRAY_PTE : INJECT_WRITABLE_ZERO;
-	struct chan_slot sl = { .op = OP_INJECT, .mm = current_mm(x), .arg = { kind, addr } };
-	if (vm_submit(x->vm, &sl, 1) != 0) {
-		const char *why = vm_failure(x->vm);
-		snprintf(err, errlen, "guest failed: %s", why ? why : "the guest stopped answering");
+	struct chan_slot sl = { .op = OP_INJECT, .mm = current_mm(x),
+				.inject = { .kind = (uint32_t)kind, .addr = addr } };
+	if (guest_call(x, &sl, &r, err, errlen) != 0)
 		return INSPECT_DEAD;
-	}
-	format_result(sl.result, false, res, sizeof res);
+	format_result(r, false, res, sizeof res);
 	fprintf(out, "inject %s 0x%" PRIx64 " -> %s\n", argv[1], addr, res);
 	if (x->session)
 		script_session_set_result(x->session, res);

@@ -71,10 +71,11 @@ void cpu_init_tables(void)
 	tss.ist[0] = (uint64_t)(df_stack + sizeof(df_stack));
 	tss.iomap_base = sizeof(tss);
 
+	/* GS is left alone: it holds the per-CPU area (percpu_init). */
 	struct table_ptr gp = { sizeof(gdt) - 1, (uint64_t)gdt };
 	asm volatile("lgdt %0\n\t"
 		     "mov %1, %%ds\n\t mov %1, %%es\n\t mov %1, %%ss\n\t"
-		     "xor %%eax, %%eax\n\t mov %%eax, %%fs\n\t mov %%eax, %%gs\n\t"
+		     "xor %%eax, %%eax\n\t mov %%eax, %%fs\n\t"
 		     "pushq %2\n\t lea 1f(%%rip), %%rax\n\t push %%rax\n\t lretq\n"
 		     "1:\n\t ltr %w3"
 		     : : "m"(gp), "r"(KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL) : "rax", "memory");

@@ -6,6 +6,7 @@
 
 #include "guest/arch/x86_64/cpu.h"
 #include "guest/arch/x86_64/hypercall.h"
+#include "guest/arch/x86_64/percpu.h"
 #include "guest/lib/printk.h"
 #include "guest/mm/mm_internal.h"
 #include "shared/layout.h"
@@ -36,14 +37,16 @@ void arch_flush_tlb_all(void)
 	write_cr3(read_cr3());
 }
 
-static struct hc_discard discard_arg;
+_Static_assert(ARCH_DISCARD_MAX == HC_DISCARD_MAX, "the mm batches discards as the host takes them");
 
 void arch_discard_frames(const uint64_t *pas, unsigned n)
 {
-	discard_arg.frames = kva_to_gpa(pas);
-	discard_arg.count = n;
-	discard_arg.ret = 0;
-	hypercall(HC_DISCARD, &discard_arg);
-	if (discard_arg.ret != 0)
+	struct hc_discard *a = &this_cpu()->hc.discard;
+
+	a->frames = kva_to_gpa(pas);
+	a->count = n;
+	a->ret = 0;
+	hypercall(HC_DISCARD, a);
+	if (a->ret != 0)
 		panic("arch_discard_frames: host refused %u frames", n);
 }

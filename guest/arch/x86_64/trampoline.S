@@ -1,11 +1,14 @@
 /*
  * Ring-3 code, mapped (U=1, read-only, executable) at USER_TRAMPOLINE_VA.
  * Position independent.  Entered with rdi = address, rsi = end (exclusive),
- * rdx = byte, and rcx = nothing; leaves with int3 and rax = ACCESS_OK or
- * ACCESS_MISMATCH (rdx = address, rcx = byte found).  Faults are handled by
- * the kernel: resolved ones retry the instruction, others end the run.
+ * rdx = byte, and rcx = nothing; leaves with int3 and rax = USER_ACCESS_OK
+ * or USER_ACCESS_MISMATCH (rdx = address, rcx = byte found).  Faults are
+ * handled by the kernel: resolved ones retry the instruction, others end
+ * the run.
  * Offsets from the start of the page are the entry points (usermode.c).
  */
+#include "guest/arch/x86_64/usermode.h"
+
 	.section .user_tramp, "ax"
 	.globl user_tramp
 user_tramp:
@@ -52,5 +55,5 @@ user_tramp:
 	int3
 2:	lea -1(%rdi), %rdx
 	movzbl -1(%rdi), %ecx
-	mov $2, %eax
+	mov $USER_ACCESS_MISMATCH, %eax
 	int3

@@ -2,10 +2,10 @@
 #include <stdint.h>
 
 #include "guest/arch/x86_64/cpu.h"
+#include "guest/arch/x86_64/percpu.h"
 #include "guest/arch/x86_64/usermode.h"
 #include "guest/lib/printk.h"
 #include "guest/mm/mm.h"
-#include "shared/channel.h"
 
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -27,10 +27,10 @@ static const char *const names[32] = {
  * with the fault (or -ENOMEM when no frame was left). */
 void user_page_fault(uint64_t cr2, uint64_t error)
 {
-	int r = handle_mm_fault(user_current_mm, cr2, (uint32_t)error);
+	int r = handle_mm_fault(percpu_gs.user_mm, cr2, (uint32_t)error);
 
 	if (r > 0)
-		user_exit(ACCESS_FAULT, cr2 & ~0xfffULL, (uint64_t)r);
+		user_exit(USER_ACCESS_FAULT, cr2 & ~0xfffULL, (uint64_t)r);
 	if (r < 0)
 		user_exit(r, cr2 & ~0xfffULL, 0);
 }
@@ -41,7 +41,7 @@ void trap_fatal(struct trap_frame *f)
 	const char *name = f->vector < 32 && names[f->vector] ? names[f->vector] : "interrupt";
 
 	if ((f->cs & 3) == 3)
-		user_exit(ACCESS_FAULT, f->rdi & ~0xfffULL, FAULT_MAPERR);
+		user_exit(USER_ACCESS_FAULT, f->rdi & ~0xfffULL, MM_FAULT_MAPERR);
 	panic("trap_fatal: %s (vector %lu) error %lx at rip %lx rsp %lx cr2 %lx",
 	      name, f->vector, f->error, f->rip, f->rsp, read_cr2());
 }

@@ -6,7 +6,9 @@
  * and calls C; the doorbell only acknowledges the interrupt.  Everything else
  * goes through a full frame to trap_fatal().
  */
+#include "guest/arch/x86_64/percpu.h"
 #include "guest/arch/x86_64/segments.h"
+#include "guest/arch/x86_64/usermode.h"
 
 /* struct trap_frame layout (trap.h): r15..rax, vector, error, rip, cs, rflags, rsp, ss */
 .macro SAVE_ALL
@@ -129,8 +131,8 @@ gp_entry:
 	jz vec_13
 	mov %rdi, %rsi
 	and $-4096, %rsi
-	mov $1, %edi             /* ACCESS_FAULT */
-	mov $1, %edx             /* FAULT_MAPERR */
+	mov $USER_ACCESS_FAULT, %edi
+	mov $USER_FAULT_MAPERR, %edx
 	jmp user_exit
 
 /* The doorbell: acknowledge (x2APIC EOI) and return; the idle loop does the work. */
@@ -148,17 +150,18 @@ doorbell_entry:
 /*
  * int64_t enter_user(rip, a0, a1, a2, a3): run the trampoline in ring 3 with
  * rdi..rcx = a0..a3 and interrupts off; returns the result user_exit() gives.
+ * The kernel context goes to this CPU's struct user_ctx (percpu.h).
  */
+#define UCTX(off) %gs:(PERCPU_USER_CTX + (off))
 	.globl enter_user
 enter_user:
-	lea user_ctx(%rip), %rax
-	mov %rsp, 0(%rax)
-	mov %rbx, 8(%rax)
-	mov %rbp, 16(%rax)
-	mov %r12, 24(%rax)
-	mov %r13, 32(%rax)
-	mov %r14, 40(%rax)
-	mov %r15, 48(%rax)
+	mov %rsp, UCTX(0)
+	mov %rbx, UCTX(8)
+	mov %rbp, UCTX(16)
+	mov %r12, UCTX(24)
+	mov %r13, UCTX(32)
+	mov %r14, UCTX(40)
+	mov %r15, UCTX(48)
 	push $USER_DS
 	push $0
 	push $0x2
@@ -176,15 +179,14 @@ enter_user:
 /* user_exit(result, out0, out1): back to enter_user's caller, for good. */
 	.globl user_exit
 user_exit:
-	lea user_ctx(%rip), %rax
-	mov %rsi, 56(%rax)
-	mov %rdx, 64(%rax)
-	mov 0(%rax), %rsp
-	mov 8(%rax), %rbx
-	mov 16(%rax), %rbp
-	mov 24(%rax), %r12
-	mov 32(%rax), %r13
-	mov 40(%rax), %r14
-	mov 48(%rax), %r15
+	mov %rsi, UCTX(USER_CTX_OUT0)
+	mov %rdx, UCTX(USER_CTX_OUT0 + 8)
+	mov UCTX(0), %rsp
+	mov UCTX(8), %rbx
+	mov UCTX(16), %rbp
+	mov UCTX(24), %r12
+	mov UCTX(32), %r13
+	mov UCTX(40), %r14
+	mov UCTX(48), %r15
 	mov %rdi, %rax
 	ret

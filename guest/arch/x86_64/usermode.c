@@ -1,13 +1,11 @@
 /* Enter ring 3 on the trampoline page to access user memory like a program. */
+#include "guest/arch/x86_64/percpu.h"
 #include "guest/arch/x86_64/usermode.h"
 #include "guest/mm/errno.h"
 #include "guest/mm/mm.h"
-#include "shared/channel.h"
 #include "shared/layout.h"
 
-
-struct mm_struct *user_current_mm;
-struct user_ctx user_ctx;
+_Static_assert(USER_FAULT_MAPERR == MM_FAULT_MAPERR, "traps.S gp_entry reports a maperr");
 
 /* Entry offsets inside the trampoline page (trampoline.S). */
 static const uint16_t entry_offset[] = {
@@ -18,19 +16,24 @@ static const uint16_t entry_offset[] = {
 };
 
 int64_t user_access(struct mm_struct *mm, enum user_op op, uint64_t addr, uint64_t len,
-		    uint8_t byte, uint64_t out[2])
+		    uint8_t byte, struct user_access_info *info)
 {
 	uint64_t end = addr + len;
+	int64_t r;
 
-	out[0] = out[1] = 0;
+	info->addr = info->detail = 0;
 	if (len == 0)
-		return ACCESS_OK;
+		return USER_ACCESS_OK;
 	if (end < addr)
 		return -EINVAL;
 	switch_mm(mm);
-	user_current_mm = mm;
-	int64_t r = enter_user(USER_TRAMPOLINE_VA + entry_offset[op], addr, end, byte, 0);
-	out[0] = user_ctx.out0;
-	out[1] = user_ctx.out1;
+	percpu_gs.user_mm = mm;
+	r = enter_user(USER_TRAMPOLINE_VA + entry_offset[op], addr, end, byte, 0);
+	/* The registers the trampoline leaves mean something only when it
+	 * reports a fault or a mismatch. */
+	if (r != USER_ACCESS_OK) {
+		info->addr = percpu_gs.user.out0;
+		info->detail = percpu_gs.user.out1;
+	}
 	return r;
 }
