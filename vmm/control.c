@@ -3,9 +3,11 @@
  *
  * One thread, poll(): the listening socket and every client are
  * non-blocking; a client's requests are cut into lines, one line runs at a
- * time (the VM serialises requests anyway), and its response is queued and
- * sent as the client reads it.  A client that vanishes mid-request only
- * loses its answer: sends use MSG_NOSIGNAL, so no SIGPIPE.
+ * time (the VM serialises requests anyway) through control_respond
+ * (control_respond.c: the scenario engine's one dispatch path), and its
+ * response is queued and sent as the client reads it.  A client that
+ * vanishes mid-request only loses its answer: sends use MSG_NOSIGNAL, so no
+ * SIGPIPE.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +20,11 @@
 #include <unistd.h>
 
 #include "vmm/control.h"
-#include "vmm/inspect/icmd.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
 #define POLL_MS          200
-#define MAX_WORDS        64
 
 struct client {
 	int fd;
@@ -38,7 +38,6 @@ struct client {
 	char *out;               /* queued response bytes [outoff, outlen) */
 	size_t outlen, outoff, outcap;
 	struct script_session *sess;
-	struct inspect_ext ext;
 };
 
 struct server {
@@ -46,10 +45,12 @@ struct server {
 	const struct control_opts *o;
 	int lfd;
 	struct scen_backend *be;
+	struct inspect_ext ext;  /* the guest-only commands, for every client */
 	struct client *clients[CONTROL_MAX_CLIENTS];
 	unsigned nclients;
 	unsigned next_id;
 	bool guest_dead;
+	int error;               /* -errno if poll failed */
 };
 
 static void logf_(struct server *s, const char *fmt, const char *a, const char *b)
@@ -62,7 +63,8 @@ static void logf_(struct server *s, const char *fmt, const char *a, const char *
 
 /* ---- socket setup ---- */
 
-/* Bind a listening socket at path, mode 0600.  fd or -status. */
+/* Bind a listening socket at path, mode 0600.  fd, or -errno (-ENAMETOOLONG,
+ * -EEXIST for another kind of file, -EADDRINUSE for a live socket...). */
 static int listen_at(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -71,50 +73,55 @@ static int listen_at(const char *path)
 	if (strlen(path) >= sizeof sa.sun_path) {
 		fprintf(stderr, "vmm: control socket path too long (max %zu bytes): %s\n",
 			sizeof sa.sun_path - 1, path);
-		return -VMM_EXIT_INPUT;
+		return -ENAMETOOLONG;
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			fprintf(stderr, "vmm: %s exists and is not a socket; not replacing it\n", path);
-			return -VMM_EXIT_INPUT;
+			return -EEXIST;
 		}
 		/* A socket file: live if someone accepts on it, else stale. */
 		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
 			close(probe);
 			fprintf(stderr, "vmm: %s is in use by another server\n", path);
-			return -VMM_EXIT_INPUT;
+			return -EADDRINUSE;
 		}
 		if (probe >= 0)
 			close(probe);
 		if (unlink(path) != 0) {
-			fprintf(stderr, "vmm: cannot remove stale socket %s: %s\n", path, strerror(errno));
-			return -VMM_EXIT_INPUT;
+			int e = errno;
+			fprintf(stderr, "vmm: cannot remove stale socket %s: %s\n", path, strerror(e));
+			return -e;
 		}
 	} else if (errno != ENOENT) {
-		fprintf(stderr, "vmm: %s: %s\n", path, strerror(errno));
-		return -VMM_EXIT_INPUT;
+		int e = errno;
+		fprintf(stderr, "vmm: %s: %s\n", path, strerror(e));
+		return -e;
 	}
 
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		fprintf(stderr, "vmm: socket: %s\n", strerror(errno));
-		return -VMM_EXIT_FAIL;
+		int e = errno;
+		fprintf(stderr, "vmm: socket: %s\n", strerror(e));
+		return -e;
 	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		fprintf(stderr, "vmm: bind %s: %s\n", path, strerror(errno));
+		int e = errno;
+		fprintf(stderr, "vmm: bind %s: %s\n", path, strerror(e));
 		close(fd);
-		return -VMM_EXIT_INPUT;
+		return -e;
 	}
 	/* Nobody can connect before listen(), so restricting the mode here
 	 * leaves no window (and avoids umask, which is process-wide). */
 	if (chmod(path, 0600) != 0 || listen(fd, 16) != 0) {
-		fprintf(stderr, "vmm: %s: %s\n", path, strerror(errno));
+		int e = errno;
+		fprintf(stderr, "vmm: %s: %s\n", path, strerror(e));
 		close(fd);
 		unlink(path);
-		return -VMM_EXIT_FAIL;
+		return -e;
 	}
 	return fd;
 }
@@ -123,6 +130,10 @@ static int listen_at(const char *path)
 
 static int out_append(struct client *c, const char *data, size_t len)
 {
+	/* Nothing to add: and c->out may still be NULL, which memcpy must
+	 * not be given even for 0 bytes. */
+	if (len == 0)
+		return 0;
 	if (c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
 	if (c->outlen + len > c->outcap) {
@@ -179,8 +190,12 @@ static void accept_clients(struct server *s)
 			free(c);
 			return;
 		}
-		c->ext = (struct inspect_ext){ .vm = s->vm, .be = s->be, .session = c->sess };
-		script_session_set_extra(c->sess, inspect_script_extra, &c->ext);
+		if (inspect_attach(c->sess, &s->ext) != 0) {
+			script_session_free(c->sess);
+			close(fd);
+			free(c);
+			return;
+		}
 		s->clients[s->nclients++] = c;
 		logf_(s, "vmm: control: %s connected%s\n", c->name, "");
 	}
@@ -232,130 +247,19 @@ static void client_write(struct client *c)
 	}
 }
 
-/* ---- executing a line ---- */
-
-static int split_words(char *buf, char **words)
+/* Run line (len bytes) of c and queue its response. */
+static void exec_line(struct server *s, struct client *c, const char *line, size_t len)
 {
-	int n = 0;
-	char *hash = strchr(buf, '#');
-	if (hash)
-		*hash = 0;
-	for (char *p = strtok(buf, " \t\r"); p; p = strtok(NULL, " \t\r")) {
-		if (n == MAX_WORDS)
-			return -1;
-		words[n++] = p;
-	}
-	return n;
-}
+	char *resp;
+	size_t n;
 
-/* Drop "clientN:LINE: " from an engine message. */
-static const char *strip_location(const struct client *c, const char *msg)
-{
-	size_t n = strlen(c->name);
-	if (strncmp(msg, c->name, n) != 0 || msg[n] != ':')
-		return msg;
-	const char *p = msg + n + 1;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	return (p[0] == ':' && p[1] == ' ') ? p + 2 : msg;
-}
-
-/* Queue the error lines of the engine as comments, except the first line
- * when it becomes the status. */
-static void queue_comments(struct client *c, const char *text, bool skip_first)
-{
-	const char *p = text;
-	bool first = true;
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		if (!(first && skip_first) && len > 0) {
-			out_str(c, "# ");
-			out_append(c, p, len);
-			out_str(c, "\n");
-		}
-		first = false;
-		p = nl ? nl + 1 : NULL;
-	}
-}
-
-static void first_line(const char *text, char *buf, size_t len)
-{
-	size_t n = text ? strcspn(text, "\n") : 0;
-	snprintf(buf, len, "%.*s", (int)n, text ? text : "");
-}
-
-static void exec_line(struct server *s, struct client *c, const char *line)
-{
-	char *obuf = NULL, *ebuf = NULL, copy[CONTROL_LINE_MAX + 1], msg[512], status[600];
-	size_t olen = 0, elen = 0;
-	char *words[MAX_WORDS];
-	FILE *out = open_memstream(&obuf, &olen);
-	FILE *err = open_memstream(&ebuf, &elen);
-	bool err_is_status = false;   /* the engine's first error line became the status */
-	int argc, r;
-
-	if (!out || !err) {
-		if (out)
-			fclose(out);
-		if (err)
-			fclose(err);
-		free(obuf);
-		free(ebuf);
-		out_str(c, "error: out of memory\n");
-		return;
-	}
-	snprintf(copy, sizeof copy, "%s", line);
-	argc = split_words(copy, words);
-	if (argc < 0) {
-		snprintf(status, sizeof status, "error: more than %d words\n", MAX_WORDS);
-		goto done;
-	}
-	if (argc > 0 && !script_session_in_block(c->sess)) {
-		r = inspect_command(&c->ext, argc, words, out, msg, sizeof msg);
-		if (r != ICMD_UNKNOWN) {
-			if (r == ICMD_OK)
-				snprintf(status, sizeof status, "ok\n");
-			else if (r == ICMD_FAIL)
-				snprintf(status, sizeof status, "error: check found violations\n");
-			else
-				snprintf(status, sizeof status, "error: %s\n", msg);
-			if (r == INSPECT_DEAD)
-				s->guest_dead = true;
-			goto done;
-		}
-	}
-	r = script_session_line(c->sess, line, out, err);
-	fflush(err);
-	switch (r) {
-	case SCRIPT_OK:
-		snprintf(status, sizeof status, "ok\n");
-		break;
-	case SCRIPT_FAIL:
-		snprintf(status, sizeof status, "error: expectation failed\n");
-		break;
-	case SCRIPT_PARSE:
-		first_line(ebuf, msg, sizeof msg);
-		snprintf(status, sizeof status, "error: %s\n", strip_location(c, msg));
-		err_is_status = true;
-		break;
-	default:
-		first_line(ebuf, msg, sizeof msg);
-		err_is_status = true;
-		snprintf(status, sizeof status, "error: %s\n",
-			 msg[0] ? strip_location(c, msg) : "the guest failed");
+	if (control_respond(c->sess, line, len, &resp, &n) == SCRIPT_DEAD)
 		s->guest_dead = true;
-		break;
-	}
-done:
-	fclose(out);
-	fclose(err);
-	out_append(c, obuf, olen);
-	if (ebuf && argc >= 0)
-		queue_comments(c, ebuf, err_is_status);
-	out_str(c, status);
-	free(obuf);
-	free(ebuf);
+	if (resp)
+		out_append(c, resp, n);
+	else
+		out_str(c, "error: out of memory\n");
+	free(resp);
 }
 
 /* Run the next complete line of c, if any.  Returns true if one ran. */
@@ -384,7 +288,7 @@ static bool client_step(struct server *s, struct client *c)
 	size_t used = len < c->inlen ? len + 1 : len;
 	memmove(c->in, c->in + used, c->inlen - used);
 	c->inlen -= used;
-	exec_line(s, c, line);
+	exec_line(s, c, line, len);
 	return true;
 }
 
@@ -421,8 +325,10 @@ static void serve(struct server *s)
 			if (has_line(c) && c->outlen - c->outoff < CONTROL_OUT_HIGH)
 				ready = true;
 		}
-		if (poll(pf, n, ready ? 0 : POLL_MS) < 0 && errno != EINTR)
+		if (poll(pf, n, ready ? 0 : POLL_MS) < 0 && errno != EINTR) {
+			s->error = -errno;
 			break;
+		}
 		if (pf[0].revents & POLLIN)
 			accept_clients(s);
 		for (unsigned i = 0; i < n - 1 && i < s->nclients; i++) {
@@ -461,22 +367,21 @@ static void serve(struct server *s)
 int control_serve(struct vm *vm, const char *path, const struct control_opts *o)
 {
 	struct server s = { .vm = vm, .o = o };
-	struct inspect_ext step = { .vm = vm };
-	int status = VMM_EXIT_OK;
+	int ret;
 
 	s.lfd = listen_at(path);
 	if (s.lfd < 0)
-		return -s.lfd;
+		return s.lfd;
 	s.be = backend_guest_new(vm);
 	if (!s.be) {
 		close(s.lfd);
 		unlink(path);
-		return vm_failure(vm) ? VMM_EXIT_GUEST : VMM_EXIT_FAIL;
+		return vm_failure(vm) ? -EPIPE : -ENOMEM;
 	}
+	inspect_ext_init(&s.ext, vm, s.be);
 	if (o->check_after_step) {
-		step.be = s.be;
 		s.be->after_step = inspect_after_step;
-		s.be->after_step_ctx = &step;
+		s.be->after_step_ctx = &s.ext;
 	}
 	logf_(&s, "vmm: control socket listening on %s%s\n", path, "");
 	if (o->on_ready)
@@ -484,18 +389,17 @@ int control_serve(struct vm *vm, const char *path, const struct control_opts *o)
 
 	serve(&s);
 
-	if (vm_failure(vm) || s.guest_dead)
-		status = VMM_EXIT_GUEST;
+	ret = (vm_failure(vm) || s.guest_dead) ? -EPIPE : s.error;
 	while (s.nclients)
 		client_free(&s, s.nclients - 1);
 	close(s.lfd);
 	unlink(path);
 	backend_free(s.be);
-	return status;
+	return ret;
 }
 
-int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop)
+int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop, bool check)
 {
-	struct control_opts o = { .stop = stop, .log = stderr };
+	struct control_opts o = { .stop = stop, .log = stderr, .check_after_step = check };
 	return control_serve(vm, path, &o);
 }

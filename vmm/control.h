@@ -15,11 +15,14 @@
 #define VMM_CONTROL_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "vmm/exit_status.h"      /* control_serve's results, for now */
 
 struct vm;
+struct script_session;
 
 #define CONTROL_LINE_MAX      4096        /* longest request line */
 #define CONTROL_MAX_CLIENTS   16
@@ -31,21 +34,36 @@ struct control_opts {
 	void (*on_ready)(void *ctx, const char *path);
 	void *ctx;
 	FILE *log;                            /* connections and errors (NULL: none) */
-	int check_after_step;                 /* run the checker after every scenario line */
+	int check_after_step;                 /* run the checker after every executed
+						 line (vmm --check --control) */
 };
 
 /*
  * Serve the control socket at path until *o->stop becomes nonzero or the
  * guest fails.  A stale socket file at path is replaced; any other existing
  * file is refused.  The socket file is removed on return.  Returns 0
- * (stopped), VMM_EXIT_GUEST (3, the guest failed: vm_failure says why),
- * VMM_EXIT_INPUT (2, unusable path) or VMM_EXIT_FAIL (1, other socket
- * error); messages go to stderr.
+ * (stopped), -EPIPE (the guest failed: vm_failure says why), or another
+ * -errno: for an unusable path -ENAMETOOLONG, -EEXIST (not a socket),
+ * -EADDRINUSE (another server's), or what lstat, unlink or bind said; for
+ * other failures what socket, listen or poll said, -ENOMEM.  Messages go
+ * to stderr.
  */
 int control_serve(struct vm *vm, const char *path, const struct control_opts *o);
 
 /* control_serve with the connection log on stderr: what vmm's main calls
- * for --control PATH.  stop is set by its SIGINT/SIGTERM handler. */
-int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop);
+ * for --control PATH (check: --check).  stop is set by its SIGINT/SIGTERM
+ * handler. */
+int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop, bool check);
+
+/*
+ * The response to one request line of len bytes (control_respond.c): run it
+ * in session s (script_session_exec) and return, in a malloc'ed *resp of
+ * *resplen bytes, its output lines, the session's diagnostics as "# "
+ * comment lines, and the status line ("ok" or "error: MESSAGE").  *resp is
+ * NULL if memory ran out.  Returns the line's SCRIPT_* status (SCRIPT_DEAD:
+ * the guest died, stop serving).
+ */
+int control_respond(struct script_session *s, const char *line, size_t len,
+		    char **resp, size_t *resplen);
 
 #endif

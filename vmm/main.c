@@ -15,6 +15,7 @@
 #include "vmm/exit_status.h"
 #include "vmm/info.h"
 #include "vmm/inspect/session.h"
+#include "vmm/script/cmd.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
@@ -27,48 +28,42 @@ static const char usage[] =
 	"from FILE with --script, otherwise from standard input (with a prompt when\n"
 	"it is a terminal) until end of input.  The transcript goes to standard\n"
 	"output; guest console lines ([guest] ...) and diagnostics to standard error.\n"
-	"The language is described in docs/scenarios.md; the inspection commands\n"
-	"(ptdump, vmas, walk, stats, check, mm, help) work in scenarios too.\n"
+	"The language is described in docs/scenarios.md.  Scripts, standard input\n"
+	"and the control socket take the same commands: the scenario language plus\n"
+	"the guest-only ones (ptdump, vmas, walk, stats, check, mm, inject, expect\n"
+	"clean); the command help lists them all.\n"
 	"\n"
 	"options:\n"
 	"  --script FILE   run the scenario in FILE (parsed whole before it runs)\n"
-	"  --mem SIZE      guest RAM, a multiple of 2M from 16M to 3G (default 128M);\n"
-	"                  suffixes K, M, G\n"
+	"  --mem SIZE      guest RAM, a multiple of 2M from 16M to 3G (default 128M):\n"
+	"                  a number as in scenarios, decimal (leading zeros allowed)\n"
+	"                  or 0x hex, with an optional suffix K, M or G\n"
 	"  --check         run the invariant checker (docs/inspection.md) after every\n"
-	"                  scenario line; stop at the first violation (exit 1)\n"
+	"                  executed line; with a scenario, stop at the first violation\n"
+	"                  (exit 1); with --control, the request's status becomes\n"
+	"                  'error: the check after this line failed'\n"
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
 	"                  reading a scenario: clients such as tools/vmmctl send\n"
-	"                  scenario lines and inspection commands (ptdump, vmas,\n"
-	"                  stats, check, mm ...) while the VM runs; SIGINT or\n"
-	"                  SIGTERM stops it\n"
+	"                  lines (scenario and guest-only commands) while the VM\n"
+	"                  runs; SIGINT or SIGTERM stops it\n"
 	"  --quiet         do not print guest console lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
 	"                  cost of an exit) and exit\n"
 	"  -h, --help      this text\n"
 	"\n"
-	"exit status: 0 done and every expectation held, 1 an expectation failed or\n"
-	"an error outside the guest (e.g. /dev/kvm unusable), 2 bad options, script\n"
-	"or guest ELF, 3 the guest crashed or stopped answering (a report with its\n"
-	"registers, a page walk of RIP and CR2 and its last console lines follows).\n";
+	"exit status: 0 done and every expectation held, 1 an expectation failed, a\n"
+	"command could not run, or an error outside the guest (e.g. /dev/kvm\n"
+	"unusable), 2 bad options, script, guest ELF or control socket path, 3 the\n"
+	"guest crashed or stopped answering (a report with its registers, a page\n"
+	"walk of RIP and CR2 and its last console lines follows).\n";
 
-/* "128M", "0x8000000", "1G": bytes, or 0 if malformed. */
+/* A size as the scenario language reads numbers ("128M", "0x8000000",
+ * "0100M" = 100 MiB): bytes, or 0 if malformed. */
 static uint64_t parse_size(const char *s)
 {
-	char *end;
-	errno = 0;
-	uint64_t v = strtoull(s, &end, 0);
-	uint64_t mul = 1;
+	uint64_t v;
 
-	if (errno || end == s || *s == '-')
-		return 0;
-	switch (*end) {
-	case 'K': mul = 1ull << 10; end++; break;
-	case 'M': mul = 1ull << 20; end++; break;
-	case 'G': mul = 1ull << 30; end++; break;
-	}
-	if (*end || v > UINT64_MAX / mul)
-		return 0;
-	return v * mul;
+	return scen_parse_number(s, &v) == 0 ? v : 0;
 }
 
 static int bad_usage(const char *msg, const char *arg)
@@ -99,8 +94,13 @@ static int run_scenario(struct vm *vm, const char *script, bool check)
 		backend_free(be);
 		return VMM_EXIT_FAIL;
 	}
-	struct inspect_ext ext = { .vm = vm, .be = be, .session = sess };
-	script_session_set_extra(sess, inspect_script_extra, &ext);
+	struct inspect_ext ext;
+	inspect_ext_init(&ext, vm, be);
+	if (inspect_attach(sess, &ext) != 0) {
+		script_session_free(sess);
+		backend_free(be);
+		return VMM_EXIT_FAIL;
+	}
 	if (check) {
 		be->after_step = check_step;
 		be->after_step_ctx = &ext;
@@ -150,14 +150,38 @@ static void on_stop_signal(int sig)
 	stop_requested = 1;
 }
 
-static int run_control(struct vm *vm, const char *path)
+/* The exit status for what control_run returned (0 or -errno). */
+static int control_status(int r)
+{
+	switch (-r) {
+	case 0:
+		return VMM_EXIT_OK;
+	case EPIPE:           /* the guest failed */
+		return VMM_EXIT_GUEST;
+	case ENAMETOOLONG:    /* the path cannot be used */
+	case EEXIST:
+	case EADDRINUSE:
+	case EACCES:
+	case EPERM:
+	case ENOENT:
+	case ENOTDIR:
+	case EISDIR:
+	case EROFS:
+	case ELOOP:
+		return VMM_EXIT_INPUT;
+	default:
+		return VMM_EXIT_FAIL;
+	}
+}
+
+static int run_control(struct vm *vm, const char *path, bool check)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return control_run(vm, path, &stop_requested);
+	return control_status(control_run(vm, path, &stop_requested, check));
 }
 
 int main(int argc, char **argv)
@@ -206,7 +230,7 @@ int main(int argc, char **argv)
 	struct vm *vm;
 	int status = create_status(vm_create(&cfg, &vm, err, sizeof(err)));
 	if (status == VMM_EXIT_OK) {
-		status = control ? run_control(vm, control) : run_scenario(vm, script, check);
+		status = control ? run_control(vm, control, check) : run_scenario(vm, script, check);
 	} else if (status != VMM_EXIT_GUEST) {
 		fprintf(stderr, "vmm: %s\n", err);
 	}

@@ -17,6 +17,8 @@
 
 #include "tests/inspect/live.h"
 #include "vmm/control.h"
+#include "vmm/inspect/session.h"
+#include "vmm/script/cmd.h"
 
 static struct vm *VM;
 static char PATH[108];
@@ -24,6 +26,7 @@ static pthread_t SERVER;
 static volatile sig_atomic_t STOP;
 static atomic_int READY;
 static int SERVER_RET;
+static int CHECK;             /* check_after_step for the next server */
 
 static void on_ready(void *ctx, const char *path)
 {
@@ -35,7 +38,7 @@ static void on_ready(void *ctx, const char *path)
 static void *server_main(void *arg)
 {
 	(void)arg;
-	struct control_opts o = { .stop = &STOP, .on_ready = on_ready };
+	struct control_opts o = { .stop = &STOP, .on_ready = on_ready, .check_after_step = CHECK };
 	SERVER_RET = control_serve(VM, PATH, &o);
 	atomic_store(&READY, 2);
 	return NULL;
@@ -245,7 +248,7 @@ Test(control, refuses_a_regular_file_and_replaces_a_stale_socket)
 	fclose(f);
 	struct control_opts o = { .stop = &STOP };
 	STOP = 0;
-	cr_assert_eq(control_serve(VM, PATH, &o), VMM_EXIT_INPUT);
+	cr_assert_eq(control_serve(VM, PATH, &o), -EEXIST);
 	f = fopen(PATH, "r");
 	char buf[32] = "";
 	cr_assert_not_null(fgets(buf, sizeof buf, f));
@@ -268,7 +271,7 @@ Test(control, refuses_a_regular_file_and_replaces_a_stale_socket)
 	cr_assert_str_eq(ctl(fd, "maps"), "maps:\nok\n");
 
 	/* A live socket is not taken over by a second server. */
-	cr_assert_eq(control_serve(VM, PATH, &o), VMM_EXIT_INPUT);
+	cr_assert_eq(control_serve(VM, PATH, &o), -EADDRINUSE);
 	cr_assert_str_eq(ctl(fd, "maps"), "maps:\nok\n");
 	close(fd);
 }
@@ -301,4 +304,76 @@ Test(control, vmmctl_client)
 
 	snprintf(cmd, sizeof cmd, "%s -s /nonexistent/sock maps 2>/dev/null", ctlpath);
 	cr_assert_eq(WEXITSTATUS(system(cmd)), 2);
+}
+
+/* A request that prints nothing as a connection's first: nothing is queued
+ * yet, and appending no bytes must not touch the empty buffer (under the
+ * sanitizers a memcpy from or to NULL aborts the server). */
+Test(control, first_request_prints_nothing)
+{
+	start_server();
+	static const char *const first[] = { "", "# a comment", "expect maps", "   " };
+	for (unsigned i = 0; i < 4; i++) {
+		int fd = ctl_connect();
+		cr_assert_str_eq(ctl(fd, first[i]), "ok\n", "first request '%s'", first[i]);
+		close(fd);
+	}
+	int fd = ctl_connect();
+	cr_assert_str_eq(ctl(fd, "expect vmas 0"), "expect vmas 0 -> ok\nok\n");
+	close(fd);
+	cr_assert_null(vm_failure(VM));
+}
+
+/* The line's bytes: a NUL is refused, control bytes come back escaped. */
+Test(control, hostile_bytes)
+{
+	start_server();
+	int fd = ctl_connect();
+	/* ctl_send stops at a NUL: send by hand. */
+	cr_assert_eq(send(fd, "maps\nmaps\0 frob\n", 16, MSG_NOSIGNAL), 16);
+	cr_assert_str_eq(ctl_read(fd), "maps:\nok\n");
+	cr_assert_str_eq(ctl_read(fd), "error: NUL byte in line\n");
+	cr_assert_str_eq(ctl(fd, "frob\033]0;x\007"), "error: unknown operation 'frob\\x1b]0;x\\x07'\n");
+	cr_assert_str_eq(ctl(fd, "maps"), "maps:\nok\n");
+	close(fd);
+}
+
+/* help over the socket: the list generated from the tables vmm registers. */
+Test(control, help_lists_every_command)
+{
+	const struct scen_cmd_table *t[] = {
+		&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands,
+	};
+	char *want = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&want, &len);
+	scen_help(f, t, 4);
+	fputs("ok\n", f);
+	fclose(f);
+	start_server();
+	int fd = ctl_connect();
+	cr_assert_str_eq(ctl(fd, "help"), want);
+	close(fd);
+	free(want);
+}
+
+/* --check --control: the checker runs after each executed request; a
+ * violation becomes the request's status, its lines comments. */
+Test(control, check_after_each_request)
+{
+	CHECK = 1;
+	start_server();
+	CHECK = 0;
+	int fd = ctl_connect();
+	cr_assert_str_eq(ctl(fd, "mmap 0x100000000000 16K rw-"),
+			 "mmap 0x100000000000 0x4000 rw- -> 0x100000000000\nok\n");
+	cr_assert_str_eq(ctl(fd, "touch 0x100000000000 8K read"),
+			 "touch 0x100000000000 0x2000 read -> ok\nok\n");
+	char *r = ctl(fd, "inject stray-pte 0x100000100000");
+	const char *head = "inject stray-pte 0x100000100000 -> ok\n# check: 1 violation\n"
+			   "# violation: pte-outside-vma mm=1 va=0x100000100000 ";
+	cr_assert(strncmp(r, head, strlen(head)) == 0, "%s", r);
+	cr_assert(strstr(r, "\nerror: the check after this line failed\n"), "%s", r);
+	cr_assert_null(vm_failure(VM));
+	close(fd);
 }

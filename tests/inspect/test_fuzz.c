@@ -83,12 +83,18 @@ static void exercise(const struct gmem *g)
 		{ "ptdump" }, { "stats" }, { "check" }, { "vmas" }, { "mm", "list" },
 		{ "walk", "0x100000000000" },
 	};
+	struct icmd_ctx ctx = { .g = *g };
 	for (unsigned i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
 		char *argv[3];
 		int argc = 0;
 		for (; argc < 3 && cmds[i][argc]; argc++)
 			argv[argc] = (char *)cmds[i][argc];
-		icmd_run(g, 0, argc, argv, f, err, sizeof err);
+		const struct scen_cmd *c = scen_cmd_find(&icmd_commands, argc, argv, false);
+		struct scen_stmt st = { .cmd = c };
+		struct scen_io io = { .out = f, .err = f };
+		cr_assert_not_null(c);
+		if (c->parse(argc, argv, &st, err, sizeof err) == 0)
+			c->run(&ctx, &st, &io);
 	}
 	fclose(f);
 	free(buf);

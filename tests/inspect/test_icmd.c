@@ -1,6 +1,7 @@
 /*
- * Inspection commands (icmd_run) on synthetic guest memory: exact answers,
- * argument errors, validation-only mode, busy guests.
+ * Inspection commands (the icmd_commands table) on synthetic guest memory:
+ * exact answers, argument errors, the lookup among the language's own
+ * commands, busy guests.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -8,6 +9,13 @@
 #include "tests/inspect/synth.h"
 #include "vmm/inspect/icmd.h"
 #include "vmm/inspect/ptwalk.h"
+#include "vmm/script/cmd.h"
+
+/* What run() returns: the table's answer, or not one of its commands. */
+#define ICMD_UNKNOWN (-1)
+#define ICMD_OK      SCEN_CMD_OK
+#define ICMD_FAIL    SCEN_CMD_FAIL
+#define ICMD_ERROR   SCEN_CMD_ERROR
 
 #define UVA 0x100000000000ULL
 #define RW  (VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE)
@@ -36,27 +44,73 @@ static void teardown(void)
 	synth_free(&S);
 }
 
-/* Run a command line (words split on spaces) on mm. */
+static uint32_t CUR;
+
+static uint32_t current_mm(void *arg)
+{
+	(void)arg;
+	return CUR;
+}
+
+/* The tables of a vmm session, in order (the VM's own need a VM). */
+static const struct scen_cmd_table *const TABLES[] = {
+	&scen_operations, &scen_expectations, &icmd_commands,
+};
+
+/* The entry a session picks for argv (every table with fitting arguments,
+ * then by name alone), or NULL; *lang: it is the language's own. */
+static const struct scen_cmd *lookup(int argc, char **argv, bool *lang)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t k = 0; k < 3; k++) {
+			const struct scen_cmd *c = scen_cmd_find(TABLES[k], argc, argv, pass);
+
+			if (c) {
+				*lang = k < 2;
+				return c;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* Run a command line on mm as a session would. */
 static int run(uint32_t mm, const char *line)
 {
+	struct icmd_ctx ctx = { .g = S.g, .current_mm = current_mm };
 	char buf[256], *argv[16];
-	int argc = 0;
-	snprintf(buf, sizeof buf, "%s", line);
-	for (char *p = strtok(buf, " "); p && argc < 16; p = strtok(NULL, " "))
-		argv[argc++] = p;
+	int argc = scen_split(line, buf, sizeof buf, argv, 16);
+	bool lang = false;
+	const struct scen_cmd *c;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	cr_assert_gt(argc, 0);
 	free(OUT);
 	OUT = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&OUT, &len);
+	f = open_memstream(&OUT, &len);
 	ERR[0] = 0;
-	int r = icmd_run(&S.g, mm, argc, argv, f, ERR, sizeof ERR);
+	c = lookup(argc, argv, &lang);
+	if (c && lang && strcmp(c->name, "help") == 0) {
+		scen_help(f, TABLES, 3);
+		r = ICMD_OK;
+	} else if (!c || lang) {
+		r = ICMD_UNKNOWN;
+	} else {
+		struct scen_stmt st = { .cmd = c };
+		struct scen_io io = { .out = f, .err = stderr };
+
+		CUR = mm;
+		if (c->parse(argc, argv, &st, ERR, sizeof ERR) < 0) {
+			r = ICMD_ERROR;
+		} else {
+			r = c->run(&ctx, &st, &io);
+			if (r == SCEN_CMD_ERROR)
+				snprintf(ERR, sizeof ERR, "%s", io.msg);
+		}
+	}
 	fclose(f);
-	/* Validation alone must agree on what is valid. */
-	int v = icmd_run(&S.g, mm, argc, argv, NULL, buf + 200, 56);
-	if (r == ICMD_UNKNOWN || v == ICMD_UNKNOWN)
-		cr_assert_eq(v, r);
-	else if (v == ICMD_ERROR)
-		cr_assert_eq(r, ICMD_ERROR, "validation refused '%s' that ran", line);
 	return r;
 }
 
@@ -165,21 +219,21 @@ Test(icmd, busy_guest)
 Test(icmd, numbers)
 {
 	uint64_t v;
-	cr_assert_eq(icmd_parse_number("4096", &v), 0);
+	cr_assert_eq(scen_parse_number("4096", &v), 0);
 	cr_assert_eq(v, 4096);
-	cr_assert_eq(icmd_parse_number("0x10K", &v), 0);
+	cr_assert_eq(scen_parse_number("0x10K", &v), 0);
 	cr_assert_eq(v, 0x4000);
-	cr_assert_eq(icmd_parse_number("2M", &v), 0);
+	cr_assert_eq(scen_parse_number("2M", &v), 0);
 	cr_assert_eq(v, 2 << 20);
-	cr_assert_eq(icmd_parse_number("16G", &v), 0);
+	cr_assert_eq(scen_parse_number("16G", &v), 0);
 	cr_assert_eq(v, 16ULL << 30);
-	cr_assert_eq(icmd_parse_number("0xffffffffffffffff", &v), 0);
+	cr_assert_eq(scen_parse_number("0xffffffffffffffff", &v), 0);
 	cr_assert_eq(v, UINT64_MAX);
-	cr_assert_eq(icmd_parse_number("0x10000000000000000", &v), -1);
-	cr_assert_eq(icmd_parse_number("0xffffffffffffG", &v), -1);
-	cr_assert_eq(icmd_parse_number("", &v), -1);
-	cr_assert_eq(icmd_parse_number("0x", &v), -1);
-	cr_assert_eq(icmd_parse_number("12Q", &v), -1);
-	cr_assert_eq(icmd_parse_number("1KK", &v), -1);
-	cr_assert_eq(icmd_parse_number("K", &v), -1);
+	cr_assert_eq(scen_parse_number("0x10000000000000000", &v), -1);
+	cr_assert_eq(scen_parse_number("0xffffffffffffG", &v), -1);
+	cr_assert_eq(scen_parse_number("", &v), -1);
+	cr_assert_eq(scen_parse_number("0x", &v), -1);
+	cr_assert_eq(scen_parse_number("12Q", &v), -1);
+	cr_assert_eq(scen_parse_number("1KK", &v), -1);
+	cr_assert_eq(scen_parse_number("K", &v), -1);
 }

@@ -352,3 +352,46 @@ Test(ptwalk, format_size)
 	ptw_format_size(1ULL << 47, b, sizeof b);
 	cr_assert_str_eq(b, "128T");
 }
+
+/*
+ * Each table is read once: a guest that clears an entry while the walk is
+ * on (here: the leaf callback clears the leaf it was shown) does not make
+ * the table's `used` count disagree with what the walk reported.
+ */
+struct racing {
+	unsigned leaves;
+	unsigned pt_used, pt_tables;
+};
+
+static int racing_leaf(void *ctx, const struct ptw_leaf *l)
+{
+	struct racing *r = ctx;
+
+	r->leaves++;
+	*(uint64_t *)(void *)(S.g.ram + l->entry_gpa) = 0;   /* the guest unmaps it */
+	return 0;
+}
+
+static int racing_table(void *ctx, const struct ptw_table *t)
+{
+	struct racing *r = ctx;
+
+	if (t->level == 1) {
+		r->pt_tables++;
+		r->pt_used = t->used;
+	}
+	return 0;
+}
+
+Test(ptwalk, a_table_is_read_once)
+{
+	struct racing r = { 0 };
+	struct ptw_visitor v = { .leaf = racing_leaf, .table = racing_table, .ctx = &r };
+
+	synth_map(&S, MM, UVA, SYN_RW, 0);
+	synth_map(&S, MM, UVA + 0x3000, SYN_RW, 0);
+	cr_assert_eq(ptwalk(&S.g, PML4, UVA, UVA + 0x1fff, &v), 0);
+	cr_assert_eq(r.leaves, 1, "the filter shows one leaf");
+	cr_assert_eq(r.pt_tables, 1);
+	cr_assert_eq(r.pt_used, 2, "used counts the entries as read for the walk: %u", r.pt_used);
+}

@@ -3,99 +3,15 @@
  * scenario transcript of the language's spec example to the character.
  */
 #include <criterion/criterion.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/vm/vm_test.h"
 
-extern char **environ;
-
-struct run {
-	int status;               /* exit status, or 128 + signal */
-	char *out, *err;          /* malloc()ed, NUL-terminated */
-};
-
-static char *slurp(int fd)
-{
-	struct stat st;
-
-	cr_assert_eq(fstat(fd, &st), 0);
-	char *buf = malloc((size_t)st.st_size + 1);
-	cr_assert_not_null(buf);
-	ssize_t n = pread(fd, buf, (size_t)st.st_size, 0);
-	cr_assert_eq(n, st.st_size);
-	buf[n] = 0;
-	return buf;
-}
-
-static int temp_file(const char *content)
-{
-	char name[] = "/tmp/vmm-cli-XXXXXX";
-	int fd = mkstemp(name);
-
-	cr_assert_geq(fd, 0);
-	unlink(name);
-	if (content) {
-		size_t len = strlen(content);
-		cr_assert_eq(write(fd, content, len), (ssize_t)len);
-		lseek(fd, 0, SEEK_SET);
-	}
-	return fd;
-}
-
-/* Run $VMM_BIN/vmm with args (NULL-terminated) and stdin holding input. */
-static struct run run_vmm(const char *input, const char *const *args)
-{
-	char vmm[4096];
-	const char *argv[16] = { vmm_bin_path("vmm", vmm, sizeof(vmm)) };
-	int n = 1;
-
-	while (args[n - 1] && n < 15) {
-		argv[n] = args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-
-	int in = temp_file(input ? input : ""), out = temp_file(NULL), err = temp_file(NULL);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, out, 1);
-	posix_spawn_file_actions_adddup2(&fa, err, 2);
-	pid_t pid;
-	int r = posix_spawn(&pid, vmm, &fa, NULL, (char *const *)argv, environ);
-	cr_assert_eq(r, 0, "cannot run %s: %s", vmm, strerror(r));
-	posix_spawn_file_actions_destroy(&fa);
-
-	int ws;
-	cr_assert_eq(waitpid(pid, &ws, 0), pid);
-	struct run res = {
-		.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws),
-		.out = slurp(out),
-		.err = slurp(err),
-	};
-	close(in);
-	close(out);
-	close(err);
-	return res;
-}
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
 static const char *guest(void)
 {
-	static char path[4096];
-
-	return vmm_bin_path("guest.elf", path, sizeof(path));
+	return guest_elf_path();
 }
 
 TestSuite(vmm_cli, .timeout = 60);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "vmm/vm.h"
 
@@ -45,5 +46,30 @@ void tvm_free_console(struct tvm *t);
 char *tvm_report(struct tvm *t);
 
 double now_ms(void);
+
+/* ---- the vmm program as a process ---- */
+
+/* "$VMM_BIN/guest.elf" (a static buffer). */
+const char *guest_elf_path(void);
+
+struct run {
+	int status;               /* exit status, or 128 + signal */
+	char *out, *err;          /* malloc()ed, NUL-terminated */
+};
+
+/* A vmm started by vmm_spawn: its pid and the temporary files (already
+ * unlinked) that are its standard input, output and error. */
+struct vmm_proc {
+	pid_t pid;
+	int in, out, err;
+};
+
+/* Start $VMM_BIN/vmm with args (NULL-terminated), stdin holding input. */
+struct vmm_proc vmm_spawn(const char *input, const char *const *args);
+/* Wait for it to exit: its status and what it wrote. */
+struct run vmm_wait(struct vmm_proc *p);
+/* vmm_spawn then vmm_wait. */
+struct run run_vmm(const char *input, const char *const *args);
+void run_free(struct run *r);
 
 #endif

@@ -28,9 +28,9 @@ static const char usage[] =
 	"  -s PATH   the socket (default: $VMM_CONTROL, else ./" DEFAULT_SOCKET ")\n"
 	"  -r        raw: also print each response's status line (ok)\n"
 	"  -h        this text\n"
-	"Commands: the scenario language plus ptdump, vmas, walk, stats, check, mm, help\n"
-	"(send 'help').  Exit status: 0 all ok, 1 some request failed, 2 usage or\n"
-	"connection error.\n";
+	"Commands: every line vmm takes in a script, the scenario language and the\n"
+	"guest-only commands (send 'help' for the list).  Exit status: 0 all ok,\n"
+	"1 some request failed, 2 usage or connection error.\n";
 
 struct conn {
 	int fd;

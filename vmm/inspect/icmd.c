@@ -14,68 +14,23 @@
 #include "vmm/inspect/snapshot.h"
 #include "vmm/inspect/vmas.h"
 
-int icmd_parse_number(const char *s, uint64_t *val)
-{
-	uint64_t v = 0, base = 10;
-	unsigned shift = 0;
-	const char *p = s;
+static const char *const ptdump_modes[] = { "merged", "leaves", "json", "json-leaves" };
 
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-	}
-	if (!*p)
-		return -1;
-	for (; *p; p++) {
-		unsigned d;
-		if (*p >= '0' && *p <= '9')
-			d = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			d = (unsigned)(*p - 'a' + 10);
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			d = (unsigned)(*p - 'A' + 10);
-		else
-			break;
-		if (v > (UINT64_MAX - d) / base)
-			return -1;
-		v = v * base + d;
-	}
-	if (p == s || (base == 16 && p == s + 2))
-		return -1;
-	if (*p) {
-		if (p[1])
-			return -1;
-		switch (*p) {
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		default: return -1;
-		}
-		if (v > (UINT64_MAX >> shift))
-			return -1;
-		v <<= shift;
-	}
-	*val = v;
-	return 0;
+static uint32_t current_mm(const struct icmd_ctx *c)
+{
+	return c->current_mm ? c->current_mm(c->arg) : 0;
 }
 
-void icmd_help(FILE *out)
+/* A command that could not read what it needed (io->msg says why): an
+ * error, or the guest's death if that is the reason. */
+static int read_error(const struct icmd_ctx *c, struct scen_io *io)
 {
-	fputs("mmap|munmap|mprotect|touch|fill|check ADDR LEN ...  scenario operations (docs/scenarios.md)\n"
-	      "maps                             the scenario window's mappings\n"
-	      "expect ...                       scenario expectations; 'expect clean' runs the checker\n"
-	      "ptdump [MODE] [START END]        page tables of the current mm; MODE merged (default),\n"
-	      "                                 leaves, json or json-leaves; leaves intersecting [START, END)\n"
-	      "vmas                             every VMA of the current mm, with pgoff, flags, anon\n"
-	      "walk VA                          the page walk of one address, level by level\n"
-	      "stats                            the guest's counters for the current mm and RAM\n"
-	      "check                            the invariant checker over every mm (no arguments)\n"
-	      "mm list                          address spaces (* = current)\n"
-	      "mm new                           create an address space and make it current\n"
-	      "mm use ID                        make address space ID current\n"
-	      "mm destroy ID                    destroy address space ID (not the current one)\n"
-	      "inject stray-pte|writable-zero ADDR  break an invariant on purpose (tests only)\n"
-	      "help                             this text\n", out);
+	const char *why = c->failure ? c->failure(c->arg) : NULL;
+
+	if (!why)
+		return SCEN_CMD_ERROR;
+	scen_io_msg(io, "guest failed: %s", why);
+	return SCEN_CMD_DEAD;
 }
 
 /* ---- helpers ---- */
@@ -193,186 +148,243 @@ out:
 	return r;
 }
 
-static int run_job(const struct gmem *g, struct job *j, FILE *out, char *err, size_t errlen)
+static int run_job(const struct icmd_ctx *c, struct job *j, struct scen_io *io)
 {
 	unsigned attempts = 0;
-	int r = snapshot_run(g, 0, job_once, j, &attempts);
+	int r = snapshot_run(&c->g, 0, job_once, j, &attempts);
 
-	if (r == 0) {
-		fwrite(j->out.buf, 1, j->out.len, out);
-	} else if (r == -EBUSY) {
-		snprintf(err, errlen, "busy: the guest kept changing its mm state for %u ms "
-			 "(%u attempts)", SNAP_TIMEOUT_MS, attempts);
-	} else if (j->err[0]) {
-		snprintf(err, errlen, "%s", j->err);
-	} else {
-		snprintf(err, errlen, "%s", strerror(-r));
-	}
+	if (r == 0)
+		fwrite(j->out.buf, 1, j->out.len, io->out);
+	else if (r == -EBUSY)
+		scen_io_msg(io, "busy: the guest kept changing its mm state for %u ms "
+			    "(%u attempts)", SNAP_TIMEOUT_MS, attempts);
+	else if (j->err[0])
+		scen_io_msg(io, "%s", j->err);
+	else
+		scen_io_msg(io, "%s", strerror(-r));
 	membuf_free(&j->out);
-	return r == 0 ? ICMD_OK : ICMD_ERROR;
+	return r == 0 ? SCEN_CMD_OK : read_error(c, io);
 }
 
-/* ---- commands ---- */
+/* ---- ptdump [MODE] [START END] ---- */
 
-static int cmd_ptdump(const struct gmem *g, uint32_t mm, int argc, char **argv, FILE *out,
-		      char *err, size_t errlen)
+static int parse_ptdump(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen)
 {
-	static const char *const modes[] = { "merged", "leaves", "json", "json-leaves" };
-	struct job j = { .mm = mm, .kind = JOB_PTDUMP };
 	int a = 1;
 
-	j.dump.mode = PTDUMP_MERGED;
+	st->how = PTDUMP_MERGED;
 	if (a < argc && !(argv[a][0] >= '0' && argv[a][0] <= '9')) {
 		unsigned m;
-		for (m = 0; m < 4 && strcmp(argv[a], modes[m]) != 0; m++)
+
+		for (m = 0; m < 4 && strcmp(argv[a], ptdump_modes[m]) != 0; m++)
 			;
 		if (m == 4) {
-			snprintf(err, errlen, "ptdump: unknown mode '%s' (merged, leaves, json, json-leaves)",
-				 argv[a]);
-			return ICMD_ERROR;
+			scen_set_msg(msg, msglen, "ptdump: unknown mode '%s' (merged, leaves, "
+				     "json, json-leaves)", argv[a]);
+			return -1;
 		}
-		j.dump.mode = (enum ptdump_mode)m;
+		st->how = m;
 		a++;
 	}
 	if (argc - a == 2) {
-		if (icmd_parse_number(argv[a], &j.dump.start) ||
-		    icmd_parse_number(argv[a + 1], &j.dump.end)) {
-			snprintf(err, errlen, "ptdump: bad address '%s'",
-				 icmd_parse_number(argv[a], &j.dump.start) ? argv[a] : argv[a + 1]);
-			return ICMD_ERROR;
+		for (int i = a; i < a + 2; i++) {
+			if (scen_parse_number(argv[i], i == a ? &st->addr : &st->n) != 0) {
+				scen_set_msg(msg, msglen, "ptdump: bad address '%s'", argv[i]);
+				return -1;
+			}
 		}
-		if (j.dump.end <= j.dump.start) {
-			snprintf(err, errlen, "ptdump: END must be above START");
-			return ICMD_ERROR;
+		if (st->n <= st->addr) {
+			scen_set_msg(msg, msglen, "ptdump: END must be above START");
+			return -1;
 		}
+		st->ranged = true;
 	} else if (argc != a) {
-		snprintf(err, errlen, "ptdump: expected [merged|leaves|json|json-leaves] [START END]");
-		return ICMD_ERROR;
+		scen_set_msg(msg, msglen, "ptdump: expected [merged|leaves|json|json-leaves] [START END]");
+		return -1;
 	}
-	if (!out)
-		return ICMD_OK;
+	return 0;
+}
+
+static int run_ptdump(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct job j = { .mm = current_mm(c), .kind = JOB_PTDUMP };
+
+	j.dump.mode = (enum ptdump_mode)st->how;
+	if (st->ranged) {
+		j.dump.start = st->addr;
+		j.dump.end = st->n;
+	}
+	/* The text modes repeat the normalised command as a header. */
 	if (j.dump.mode != PTDUMP_JSON && j.dump.mode != PTDUMP_JSON_LEAVES) {
-		int n = snprintf(j.header, sizeof j.header, "ptdump %s", modes[j.dump.mode]);
-		if (argc - a == 2)
+		int n = snprintf(j.header, sizeof j.header, "ptdump %s", ptdump_modes[st->how]);
+
+		if (st->ranged)
 			snprintf(j.header + n, sizeof j.header - (size_t)n, " 0x%" PRIx64 " 0x%" PRIx64,
 				 j.dump.start, j.dump.end);
 	}
-	return run_job(g, &j, out, err, errlen);
+	return run_job(c, &j, io);
 }
 
-static int cmd_check(const struct gmem *g, int argc, FILE *out, char *err, size_t errlen)
-{
-	struct snap_opts o = { .walk = true, .pages = true };
-	struct snapshot s;
-	struct check_report rep;
+/* ---- stats, walk VA, mm list ---- */
 
-	if (argc != 1) {
-		snprintf(err, errlen, "check: the invariant checker takes no arguments");
-		return ICMD_ERROR;
-	}
-	if (!out)
-		return ICMD_OK;
-	if (snapshot_take(g, &o, &s, err, errlen) != 0)
-		return ICMD_ERROR;
-	long n = check_snapshot(&s, &rep);
-	snapshot_free(&s);
-	if (n < 0) {
-		snprintf(err, errlen, "check: %s", strerror((int)-n));
-		return ICMD_ERROR;
-	}
-	if (n == 0) {
-		fprintf(out, "check -> ok (%u mms, %zu vmas, %zu ptes, %zu page tables, %zu frames)\n",
-			rep.mms, rep.vmas, rep.leaves, rep.tables, rep.frames);
-	} else {
-		fprintf(out, "check -> FAIL: %ld violation%s\n", n, n == 1 ? "" : "s");
-		check_report_print(out, &rep);
-	}
-	check_report_free(&rep);
-	return n == 0 ? ICMD_OK : ICMD_FAIL;
+static int run_stats(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct job j = { .mm = current_mm(c), .kind = JOB_STATS };
+
+	(void)st;
+	return run_job(c, &j, io);
 }
 
-static int cmd_vmas(const struct gmem *g, uint32_t mm, int argc, FILE *out, char *err,
-		    size_t errlen)
+static int parse_walk(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen)
 {
-	struct snap_opts o = { .mm = mm };
-	struct snapshot s;
-
-	if (argc != 1) {
-		snprintf(err, errlen, "vmas: expected no arguments");
-		return ICMD_ERROR;
+	if (argc != 2 || scen_parse_number(argv[1], &st->addr) != 0) {
+		scen_set_msg(msg, msglen, "walk: expected one address");
+		return -1;
 	}
-	if (!out)
-		return ICMD_OK;
-	if (mm == 0) {
+	return 0;
+}
+
+static int run_walk(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct job j = { .mm = current_mm(c), .kind = JOB_WALK, .va = st->addr };
+
+	return run_job(c, &j, io);
+}
+
+static int run_mm_list(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct job j = { .mm = current_mm(c), .kind = JOB_MMLIST };
+
+	(void)st;
+	return run_job(c, &j, io);
+}
+
+/* ---- vmas ---- */
+
+static int run_vmas(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct snap_opts o = { .mm = current_mm(c) };
+	struct snapshot s;
+	int r = SCEN_CMD_OK;
+
+	(void)st;
+	if (o.mm == 0) {
 		/* The first used slot, as the other commands. */
 		struct mm_table t;
-		if (mmtab_read(g, &t, err, errlen) != 0)
-			return ICMD_ERROR;
-		const struct mm_desc *d = pick_mm(&t, 0);
-		if (!d) {
-			snprintf(err, errlen, "the guest has no address space");
-			return ICMD_ERROR;
+		const struct mm_desc *d;
+
+		if (mmtab_read(&c->g, &t, io->msg, sizeof io->msg) != 0)
+			return read_error(c, io);
+		if (!(d = pick_mm(&t, 0))) {
+			scen_io_msg(io, "the guest has no address space");
+			return SCEN_CMD_ERROR;
 		}
 		o.mm = d->id;
 	}
-	if (snapshot_take(g, &o, &s, err, errlen) != 0)
-		return ICMD_ERROR;
-	const struct mm_snap *m = &s.mms[0];
-	int r = ICMD_OK;
-	if (m->vmas_err) {
-		snprintf(err, errlen, "%s", m->vmas_msg);
-		r = ICMD_ERROR;
+	if (snapshot_take(&c->g, &o, &s, io->msg, sizeof io->msg) != 0)
+		return read_error(c, io);
+	if (s.mms[0].vmas_err) {
+		scen_io_msg(io, "%s", s.mms[0].vmas_msg);
+		r = SCEN_CMD_ERROR;
 	} else {
-		fprintf(out, "vmas:\n");
-		vmas_print(out, &m->vmas, 0, 0, true);
+		fprintf(io->out, "vmas:\n");
+		vmas_print(io->out, &s.mms[0].vmas, 0, 0, true);
 	}
 	snapshot_free(&s);
 	return r;
 }
 
-int icmd_run(const struct gmem *g, uint32_t mm, int argc, char **argv, FILE *out,
-	     char *err, size_t errlen)
-{
-	const char *kw = argc > 0 ? argv[0] : "";
+/* ---- the checker: check, expect clean ---- */
 
-	if (strcmp(kw, "ptdump") == 0)
-		return cmd_ptdump(g, mm, argc, argv, out, err, errlen);
-	if (strcmp(kw, "check") == 0 && argc == 1)
-		return cmd_check(g, argc, out, err, errlen);
-	if (strcmp(kw, "vmas") == 0)
-		return cmd_vmas(g, mm, argc, out, err, errlen);
-	if (strcmp(kw, "stats") == 0 || strcmp(kw, "walk") == 0 ||
-	    (strcmp(kw, "mm") == 0 && argc >= 2 && strcmp(argv[1], "list") == 0)) {
-		struct job j = { .mm = mm };
-		if (kw[0] == 's') {
-			j.kind = JOB_STATS;
-			if (argc != 1) {
-				snprintf(err, errlen, "stats: expected no arguments");
-				return ICMD_ERROR;
-			}
-		} else if (kw[0] == 'w') {
-			j.kind = JOB_WALK;
-			if (argc != 2 || icmd_parse_number(argv[1], &j.va) != 0) {
-				snprintf(err, errlen, "walk: expected one address");
-				return ICMD_ERROR;
-			}
-		} else {
-			j.kind = JOB_MMLIST;
-			if (argc != 2) {
-				snprintf(err, errlen, "mm list: expected no arguments");
-				return ICMD_ERROR;
-			}
-		}
-		if (!out)
-			return ICMD_OK;
-		return run_job(g, &j, out, err, errlen);
+long icmd_run_checker(const struct gmem *g, struct check_report *rep, char *msg, size_t len)
+{
+	struct snap_opts o = { .walk = true, .pages = true };
+	struct snapshot s;
+	long n;
+
+	if (snapshot_take(g, &o, &s, msg, len) != 0)
+		return -1;
+	n = check_snapshot(&s, rep);
+	snapshot_free(&s);
+	if (n < 0) {
+		snprintf(msg, len, "%s", strerror((int)-n));
+		return -1;
 	}
-	if (strcmp(kw, "help") == 0) {
-		if (out) {
-			fprintf(out, "help:\n");
-			icmd_help(out);
-		}
-		return ICMD_OK;
-	}
-	return ICMD_UNKNOWN;
+	return n;
 }
+
+static int parse_check(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen)
+{
+	(void)argv;
+	(void)st;
+	if (argc == 1)
+		return 0;
+	scen_set_msg(msg, msglen, "check: the invariant checker takes no arguments");
+	return -1;
+}
+
+static int run_check(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct check_report rep;
+	long n = icmd_run_checker(&c->g, &rep, io->msg, sizeof io->msg);
+
+	(void)st;
+	if (n < 0)
+		return read_error(c, io);
+	if (n == 0) {
+		fprintf(io->out, "check -> ok (%u mms, %zu vmas, %zu ptes, %zu page tables, %zu frames)\n",
+			rep.mms, rep.vmas, rep.leaves, rep.tables, rep.frames);
+	} else {
+		fprintf(io->out, "check -> FAIL: %ld violation%s\n", n, n == 1 ? "" : "s");
+		check_report_print(io->out, &rep);
+		scen_io_msg(io, "check found violations");
+	}
+	check_report_free(&rep);
+	return n == 0 ? SCEN_CMD_OK : SCEN_CMD_FAIL;
+}
+
+/* `expect clean`: the checker's verdict as an expectation. */
+static int run_clean(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct icmd_ctx *c = ctx;
+	struct check_report rep;
+	char msg[256];
+	long n = icmd_run_checker(&c->g, &rep, msg, sizeof msg);
+
+	(void)st;
+	if (n < 0) {
+		fprintf(io->out, "expect clean -> FAIL: %s\n", msg);
+		return SCEN_CMD_FAIL;
+	}
+	if (n == 0) {
+		fprintf(io->out, "expect clean -> ok\n");
+	} else {
+		fprintf(io->out, "expect clean -> FAIL: %ld violation%s\n", n, n == 1 ? "" : "s");
+		check_report_print(io->out, &rep);
+	}
+	check_report_free(&rep);
+	return n == 0 ? SCEN_CMD_OK : SCEN_CMD_FAIL;
+}
+
+static const struct scen_cmd cmds[] = {
+	{ "ptdump", "[MODE] [START END]",
+	  "page tables of the current mm; MODE merged, leaves, json, json-leaves",
+	  0, 3, parse_ptdump, run_ptdump },
+	{ "vmas", "", "every VMA of the current mm, with pgoff, flags, anon",
+	  0, 0, scen_parse_no_args, run_vmas },
+	{ "walk", "VA", "the page walk of one address, level by level", 1, 1, parse_walk, run_walk },
+	{ "stats", "", "the guest's counters for the current mm and RAM",
+	  0, 0, scen_parse_no_args, run_stats },
+	{ "check", "", "the invariant checker over every mm", 0, 0, parse_check, run_check },
+	{ "mm list", "", "address spaces (* = current)", 0, 0, scen_parse_no_args, run_mm_list },
+	{ "expect clean", "", "the invariant checker finds nothing wrong",
+	  0, 0, scen_parse_no_args, run_clean },
+};
+
+const struct scen_cmd_table icmd_commands = { cmds, sizeof(cmds) / sizeof(cmds[0]) };

@@ -1,9 +1,12 @@
 /*
  * Inspection commands over guest memory alone (no request to the guest):
- * ptdump, stats, check, vmas, walk, mm list.  Each reads a consistent
- * snapshot (snapshot.h) and prints transcript-style lines; the formats are
- * in docs/inspection.md.  Used by the control socket and by scenario
- * scripts through the engine's extension hook (vmm/inspect/session.c).
+ * ptdump, vmas, walk, stats, check, mm list and `expect clean`, as a command
+ * table of the scenario engine (vmm/script/cmd.h) that vmm registers in
+ * every session, so that scripts, standard input and the control socket
+ * know them alike.  Each reads a consistent snapshot (snapshot.h) and prints
+ * transcript-style lines; the formats are in docs/inspection.md.  An answer
+ * is printed only once it is complete, so an error never leaves half an
+ * answer behind.
  */
 #ifndef VMM_INSPECT_ICMD_H
 #define VMM_INSPECT_ICMD_H
@@ -13,28 +16,29 @@
 #include <stdio.h>
 
 #include "vmm/gmem.h"
+#include "vmm/inspect/check.h"
+#include "vmm/script/cmd.h"
 
-#define ICMD_UNKNOWN   (-1)  /* not an inspection command */
-#define ICMD_OK        0
-#define ICMD_FAIL      1     /* ran; found violations (check) */
-#define ICMD_ERROR     2     /* bad arguments or unreadable state: message in err */
+/* The context icmd_commands run with. */
+struct icmd_ctx {
+	struct gmem g;                       /* the guest's RAM */
+	/* The current address space (0: the first used mm slot). */
+	uint32_t (*current_mm)(void *arg);
+	/* NULL while the guest lives, else why it died; an error reading a
+	 * dead guest's memory is then reported as the guest's death.  The
+	 * function pointer may be NULL (memory that cannot die). */
+	const char *(*failure)(void *arg);
+	void *arg;
+};
+
+/* The table (struct icmd_ctx as context). */
+extern const struct scen_cmd_table icmd_commands;
 
 /*
- * Run (out != NULL) or only validate (out == NULL) one inspection command,
- * argv[0] being its keyword, on address space mm (0: the first used slot).
- * Returns ICMD_UNKNOWN if argv[0] is not an inspection command, else
- * ICMD_OK / ICMD_FAIL, or ICMD_ERROR with a one-line message (no newline)
- * in err.  Output goes to out only once the whole answer is known, so an
- * error never leaves half an answer behind.
+ * Snapshot every mm with its walk and page array and run the checker: the
+ * number of violations (rep filled: check_report_free it), or -1 with the
+ * reason in msg.
  */
-int icmd_run(const struct gmem *g, uint32_t mm, int argc, char **argv, FILE *out,
-	     char *err, size_t errlen);
-
-/* Parse a number as the scenario language does: decimal or 0x hex, optional
- * K/M/G suffix.  0 or -1 (also on overflow). */
-int icmd_parse_number(const char *s, uint64_t *val);
-
-/* The help text, one command per line (without the header). */
-void icmd_help(FILE *out);
+long icmd_run_checker(const struct gmem *g, struct check_report *rep, char *msg, size_t len);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * Page-table walker: see ptwalk.h.  The tables live in guest RAM and are
- * written by the guest, so every entry is treated as hostile: the next
- * table's address must be a whole 4 KiB page inside RAM, reserved bits are
- * refused, and the number of tables visited is capped.
+ * Page-table walker: see ptwalk.h (the dumps and the description of one
+ * walk are in ptdump.c).  The tables live in guest RAM and are written by
+ * the guest, so every entry is treated as hostile: the next table's address
+ * must be a whole 4 KiB page inside RAM, reserved bits are refused, the
+ * number of tables visited is capped, and each table is read once.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,6 +16,10 @@ struct walk {
 	const struct ptw_visitor *v;
 	uint64_t first, last;    /* inclusive filter */
 	uint64_t budget;         /* tables left to visit */
+	/* The entries of the table being walked at each level, each read once:
+	 * what is followed and what ptw_table.used counts are the same values
+	 * even while the guest changes the table. */
+	uint64_t tab[PTW_LEVEL_PGD + 1][512];
 };
 
 const char *ptw_level_name(unsigned level)
@@ -33,6 +38,11 @@ static unsigned level_shift(unsigned level)
 	return 12 + 9 * (level - 1);
 }
 
+static bool is_leaf(uint64_t e, unsigned level)
+{
+	return level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS));
+}
+
 static int walk_error(struct walk *w, uint64_t va, uint64_t entry, uint64_t egpa,
 		      unsigned level, const char *msg)
 {
@@ -43,8 +53,7 @@ static int walk_error(struct walk *w, uint64_t va, uint64_t entry, uint64_t egpa
 	return w->v->error(w->v->ctx, &e);
 }
 
-/* Fold one entry's permission bits into the effective attributes. */
-static uint32_t fold_attrs(uint32_t eff, uint64_t entry)
+uint32_t ptw_fold_attrs(uint32_t eff, uint64_t entry)
 {
 	if (!(entry & PTE_U))
 		eff &= ~PTW_USER;
@@ -78,18 +87,14 @@ static int protnone_leaf(struct walk *w, uint64_t va, uint64_t span, uint64_t e,
 	struct ptw_leaf l = {
 		.va = va, .size = span, .entry = e, .entry_gpa = egpa, .level = (uint8_t)level,
 		/* No access at all, whatever the entry's other bits say. */
-		.attrs = (leaf_attrs(fold_attrs(eff, e), e) & ~(PTW_GLOBAL | PTW_USER | PTW_WRITE)) |
+		.attrs = (leaf_attrs(ptw_fold_attrs(eff, e), e) & ~(PTW_GLOBAL | PTW_USER | PTW_WRITE)) |
 			 PTW_NX | PTW_PROTNONE,
 		.pa = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR),
 	};
 	return w->v->leaf(w->v->ctx, &l);
 }
 
-/*
- * Why an entry that is present and not a leaf cannot be followed (NULL if
- * it can), and the same for a leaf's reserved bits.
- */
-static const char *entry_problem(const struct gmem *g, uint64_t entry, unsigned level)
+const char *ptw_entry_problem(const struct gmem *g, uint64_t entry, unsigned level)
 {
 	if (level == PTW_LEVEL_PGD && (entry & PTE_PS))
 		return "PS set in a PML4 entry (reserved bit)";
@@ -102,15 +107,55 @@ static const char *entry_problem(const struct gmem *g, uint64_t entry, unsigned 
 	return NULL;
 }
 
-static uint16_t count_used(const struct gmem *g, uint64_t tgpa)
+/* Copy entries [lo, hi] of the table at tgpa (validated: inside RAM) into
+ * ent[], each with one atomic read. */
+static void read_table(const struct gmem *g, uint64_t tgpa, uint64_t *ent, unsigned lo,
+		       unsigned hi)
+{
+	for (unsigned i = lo; i <= hi; i++)
+		if (gmem_read_u64(g, tgpa + 8ULL * i, &ent[i]) != 0)
+			ent[i] = 0;
+}
+
+/* The non-zero entries of a table read whole: 0 = empty, as Linux's
+ * pte_none()/pmd_none() see it. */
+static uint16_t count_used(const uint64_t *ent)
 {
 	uint16_t n = 0;
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t e = 0;
-		if (gmem_read_u64(g, tgpa + 8ULL * i, &e) == 0 && e != 0)
-			n++;
-	}
+
+	for (unsigned i = 0; i < 512; i++)
+		n += ent[i] != 0;
 	return n;
+}
+
+static int walk_table(struct walk *w, uint64_t tgpa, unsigned level, uint64_t base,
+		      uint32_t eff, uint64_t parent_egpa);
+
+/* Report or follow one present entry e (index i of a table at level). */
+static int walk_entry(struct walk *w, uint64_t e, uint64_t egpa, unsigned level, uint64_t va,
+		      uint64_t span, uint32_t eff)
+{
+	const char *bad = ptw_entry_problem(w->g, e, level);
+
+	if (bad)
+		return walk_error(w, va, e, egpa, level, bad);
+	eff = ptw_fold_attrs(eff, e);
+	if (is_leaf(e, level)) {
+		if (!w->v->leaf)
+			return 0;
+		struct ptw_leaf l = {
+			.va = va, .size = span, .entry = e, .entry_gpa = egpa,
+			.attrs = leaf_attrs(eff, e), .level = (uint8_t)level,
+			.pa = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR),
+		};
+		return w->v->leaf(w->v->ctx, &l);
+	}
+	if (w->budget == 0) {
+		walk_error(w, va, e, egpa, level, "walk budget exhausted (aliased page tables?)");
+		return -E2BIG;
+	}
+	w->budget--;
+	return walk_table(w, e & PTE_ADDR_MASK, level - 1, va, eff, egpa);
 }
 
 /* Walk one table (already validated: 4 KiB aligned, inside RAM) whose span
@@ -119,7 +164,8 @@ static int walk_table(struct walk *w, uint64_t tgpa, unsigned level, uint64_t ba
 		      uint32_t eff, uint64_t parent_egpa)
 {
 	unsigned shift = level_shift(level);
-	uint64_t span = 1ULL << shift;
+	uint64_t span = 1ULL << shift, *ent = w->tab[level];
+	bool whole = level < PTW_LEVEL_PGD && w->v->table;   /* used counts all 512 */
 	unsigned lo = 0, hi = 511;
 	int r;
 
@@ -130,57 +176,29 @@ static int walk_table(struct walk *w, uint64_t tgpa, unsigned level, uint64_t ba
 		if (w->last < top)
 			hi = (unsigned)((w->last - base) >> shift);
 	}
+	read_table(w->g, tgpa, ent, whole ? 0 : lo, whole ? 511 : hi);
 
 	for (unsigned i = lo; i <= hi; i++) {
 		uint64_t va = level == PTW_LEVEL_PGD ? ptw_canonical((uint64_t)i << 39)
 						     : base + (uint64_t)i * span;
+		uint64_t egpa = tgpa + 8ULL * i, e = ent[i];
+
 		if (va > w->last || va + (span - 1) < w->first)
 			continue;
-		uint64_t egpa = tgpa + 8ULL * i;
-		uint64_t e = 0;
-		if (gmem_read_u64(w->g, egpa, &e) != 0)
-			continue;
-		if (!(e & PTE_P)) {
-			if (w->v->protnone && w->v->leaf && (e & PTE_PROTNONE) &&
-			    (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS)))) {
-				if ((r = protnone_leaf(w, va, span, e, egpa, level, eff)) != 0)
-					return r;
-			}
-			continue;
-		}
-		const char *bad = entry_problem(w->g, e, level);
-		if (bad) {
-			if ((r = walk_error(w, va, e, egpa, level, bad)) != 0)
-				return r;
-			continue;
-		}
-		uint32_t eff2 = fold_attrs(eff, e);
-		if (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))) {
-			if (!w->v->leaf)
-				continue;
-			struct ptw_leaf l = {
-				.va = va, .size = span, .entry = e, .entry_gpa = egpa,
-				.attrs = leaf_attrs(eff2, e), .level = (uint8_t)level,
-				.pa = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR),
-			};
-			if ((r = w->v->leaf(w->v->ctx, &l)) != 0)
-				return r;
-			continue;
-		}
-		if (w->budget == 0) {
-			walk_error(w, va, e, egpa, level,
-				   "walk budget exhausted (aliased page tables?)");
-			return -E2BIG;
-		}
-		w->budget--;
-		if ((r = walk_table(w, e & PTE_ADDR_MASK, level - 1, va, eff2, egpa)) != 0)
+		if (e & PTE_P)
+			r = walk_entry(w, e, egpa, level, va, span, eff);
+		else if (w->v->protnone && w->v->leaf && (e & PTE_PROTNONE) && is_leaf(e, level))
+			r = protnone_leaf(w, va, span, e, egpa, level, eff);
+		else
+			r = 0;
+		if (r != 0)
 			return r;
 	}
 
-	if (level < PTW_LEVEL_PGD && w->v->table) {
+	if (whole) {
 		struct ptw_table t = {
 			.gpa = tgpa, .va = base, .span = span << 9, .entry_gpa = parent_egpa,
-			.used = count_used(w->g, tgpa), .level = (uint8_t)level,
+			.used = count_used(ent), .level = (uint8_t)level,
 		};
 		return w->v->table(w->v->ctx, &t);
 	}
@@ -192,6 +210,7 @@ int ptwalk(const struct gmem *g, uint64_t pml4, uint64_t first, uint64_t last,
 {
 	struct walk w = { .g = g, .v = v, .first = first, .last = last,
 			  .budget = (g->size >> 12) + PTW_TABLE_SLACK };
+
 	if (first > last)
 		return 0;
 	if ((pml4 & (PAGE_SIZE_4K - 1)) || !gmem_range_ok(g, pml4, PAGE_SIZE_4K))
@@ -217,10 +236,10 @@ int ptwalk_translate(const struct gmem *g, uint64_t pml4, uint64_t va,
 			return -EFAULT;
 		if (!(e & PTE_P))
 			return -ENOENT;
-		if (entry_problem(g, e, level))
+		if (ptw_entry_problem(g, e, level))
 			return -EFAULT;
-		eff = fold_attrs(eff, e);
-		if (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))) {
+		eff = ptw_fold_attrs(eff, e);
+		if (is_leaf(e, level)) {
 			uint64_t size = 1ULL << shift;
 			uint64_t base = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR);
 			x->gpa = base + (va & (size - 1));
@@ -235,273 +254,3 @@ int ptwalk_translate(const struct gmem *g, uint64_t pml4, uint64_t va,
 	return -ENOENT;   /* not reached: level 1 always returns */
 }
 
-static void format_bits(uint64_t e, unsigned level, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s",
-		 (e & PTE_P) ? "P" : "-", (e & PTE_W) ? " W" : "", (e & PTE_U) ? " U" : "",
-		 (e & PTE_PWT) ? " PWT" : "", (e & PTE_PCD) ? " PCD" : "",
-		 (e & PTE_A) ? " A" : "", (e & PTE_D) ? " D" : "",
-		 (level > PTW_LEVEL_PTE && (e & PTE_PS)) ? " PS" : "",
-		 !(e & PTE_G) ? "" : (e & PTE_P) ? " G" : " PROTNONE", (e & PTE_NX) ? " NX" : "");
-}
-
-void ptwalk_describe(const struct gmem *g, uint64_t pml4, uint64_t va, FILE *out)
-{
-	static const char *const names[] = { "", "pte", "pde", "pdpte", "pml4e" };
-	uint32_t eff = PTW_USER | PTW_WRITE;
-	uint64_t table = pml4;
-
-	if (ptw_canonical(va) != va) {
-		fprintf(out, "  -> not canonical\n");
-		return;
-	}
-	if ((pml4 & (PAGE_SIZE_4K - 1)) || !gmem_range_ok(g, pml4, PAGE_SIZE_4K)) {
-		fprintf(out, "  -> PML4 address misaligned or outside RAM\n");
-		return;
-	}
-	for (unsigned level = PTW_LEVEL_PGD; level >= PTW_LEVEL_PTE; level--) {
-		unsigned shift = level_shift(level);
-		unsigned idx = (unsigned)((va >> shift) & 511);
-		uint64_t egpa = table + 8ULL * idx, e = 0;
-		char bits[64];
-		if (gmem_read_u64(g, egpa, &e) != 0) {
-			fprintf(out, "  -> %s at 0x%" PRIx64 " unreadable\n", names[level], egpa);
-			return;
-		}
-		format_bits(e, level, bits, sizeof bits);
-		fprintf(out, "  %-5s[%3u] at 0x%012" PRIx64 " = 0x%016" PRIx64 " %s\n",
-			names[level], idx, egpa, e, bits);
-		if (!(e & PTE_P)) {
-			if ((e & PTE_PROTNONE) &&
-			    (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))))
-				fprintf(out, "  -> not present: PROT_NONE entry holding frame 0x%" PRIx64 "\n",
-					(uint64_t)(e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR)));
-			else
-				fprintf(out, "  -> not present at the %s\n", names[level]);
-			return;
-		}
-		const char *bad = entry_problem(g, e, level);
-		if (bad) {
-			fprintf(out, "  -> bad entry: %s\n", bad);
-			return;
-		}
-		eff = fold_attrs(eff, e);
-		if (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))) {
-			uint64_t size = 1ULL << shift;
-			uint64_t base = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR);
-			fprintf(out, "  -> gpa 0x%" PRIx64 ", %s page, effective %c%c%c%c%s\n",
-				base + (va & (size - 1)), level == PTW_LEVEL_PTE ? "4K" : "2M",
-				(eff & PTW_USER) ? 'u' : 's', 'r', (eff & PTW_WRITE) ? 'w' : '-',
-				(eff & PTW_NX) ? '-' : 'x',
-				gmem_range_ok(g, base, size) ? "" : " (frame outside RAM)");
-			return;
-		}
-		table = e & PTE_ADDR_MASK;
-	}
-}
-
-/* ---- dumps ---- */
-
-void ptw_format_size(uint64_t bytes, char *buf, size_t len)
-{
-	static const char units[] = "KMGTPE";
-	unsigned u = 0;
-	if (bytes == 0 || (bytes & 1023)) {
-		snprintf(buf, len, "%" PRIu64 "B", bytes);
-		return;
-	}
-	bytes >>= 10;
-	while (!(bytes & 1023) && bytes && u + 1 < sizeof units - 1) {
-		bytes >>= 10;
-		u++;
-	}
-	snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
-}
-
-#define DUMP_MAX_ERRORS 256
-
-struct dumper {
-	FILE *out;
-	enum ptdump_mode mode;
-	bool have;               /* a run is open */
-	uint64_t start, end;     /* run [start, end); end 0 = 2^64 */
-	bool end_wrapped;
-	uint64_t pages;
-	uint32_t attrs;
-	uint8_t level;
-	unsigned items;          /* JSON elements written */
-	unsigned long emitted;   /* ranges or leaves written */
-	bool truncated;
-	struct ptw_error errors[DUMP_MAX_ERRORS];
-	unsigned nerrors;
-	unsigned long dropped_errors;
-};
-
-#define MERGE_ATTRS (PTW_USER | PTW_WRITE | PTW_NX | PTW_ACCESSED | PTW_DIRTY | PTW_GLOBAL | \
-		     PTW_PROTNONE)
-
-static void print_end(FILE *out, uint64_t end, bool wrapped, bool json)
-{
-	if (wrapped)
-		fputs(json ? "0x10000000000000000" : "10000000000000000", out);
-	else
-		fprintf(out, json ? "0x%" PRIx64 : "%016" PRIx64, end);
-}
-
-static void flush_run(struct dumper *d)
-{
-	char size[24];
-	if (!d->have)
-		return;
-	d->have = false;
-	d->emitted++;
-	uint32_t a = d->attrs;
-	if (d->mode == PTDUMP_MERGED) {
-		ptw_format_size(d->end - d->start, size, sizeof size);   /* mod 2^64 */
-		fprintf(d->out, "%016" PRIx64 "-", d->start);
-		print_end(d->out, d->end, d->end_wrapped, false);
-		if (a & PTW_PROTNONE)
-			fprintf(d->out, " %6s n--- %c%c- %s\n", size, (a & PTW_ACCESSED) ? 'a' : '-',
-				(a & PTW_DIRTY) ? 'd' : '-', ptw_level_name(d->level));
-		else
-			fprintf(d->out, " %6s %c%c%c%c %c%c%c %s\n", size,
-				(a & PTW_USER) ? 'u' : 's', 'r', (a & PTW_WRITE) ? 'w' : '-',
-				(a & PTW_NX) ? '-' : 'x', (a & PTW_ACCESSED) ? 'a' : '-',
-				(a & PTW_DIRTY) ? 'd' : '-', (a & PTW_GLOBAL) ? 'g' : '-',
-				ptw_level_name(d->level));
-	} else {
-		fprintf(d->out, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"", d->items ? "," : "", d->start);
-		print_end(d->out, d->end, d->end_wrapped, true);
-		fprintf(d->out, "\",\"size\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"level\":\"%s\","
-			"\"user\":%s,\"write\":%s,\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,"
-			"\"protnone\":%s}",
-			d->end - d->start, d->pages, ptw_level_name(d->level),
-			(a & PTW_USER) ? "true" : "false", (a & PTW_WRITE) ? "true" : "false",
-			(a & PTW_NX) ? "false" : "true", (a & PTW_ACCESSED) ? "true" : "false",
-			(a & PTW_DIRTY) ? "true" : "false", (a & PTW_GLOBAL) ? "true" : "false",
-			(a & PTW_PROTNONE) ? "true" : "false");
-		d->items++;
-	}
-}
-
-static int dump_leaf(void *ctx, const struct ptw_leaf *l)
-{
-	struct dumper *d = ctx;
-	uint32_t a = l->attrs;
-
-	if (d->emitted >= PTDUMP_MAX_ITEMS) {
-		d->truncated = true;
-		return 1;
-	}
-	if (d->mode == PTDUMP_LEAVES || d->mode == PTDUMP_JSON_LEAVES)
-		d->emitted++;
-	switch (d->mode) {
-	case PTDUMP_LEAVES:
-		fprintf(d->out, "%016" PRIx64 ": %016" PRIx64 " %c%c%c%c%c%c%c%c%c%s\n", l->va, l->pa,
-			(a & PTW_NX) ? 'X' : '-', (a & PTW_GLOBAL) ? 'G' : '-',
-			l->level == PTW_LEVEL_PMD ? 'P' : '-', (a & PTW_DIRTY) ? 'D' : '-',
-			(a & PTW_ACCESSED) ? 'A' : '-', (a & PTW_PCD) ? 'C' : '-',
-			(a & PTW_PWT) ? 'T' : '-', (a & PTW_USER) ? 'U' : '-',
-			(a & PTW_WRITE) ? 'W' : '-', (a & PTW_PROTNONE) ? " protnone" : "");
-		return 0;
-	case PTDUMP_JSON_LEAVES:
-		fprintf(d->out, "%s{\"va\":\"0x%" PRIx64 "\",\"pa\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
-			",\"level\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"user\":%s,\"write\":%s,"
-			"\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,\"protnone\":%s}",
-			d->items ? "," : "", l->va, l->pa, l->size, ptw_level_name(l->level), l->entry,
-			(a & PTW_USER) ? "true" : "false", (a & PTW_WRITE) ? "true" : "false",
-			(a & PTW_NX) ? "false" : "true", (a & PTW_ACCESSED) ? "true" : "false",
-			(a & PTW_DIRTY) ? "true" : "false", (a & PTW_GLOBAL) ? "true" : "false",
-			(a & PTW_PROTNONE) ? "true" : "false");
-		d->items++;
-		return 0;
-	case PTDUMP_MERGED:
-	case PTDUMP_JSON:
-		break;
-	}
-	a &= MERGE_ATTRS;
-	if (d->have && !d->end_wrapped && d->end == l->va && d->attrs == a && d->level == l->level) {
-		d->end += l->size;
-		d->pages++;
-	} else {
-		flush_run(d);
-		d->have = true;
-		d->start = l->va;
-		d->end = l->va + l->size;
-		d->attrs = a;
-		d->level = l->level;
-		d->pages = 1;
-	}
-	d->end_wrapped = d->end == 0;
-	return 0;
-}
-
-static void print_error_text(FILE *out, const struct ptw_error *e)
-{
-	if (e->level > PTW_LEVEL_PGD)
-		fprintf(out, "bad: pml4 0x%" PRIx64 ": %s\n", e->entry, e->msg);
-	else
-		fprintf(out, "bad: va %016" PRIx64 " %s entry 0x%016" PRIx64 " at 0x%" PRIx64 ": %s\n",
-			e->va, ptw_level_name(e->level), e->entry, e->entry_gpa, e->msg);
-}
-
-static int dump_error(void *ctx, const struct ptw_error *e)
-{
-	struct dumper *d = ctx;
-	if (d->mode == PTDUMP_MERGED || d->mode == PTDUMP_LEAVES) {
-		flush_run(d);
-		print_error_text(d->out, e);
-		return 0;
-	}
-	if (d->nerrors < DUMP_MAX_ERRORS)
-		d->errors[d->nerrors++] = *e;
-	else
-		d->dropped_errors++;
-	return 0;
-}
-
-int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FILE *out)
-{
-	if (o->end != 0 && o->end <= o->start)
-		return -EINVAL;
-	struct dumper *d = calloc(1, sizeof *d);
-	if (!d)
-		return -ENOMEM;
-	d->out = out;
-	d->mode = o->mode;
-	bool json = o->mode == PTDUMP_JSON || o->mode == PTDUMP_JSON_LEAVES;
-	if (json) {
-		fprintf(out, "{\"pml4\":\"0x%" PRIx64 "\",\"start\":\"0x%" PRIx64 "\",\"end\":\"",
-			pml4, o->start);
-		print_end(out, o->end, o->end == 0, true);
-		fprintf(out, "\",\"%s\":[", o->mode == PTDUMP_JSON ? "ranges" : "leaves");
-	}
-
-	struct ptw_visitor v = { .leaf = dump_leaf, .error = dump_error, .ctx = d,
-				 .protnone = true };
-	int r = ptwalk(g, pml4, o->start, o->end ? o->end - 1 : UINT64_MAX, &v);
-	if (!d->truncated)
-		flush_run(d);
-	if (d->truncated) {
-		r = -E2BIG;
-		if (!json)
-			fprintf(out, "truncated: more than %u %s\n", PTDUMP_MAX_ITEMS,
-				o->mode == PTDUMP_LEAVES ? "leaves" : "ranges");
-	}
-
-	if (json) {
-		fputs("],\"errors\":[", out);
-		for (unsigned i = 0; i < d->nerrors; i++) {
-			const struct ptw_error *e = &d->errors[i];
-			fprintf(out, "%s{\"va\":\"0x%" PRIx64 "\",\"level\":\"%s\",\"entry\":\"0x%" PRIx64
-				"\",\"entry_gpa\":\"0x%" PRIx64 "\",\"msg\":\"%s\"}", i ? "," : "",
-				e->va, ptw_level_name(e->level), e->entry, e->entry_gpa, e->msg);
-		}
-		fprintf(out, "],\"errors_dropped\":%lu,\"truncated\":%s,\"complete\":%s}\n",
-			d->dropped_errors, d->truncated ? "true" : "false", r == 0 ? "true" : "false");
-	}
-	free(d);
-	if (r == 0 && ferror(out))
-		return -EIO;
-	return r < 0 ? r : 0;
-}

@@ -6,8 +6,8 @@
  * visits at most (RAM frames + PTW_TABLE_SLACK) table pages, so even
  * deliberately aliased tables cannot make it run away.
  *
- * Output formats (merged ranges, leaves, JSON) are documented in
- * docs/inspection.md.
+ * The walker is ptwalk.c; ptdump.c prints what it finds (ptwalk_describe
+ * and the dumps, whose formats are documented in docs/inspection.md).
  */
 #ifndef VMM_INSPECT_PTWALK_H
 #define VMM_INSPECT_PTWALK_H
@@ -60,8 +60,9 @@ struct ptw_table {
 	uint64_t va;            /* first address of the span it maps */
 	uint64_t span;          /* bytes it maps: 512 GiB, 1 GiB or 2 MiB */
 	uint64_t entry_gpa;     /* the entry that points to it */
-	uint16_t used;          /* non-zero entries (all 512 scanned): 0 = empty,
-	                           as Linux's pte_none()/pmd_none() see it */
+	uint16_t used;          /* non-zero entries of the 512, as read for the
+	                           walk (one read per table): 0 = empty, as
+	                           Linux's pte_none()/pmd_none() see it */
 	uint8_t level;          /* 3 = PDPT, 2 = PD, 1 = PT */
 };
 
@@ -123,6 +124,17 @@ int ptwalk_translate(const struct gmem *g, uint64_t pml4, uint64_t va,
  * No heading: the caller prints one.  For crash reports and `walk`.
  */
 void ptwalk_describe(const struct gmem *g, uint64_t pml4, uint64_t va, FILE *out);
+
+/*
+ * Why a present entry at level cannot be followed or used as a leaf
+ * (reserved bits, PS where no page size allows it, a next table outside
+ * RAM), as static text; NULL if it can.
+ */
+const char *ptw_entry_problem(const struct gmem *g, uint64_t entry, unsigned level);
+
+/* Fold one entry's permission bits into the effective attributes eff
+ * (PTW_USER and PTW_WRITE need every level, PTW_NX any). */
+uint32_t ptw_fold_attrs(uint32_t eff, uint64_t entry);
 
 /* "pte", "pmd", "pud", "pgd" for PTW_LEVEL_*. */
 const char *ptw_level_name(unsigned level);

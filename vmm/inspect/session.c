@@ -1,7 +1,7 @@
 /*
- * Inspection commands for a live VM: see session.h.  Everything but the
- * mm commands reads guest memory only (icmd.c); `mm new` and `mm destroy`
- * are requests to the guest.
+ * The guest-only commands of a live VM: see session.h.  Everything but the
+ * mm commands and inject reads guest memory only (icmd.c); `mm new`,
+ * `mm destroy` and `inject` are requests to the guest.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,16 +9,41 @@
 
 #include "shared/channel.h"
 #include "vmm/inspect/check.h"
-#include "vmm/inspect/icmd.h"
 #include "vmm/inspect/session.h"
 #include "vmm/inspect/snapshot.h"
-#include "vmm/inspect/vmas.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
 static uint32_t current_mm(const struct inspect_ext *x)
 {
 	return x->be ? backend_guest_mm(x->be) : 0;
+}
+
+static uint32_t icmd_current_mm(void *arg)
+{
+	return current_mm(arg);
+}
+
+static const char *icmd_failure(void *arg)
+{
+	return vm_failure(((struct inspect_ext *)arg)->vm);
+}
+
+void inspect_ext_init(struct inspect_ext *x, struct vm *vm, struct scen_backend *be)
+{
+	*x = (struct inspect_ext){
+		.vm = vm,
+		.be = be,
+		.icmd = { .g = vm_gmem(vm), .current_mm = icmd_current_mm,
+			  .failure = icmd_failure, .arg = x },
+	};
+}
+
+int inspect_attach(struct script_session *s, struct inspect_ext *x)
+{
+	int r = script_session_add_table(s, &icmd_commands, &x->icmd);
+
+	return r ? r : script_session_add_table(s, &inspect_vm_commands, x);
 }
 
 /* The result text of a request: "ok", the value, or the errno name. */
@@ -71,65 +96,79 @@ static int mm_exists(struct inspect_ext *x, uint32_t id, char *err, size_t errle
 	return 1;
 }
 
-static int cmd_mm(struct inspect_ext *x, int argc, char **argv, FILE *out, char *err,
-		  size_t errlen)
+/* Print "LINE -> RESULT" and make RESULT what `expect result` compares. */
+static int print_result(struct scen_io *io, const char *res)
 {
-	const char *sub = argv[1];
+	fprintf(io->out, " -> %s\n", res);
+	scen_io_set_result(io, res);
+	return SCEN_CMD_OK;
+}
+
+/* mm use ID, mm destroy ID. */
+static int parse_mm_id(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen)
+{
+	if (argc != 3 || scen_parse_number(argv[2], &st->n) != 0 || st->n == 0 ||
+	    st->n > UINT32_MAX) {
+		scen_set_msg(msg, msglen, "%s: expected an mm id", st->cmd->name);
+		return -1;
+	}
+	return 0;
+}
+
+static int run_mm_new(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct inspect_ext *x = ctx;
 	char res[32];
-	uint64_t id = 0;
 	int64_t r;
 
-	if (strcmp(sub, "new") == 0) {
-		if (argc != 2) {
-			snprintf(err, errlen, "mm new: expected no arguments");
-			return ICMD_ERROR;
-		}
-	} else if (strcmp(sub, "use") == 0 || strcmp(sub, "destroy") == 0) {
-		if (argc != 3 || icmd_parse_number(argv[2], &id) != 0 || id == 0 || id > UINT32_MAX) {
-			snprintf(err, errlen, "mm %s: expected an mm id", sub);
-			return ICMD_ERROR;
-		}
-	} else {
-		snprintf(err, errlen, "mm: expected list, new, use ID or destroy ID");
-		return ICMD_ERROR;
+	(void)st;
+	if (!x->be) {
+		scen_io_msg(io, "mm new: no scenario address space to switch");
+		return SCEN_CMD_ERROR;
 	}
-	if (!out)
-		return ICMD_OK;
-	if (!x->be && strcmp(sub, "destroy") != 0) {
-		snprintf(err, errlen, "mm %s: no scenario address space to switch", sub);
-		return ICMD_ERROR;
-	}
+	struct chan_slot s = { .op = OP_MM_CREATE };
+	if (guest_call(x, &s, &r, io->msg, sizeof io->msg) != 0)
+		return SCEN_CMD_DEAD;
+	if (r > 0 && r <= UINT32_MAX)
+		backend_guest_set_mm(x->be, (uint32_t)r);
+	format_result(r, true, res, sizeof res);
+	fprintf(io->out, "mm new");
+	return print_result(io, res);
+}
 
-	if (strcmp(sub, "new") == 0) {
-		struct chan_slot s = { .op = OP_MM_CREATE };
-		if (guest_call(x, &s, &r, err, errlen) != 0)
-			return INSPECT_DEAD;
-		if (r > 0)
-			backend_guest_set_mm(x->be, (uint32_t)r);
-		format_result(r, true, res, sizeof res);
-		fprintf(out, "mm new -> %s\n", res);
-	} else if (strcmp(sub, "use") == 0) {
-		int e = mm_exists(x, (uint32_t)id, err, errlen);
-		if (e < 0)
-			return ICMD_ERROR;
-		if (e)
-			backend_guest_set_mm(x->be, (uint32_t)id);
-		snprintf(res, sizeof res, "%s", e ? "ok" : "ESRCH");
-		fprintf(out, "mm use %" PRIu64 " -> %s\n", id, res);
-	} else {
-		if (id == current_mm(x)) {
-			snprintf(res, sizeof res, "EBUSY");
-		} else {
-			struct chan_slot s = { .op = OP_MM_DESTROY, .mm = (uint32_t)id };
-			if (guest_call(x, &s, &r, err, errlen) != 0)
-				return INSPECT_DEAD;
-			format_result(r, false, res, sizeof res);
-		}
-		fprintf(out, "mm destroy %" PRIu64 " -> %s\n", id, res);
+static int run_mm_use(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct inspect_ext *x = ctx;
+	int e;
+
+	if (!x->be) {
+		scen_io_msg(io, "mm use: no scenario address space to switch");
+		return SCEN_CMD_ERROR;
 	}
-	if (x->session)
-		script_session_set_result(x->session, res);
-	return ICMD_OK;
+	e = mm_exists(x, (uint32_t)st->n, io->msg, sizeof io->msg);
+	if (e < 0)
+		return SCEN_CMD_ERROR;
+	if (e)
+		backend_guest_set_mm(x->be, (uint32_t)st->n);
+	fprintf(io->out, "mm use %" PRIu64, st->n);
+	return print_result(io, e ? "ok" : "ESRCH");
+}
+
+static int run_mm_destroy(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct inspect_ext *x = ctx;
+	char res[32] = "EBUSY";
+	int64_t r;
+
+	/* The current mm stays: the scenario would be left without one. */
+	if (st->n != current_mm(x)) {
+		struct chan_slot s = { .op = OP_MM_DESTROY, .mm = (uint32_t)st->n };
+		if (guest_call(x, &s, &r, io->msg, sizeof io->msg) != 0)
+			return SCEN_CMD_DEAD;
+		format_result(r, false, res, sizeof res);
+	}
+	fprintf(io->out, "mm destroy %" PRIu64, st->n);
+	return print_result(io, res);
 }
 
 /*
@@ -137,136 +176,57 @@ static int cmd_mm(struct inspect_ext *x, int argc, char **argv, FILE *out, char 
  * on purpose (OP_INJECT), so that the checker and vmm --check can be seen to
  * catch it.  For tests and demonstrations only.
  */
-static int cmd_inject(struct inspect_ext *x, int argc, char **argv, FILE *out,
-		      char *err, size_t errlen)
+static int parse_inject(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen)
 {
-	uint64_t addr, kind;
-	int64_t r;
-	char res[64];
-
-	if (argc != 3 || icmd_parse_number(argv[2], &addr) != 0 ||
+	if (argc != 3 || scen_parse_number(argv[2], &st->addr) != 0 ||
 	    (strcmp(argv[1], "stray-pte") != 0 && strcmp(argv[1], "writable-zero") != 0)) {
-		snprintf(err, errlen, "inject: expected stray-pte ADDR or writable-zero ADDR");
-		return ICMD_ERROR;
-	}
-	if (!out)
-		return ICMD_OK;
-	kind = argv[1][0] == 's' ? INJECT_STRAY_PTE : INJECT_WRITABLE_ZERO;
-	struct chan_slot sl = { .op = OP_INJECT, .mm = current_mm(x),
-				.inject = { .kind = (uint32_t)kind, .addr = addr } };
-	if (guest_call(x, &sl, &r, err, errlen) != 0)
-		return INSPECT_DEAD;
-	format_result(r, false, res, sizeof res);
-	fprintf(out, "inject %s 0x%" PRIx64 " -> %s\n", argv[1], addr, res);
-	if (x->session)
-		script_session_set_result(x->session, res);
-	return ICMD_OK;
-}
-
-int inspect_command(struct inspect_ext *x, int argc, char **argv, FILE *out,
-		    char *err, size_t errlen)
-{
-	if (argc >= 1 && strcmp(argv[0], "inject") == 0)
-		return cmd_inject(x, argc, argv, out, err, errlen);
-	if (argc >= 2 && strcmp(argv[0], "mm") == 0 && strcmp(argv[1], "list") != 0)
-		return cmd_mm(x, argc, argv, out, err, errlen);
-	if (argc == 1 && strcmp(argv[0], "mm") == 0) {
-		snprintf(err, errlen, "mm: expected list, new, use ID or destroy ID");
-		return ICMD_ERROR;
-	}
-	struct gmem g = vm_gmem(x->vm);
-	int r = icmd_run(&g, current_mm(x), argc, argv, out, err, errlen);
-	if (r == ICMD_ERROR && out && vm_failure(x->vm)) {
-		snprintf(err, errlen, "guest failed: %s", vm_failure(x->vm));
-		return INSPECT_DEAD;
-	}
-	return r;
-}
-
-/* Snapshot every mm and run the checker: the number of violations (rep
- * filled, free it) or -1 with the reason in msg. */
-static long run_checker(struct inspect_ext *x, struct check_report *rep, char *msg, size_t len)
-{
-	struct gmem g = vm_gmem(x->vm);
-	struct snap_opts o = { .walk = true, .pages = true };
-	struct snapshot s;
-
-	if (snapshot_take(&g, &o, &s, msg, len) != 0)
-		return -1;
-	long n = check_snapshot(&s, rep);
-	snapshot_free(&s);
-	if (n < 0) {
-		snprintf(msg, len, "%s", strerror((int)-n));
+		scen_set_msg(msg, msglen, "inject: expected stray-pte ADDR or writable-zero ADDR");
 		return -1;
 	}
-	return n;
+	st->how = argv[1][0] == 's' ? INJECT_STRAY_PTE : INJECT_WRITABLE_ZERO;
+	return 0;
 }
 
-/* `expect clean`: the checker's verdict as an expectation. */
-static int expect_clean(struct inspect_ext *x, int argc, FILE *out, FILE *err)
-{
-	if (argc != 2) {
-		fprintf(err, "expect clean: expected no arguments\n");
-		return 2;
-	}
-	if (!out)
-		return 0;
-	struct check_report rep;
-	char msg[256];
-	long n = run_checker(x, &rep, msg, sizeof msg);
-	if (n < 0) {
-		fprintf(out, "expect clean -> FAIL: %s\n", msg);
-		return 1;
-	}
-	if (n == 0) {
-		fprintf(out, "expect clean -> ok\n");
-	} else {
-		fprintf(out, "expect clean -> FAIL: %ld violation%s\n", n, n == 1 ? "" : "s");
-		check_report_print(out, &rep);
-	}
-	check_report_free(&rep);
-	return n == 0 ? 0 : 1;
-}
-
-int inspect_script_extra(void *ctx, int argc, char **argv, FILE *out, FILE *err)
+static int run_inject(void *ctx, const struct scen_stmt *st, struct scen_io *io)
 {
 	struct inspect_ext *x = ctx;
-	char msg[512];
+	char res[64];
+	int64_t r;
 
-	if (argc >= 2 && strcmp(argv[0], "expect") == 0)
-		return strcmp(argv[1], "clean") == 0 ? expect_clean(x, argc, out, err)
-						      : SCRIPT_EXTRA_UNKNOWN;
-	int r = inspect_command(x, argc, argv, out, msg, sizeof msg);
-	switch (r) {
-	case ICMD_UNKNOWN:
-		return SCRIPT_EXTRA_UNKNOWN;
-	case ICMD_OK:
-	case ICMD_FAIL:
-		return r;
-	case INSPECT_DEAD:
-		fprintf(err, "%s\n", msg);
-		return SCRIPT_DEAD;
-	default:
-		if (!out) {
-			fprintf(err, "%s\n", msg);
-			return 2;
-		}
-		fprintf(err, "error: %s\n", msg);
-		return 1;
-	}
+	struct chan_slot s = { .op = OP_INJECT, .mm = current_mm(x),
+			       .inject = { .kind = st->how, .addr = st->addr } };
+	if (guest_call(x, &s, &r, io->msg, sizeof io->msg) != 0)
+		return SCEN_CMD_DEAD;
+	format_result(r, false, res, sizeof res);
+	fprintf(io->out, "inject %s 0x%" PRIx64, st->how == INJECT_STRAY_PTE ? "stray-pte" :
+		"writable-zero", st->addr);
+	return print_result(io, res);
 }
+
+static const struct scen_cmd cmds[] = {
+	{ "mm new", "", "create an address space and make it current",
+	  0, 0, scen_parse_no_args, run_mm_new },
+	{ "mm use", "ID", "make address space ID current", 1, 1, parse_mm_id, run_mm_use },
+	{ "mm destroy", "ID", "destroy address space ID (not the current one)",
+	  1, 1, parse_mm_id, run_mm_destroy },
+	{ "inject", "stray-pte|writable-zero ADDR", "break an invariant on purpose (tests only)",
+	  2, 2, parse_inject, run_inject },
+};
+
+const struct scen_cmd_table inspect_vm_commands = { cmds, sizeof(cmds) / sizeof(cmds[0]) };
 
 int inspect_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
 {
 	struct inspect_ext *x = ctx;
+	struct check_report rep;
+	char msg[256];
+	long n;
+
 	(void)be;
 	(void)out;
 	if (vm_failure(x->vm))
 		return SCRIPT_DEAD;
-
-	struct check_report rep;
-	char msg[256];
-	long n = run_checker(x, &rep, msg, sizeof msg);
+	n = icmd_run_checker(&x->icmd.g, &rep, msg, sizeof msg);
 	if (n < 0) {
 		fprintf(err, "check: %s\n", msg);
 		return 1;

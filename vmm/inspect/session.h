@@ -1,12 +1,15 @@
 /*
- * Inspection commands plugged into the scenario engine (vmm/script): the
- * guest-only commands of docs/inspection.md (ptdump, vmas, walk, stats,
- * check, mm list/new/use/destroy, help) for a live VM, as
- *  - inspect_command(): one command, for the control socket;
- *  - inspect_script_extra(): the engine's extension hook, so that scenario
- *    files can use them too (plus `expect clean`);
- *  - inspect_after_step(): the engine's after_step hook, running the
- *    invariant checker after every executed line (vmm --check).
+ * The guest-only commands of a live VM, plugged into the scenario engine
+ * (vmm/script): vmm registers the same tables in every session, whether it
+ * reads a script, standard input or the control socket, so every line a
+ * user can type goes through the one dispatch path and `help` lists the
+ * same commands everywhere:
+ *  - icmd_commands (vmm/inspect/icmd.h): ptdump, vmas, walk, stats, check,
+ *    mm list, expect clean, over guest memory;
+ *  - inspect_vm_commands: mm new/use/destroy and inject, which ask the guest
+ *    or switch the scenario's address space.
+ * And inspect_after_step(): the engine's after_step hook, running the
+ * invariant checker after every executed line (vmm --check).
  */
 #ifndef VMM_INSPECT_SESSION_H
 #define VMM_INSPECT_SESSION_H
@@ -14,31 +17,31 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "vmm/inspect/icmd.h"
+#include "vmm/script/cmd.h"
+
 struct vm;
 struct scen_backend;
 struct script_session;
 
+/* What the guest-only commands work on; shared by every session of a VM. */
 struct inspect_ext {
 	struct vm *vm;
 	struct scen_backend *be;  /* the guest backend whose mm is "current" */
-	struct script_session *session;  /* optional: gets the result of `mm
-	                                    new/use/destroy` for `expect result` */
+	struct icmd_ctx icmd;     /* set up by inspect_ext_init */
 };
 
-#define INSPECT_DEAD          3   /* the guest died during the command */
+/* The VM's table (struct inspect_ext as context). */
+extern const struct scen_cmd_table inspect_vm_commands;
+
+/* Fill x for vm and its guest backend be (both outlive x). */
+void inspect_ext_init(struct inspect_ext *x, struct vm *vm, struct scen_backend *be);
 
 /*
- * Run one inspection command (argv[0] its keyword; `check` only without
- * arguments).  Returns ICMD_UNKNOWN (not one, vmm/inspect/icmd.h),
- * ICMD_OK, ICMD_FAIL (check found violations), ICMD_ERROR (message in err,
- * nothing on out) or INSPECT_DEAD (reason in err).  out == NULL only
- * validates the arguments.
+ * Register the guest-only tables in s (after the language's): icmd_commands
+ * with &x->icmd, inspect_vm_commands with x.  0 or -ENOSPC.
  */
-int inspect_command(struct inspect_ext *x, int argc, char **argv, FILE *out,
-		    char *err, size_t errlen);
-
-/* script_extra_fn (vmm/script/script.h); ctx is a struct inspect_ext. */
-int inspect_script_extra(void *ctx, int argc, char **argv, FILE *out, FILE *err);
+int inspect_attach(struct script_session *s, struct inspect_ext *x);
 
 /*
  * after_step hook (struct scen_backend.after_step); ctx is a struct

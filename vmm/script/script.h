@@ -155,15 +155,44 @@ int script_run_stream(FILE *in, const char *name, struct scen_backend *be,
 
 struct script_session;
 
-/* A new session on be (not owned); name is copied and used in messages. */
+/*
+ * A new session on be (not owned); name is copied and used in messages.
+ * The engine's commands (struct scen_cmd_table, vmm/script/cmd.h) are
+ * known at once; script_session_add_table adds more.
+ */
 struct script_session *script_session_new(struct scen_backend *be, const char *name);
 void script_session_free(struct script_session *s);
 
+/* What one line did (script_session_exec). */
+struct script_outcome {
+	int status;               /* SCRIPT_OK, SCRIPT_FAIL, SCRIPT_PARSE or SCRIPT_DEAD */
+	bool error;               /* SCRIPT_FAIL because the command could not run */
+	bool stop;                /* SCRIPT_FAIL from an after_step SCRIPT_STOP */
+	unsigned line;            /* the line the message is about */
+	char msg[1024];           /* "" when fine; else why, without "NAME:LINE: ",
+				     control bytes escaped: the parse problem, the
+				     run error, "expectation failed", "check found
+				     violations", "the guest backend died: ..." */
+};
+
 /*
- * Feed one line (without or with its trailing newline).  Returns 0 (done, or
- * consumed inside an `expect maps` block), 1 (an expectation failed), 2 (parse
- * error: "NAME:LINE: problem" on err) or 3 (backend dead; every later line
- * returns 3 as well).
+ * Feed one line of len bytes (line[len] must be NUL; a trailing newline is
+ * allowed) and run it when a statement is complete: the single dispatch
+ * path of every interface.  The transcript goes to out; diagnostics of the
+ * commands (an after_step's findings) to err; the line's own problem is
+ * only returned in *o, for the caller to present.  A NUL byte inside the
+ * line is a parse error.  Returns o->status.
+ */
+int script_session_exec(struct script_session *s, const char *line, size_t len,
+			FILE *out, FILE *err, struct script_outcome *o);
+
+/*
+ * script_session_exec for a NUL-terminated line, with the problem printed
+ * to err: "NAME:LINE: problem" for a parse error or a dead backend,
+ * "error: problem" for a command that could not run.  Returns 0 (done, or
+ * consumed inside an `expect maps` block), 1 (an expectation failed or a
+ * command could not run), 2 (parse error) or 3 (backend dead; every later
+ * line returns 3 as well).
  */
 int script_session_line(struct script_session *s, const char *line,
 			FILE *out, FILE *err);
@@ -178,27 +207,13 @@ bool script_session_in_block(const struct script_session *s);
 /* 1 if any expectation of the session failed so far, else 0. */
 int script_session_status(const struct script_session *s);
 
-/*
- * Extension commands.  fn is consulted for every keyword the language does
- * not know (and for `expect WORD` with an unknown WORD; argv then starts with
- * "expect").  It is called twice per line:
- *  - at parse time with out == NULL: return 0 if the command is valid,
- *    SCRIPT_EXTRA_UNKNOWN if the keyword is not one of its own, or 2 after
- *    writing a one-line problem (without "NAME:LINE: ") to err;
- *  - at run time with out != NULL: print the transcript lines to out and
- *    return 0, 1 (an expectation failed) or 3 (the backend died).
- * argv strings are valid only during the call.
- */
-#define SCRIPT_EXTRA_UNKNOWN  (-1)
-typedef int (*script_extra_fn)(void *ctx, int argc, char **argv, FILE *out, FILE *err);
-void script_session_set_extra(struct script_session *s, script_extra_fn fn, void *ctx);
-/* Set the value that the next `expect result` compares with (for extension
- * commands that produce a result); value is normalised text, as printed. */
+/* Set the value that the next `expect result` compares with (for commands
+ * that produce a result); value is normalised text, as printed. */
 void script_session_set_result(struct script_session *s, const char *value);
 
 /*
  * script_run_file / script_run_stream with a prepared session (so that
- * extension commands are known): the same behaviour and return values.
+ * added command tables are known): the same behaviour and return values.
  */
 int script_session_run_file(struct script_session *s, FILE *in, FILE *out, FILE *err);
 int script_session_run_stream(struct script_session *s, FILE *in, FILE *out,

@@ -1,0 +1,281 @@
+/*
+ * What the walker finds, printed: the dumps of docs/inspection.md (merged
+ * ranges, leaves, JSON) and the level-by-level walk of one address (walk,
+ * crash reports).  The walk itself is in ptwalk.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "vmm/inspect/ptwalk.h"
+
+static void format_bits(uint64_t e, unsigned level, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s",
+		 (e & PTE_P) ? "P" : "-", (e & PTE_W) ? " W" : "", (e & PTE_U) ? " U" : "",
+		 (e & PTE_PWT) ? " PWT" : "", (e & PTE_PCD) ? " PCD" : "",
+		 (e & PTE_A) ? " A" : "", (e & PTE_D) ? " D" : "",
+		 (level > PTW_LEVEL_PTE && (e & PTE_PS)) ? " PS" : "",
+		 !(e & PTE_G) ? "" : (e & PTE_P) ? " G" : " PROTNONE", (e & PTE_NX) ? " NX" : "");
+}
+
+void ptwalk_describe(const struct gmem *g, uint64_t pml4, uint64_t va, FILE *out)
+{
+	static const char *const names[] = { "", "pte", "pde", "pdpte", "pml4e" };
+	uint32_t eff = PTW_USER | PTW_WRITE;
+	uint64_t table = pml4;
+
+	if (ptw_canonical(va) != va) {
+		fprintf(out, "  -> not canonical\n");
+		return;
+	}
+	if ((pml4 & (PAGE_SIZE_4K - 1)) || !gmem_range_ok(g, pml4, PAGE_SIZE_4K)) {
+		fprintf(out, "  -> PML4 address misaligned or outside RAM\n");
+		return;
+	}
+	for (unsigned level = PTW_LEVEL_PGD; level >= PTW_LEVEL_PTE; level--) {
+		unsigned shift = 12 + 9 * (level - 1);
+		unsigned idx = (unsigned)((va >> shift) & 511);
+		uint64_t egpa = table + 8ULL * idx, e = 0;
+		char bits[64];
+		if (gmem_read_u64(g, egpa, &e) != 0) {
+			fprintf(out, "  -> %s at 0x%" PRIx64 " unreadable\n", names[level], egpa);
+			return;
+		}
+		format_bits(e, level, bits, sizeof bits);
+		fprintf(out, "  %-5s[%3u] at 0x%012" PRIx64 " = 0x%016" PRIx64 " %s\n",
+			names[level], idx, egpa, e, bits);
+		if (!(e & PTE_P)) {
+			if ((e & PTE_PROTNONE) &&
+			    (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))))
+				fprintf(out, "  -> not present: PROT_NONE entry holding frame 0x%" PRIx64 "\n",
+					(uint64_t)(e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR)));
+			else
+				fprintf(out, "  -> not present at the %s\n", names[level]);
+			return;
+		}
+		const char *bad = ptw_entry_problem(g, e, level);
+		if (bad) {
+			fprintf(out, "  -> bad entry: %s\n", bad);
+			return;
+		}
+		eff = ptw_fold_attrs(eff, e);
+		if (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))) {
+			uint64_t size = 1ULL << shift;
+			uint64_t base = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR);
+			fprintf(out, "  -> gpa 0x%" PRIx64 ", %s page, effective %c%c%c%c%s\n",
+				base + (va & (size - 1)), level == PTW_LEVEL_PTE ? "4K" : "2M",
+				(eff & PTW_USER) ? 'u' : 's', 'r', (eff & PTW_WRITE) ? 'w' : '-',
+				(eff & PTW_NX) ? '-' : 'x',
+				gmem_range_ok(g, base, size) ? "" : " (frame outside RAM)");
+			return;
+		}
+		table = e & PTE_ADDR_MASK;
+	}
+}
+
+/* ---- dumps ---- */
+
+void ptw_format_size(uint64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	unsigned u = 0;
+	if (bytes == 0 || (bytes & 1023)) {
+		snprintf(buf, len, "%" PRIu64 "B", bytes);
+		return;
+	}
+	bytes >>= 10;
+	while (!(bytes & 1023) && bytes && u + 1 < sizeof units - 1) {
+		bytes >>= 10;
+		u++;
+	}
+	snprintf(buf, len, "%" PRIu64 "%c", bytes, units[u]);
+}
+
+#define DUMP_MAX_ERRORS 256
+
+struct dumper {
+	FILE *out;
+	enum ptdump_mode mode;
+	bool have;               /* a run is open */
+	uint64_t start, end;     /* run [start, end); end 0 = 2^64 */
+	bool end_wrapped;
+	uint64_t pages;
+	uint32_t attrs;
+	uint8_t level;
+	unsigned items;          /* JSON elements written */
+	unsigned long emitted;   /* ranges or leaves written */
+	bool truncated;
+	struct ptw_error errors[DUMP_MAX_ERRORS];
+	unsigned nerrors;
+	unsigned long dropped_errors;
+};
+
+#define MERGE_ATTRS (PTW_USER | PTW_WRITE | PTW_NX | PTW_ACCESSED | PTW_DIRTY | PTW_GLOBAL | \
+		     PTW_PROTNONE)
+
+static void print_end(FILE *out, uint64_t end, bool wrapped, bool json)
+{
+	if (wrapped)
+		fputs(json ? "0x10000000000000000" : "10000000000000000", out);
+	else
+		fprintf(out, json ? "0x%" PRIx64 : "%016" PRIx64, end);
+}
+
+static void flush_run(struct dumper *d)
+{
+	char size[24];
+	if (!d->have)
+		return;
+	d->have = false;
+	d->emitted++;
+	uint32_t a = d->attrs;
+	if (d->mode == PTDUMP_MERGED) {
+		ptw_format_size(d->end - d->start, size, sizeof size);   /* mod 2^64 */
+		fprintf(d->out, "%016" PRIx64 "-", d->start);
+		print_end(d->out, d->end, d->end_wrapped, false);
+		if (a & PTW_PROTNONE)
+			fprintf(d->out, " %6s n--- %c%c- %s\n", size, (a & PTW_ACCESSED) ? 'a' : '-',
+				(a & PTW_DIRTY) ? 'd' : '-', ptw_level_name(d->level));
+		else
+			fprintf(d->out, " %6s %c%c%c%c %c%c%c %s\n", size,
+				(a & PTW_USER) ? 'u' : 's', 'r', (a & PTW_WRITE) ? 'w' : '-',
+				(a & PTW_NX) ? '-' : 'x', (a & PTW_ACCESSED) ? 'a' : '-',
+				(a & PTW_DIRTY) ? 'd' : '-', (a & PTW_GLOBAL) ? 'g' : '-',
+				ptw_level_name(d->level));
+	} else {
+		fprintf(d->out, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"", d->items ? "," : "", d->start);
+		print_end(d->out, d->end, d->end_wrapped, true);
+		fprintf(d->out, "\",\"size\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"level\":\"%s\","
+			"\"user\":%s,\"write\":%s,\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,"
+			"\"protnone\":%s}",
+			d->end - d->start, d->pages, ptw_level_name(d->level),
+			(a & PTW_USER) ? "true" : "false", (a & PTW_WRITE) ? "true" : "false",
+			(a & PTW_NX) ? "false" : "true", (a & PTW_ACCESSED) ? "true" : "false",
+			(a & PTW_DIRTY) ? "true" : "false", (a & PTW_GLOBAL) ? "true" : "false",
+			(a & PTW_PROTNONE) ? "true" : "false");
+		d->items++;
+	}
+}
+
+static int dump_leaf(void *ctx, const struct ptw_leaf *l)
+{
+	struct dumper *d = ctx;
+	uint32_t a = l->attrs;
+
+	if (d->emitted >= PTDUMP_MAX_ITEMS) {
+		d->truncated = true;
+		return 1;
+	}
+	if (d->mode == PTDUMP_LEAVES || d->mode == PTDUMP_JSON_LEAVES)
+		d->emitted++;
+	switch (d->mode) {
+	case PTDUMP_LEAVES:
+		fprintf(d->out, "%016" PRIx64 ": %016" PRIx64 " %c%c%c%c%c%c%c%c%c%s\n", l->va, l->pa,
+			(a & PTW_NX) ? 'X' : '-', (a & PTW_GLOBAL) ? 'G' : '-',
+			l->level == PTW_LEVEL_PMD ? 'P' : '-', (a & PTW_DIRTY) ? 'D' : '-',
+			(a & PTW_ACCESSED) ? 'A' : '-', (a & PTW_PCD) ? 'C' : '-',
+			(a & PTW_PWT) ? 'T' : '-', (a & PTW_USER) ? 'U' : '-',
+			(a & PTW_WRITE) ? 'W' : '-', (a & PTW_PROTNONE) ? " protnone" : "");
+		return 0;
+	case PTDUMP_JSON_LEAVES:
+		fprintf(d->out, "%s{\"va\":\"0x%" PRIx64 "\",\"pa\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
+			",\"level\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"user\":%s,\"write\":%s,"
+			"\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,\"protnone\":%s}",
+			d->items ? "," : "", l->va, l->pa, l->size, ptw_level_name(l->level), l->entry,
+			(a & PTW_USER) ? "true" : "false", (a & PTW_WRITE) ? "true" : "false",
+			(a & PTW_NX) ? "false" : "true", (a & PTW_ACCESSED) ? "true" : "false",
+			(a & PTW_DIRTY) ? "true" : "false", (a & PTW_GLOBAL) ? "true" : "false",
+			(a & PTW_PROTNONE) ? "true" : "false");
+		d->items++;
+		return 0;
+	case PTDUMP_MERGED:
+	case PTDUMP_JSON:
+		break;
+	}
+	a &= MERGE_ATTRS;
+	if (d->have && !d->end_wrapped && d->end == l->va && d->attrs == a && d->level == l->level) {
+		d->end += l->size;
+		d->pages++;
+	} else {
+		flush_run(d);
+		d->have = true;
+		d->start = l->va;
+		d->end = l->va + l->size;
+		d->attrs = a;
+		d->level = l->level;
+		d->pages = 1;
+	}
+	d->end_wrapped = d->end == 0;
+	return 0;
+}
+
+static void print_error_text(FILE *out, const struct ptw_error *e)
+{
+	if (e->level > PTW_LEVEL_PGD)
+		fprintf(out, "bad: pml4 0x%" PRIx64 ": %s\n", e->entry, e->msg);
+	else
+		fprintf(out, "bad: va %016" PRIx64 " %s entry 0x%016" PRIx64 " at 0x%" PRIx64 ": %s\n",
+			e->va, ptw_level_name(e->level), e->entry, e->entry_gpa, e->msg);
+}
+
+static int dump_error(void *ctx, const struct ptw_error *e)
+{
+	struct dumper *d = ctx;
+	if (d->mode == PTDUMP_MERGED || d->mode == PTDUMP_LEAVES) {
+		flush_run(d);
+		print_error_text(d->out, e);
+		return 0;
+	}
+	if (d->nerrors < DUMP_MAX_ERRORS)
+		d->errors[d->nerrors++] = *e;
+	else
+		d->dropped_errors++;
+	return 0;
+}
+
+int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FILE *out)
+{
+	if (o->end != 0 && o->end <= o->start)
+		return -EINVAL;
+	struct dumper *d = calloc(1, sizeof *d);
+	if (!d)
+		return -ENOMEM;
+	d->out = out;
+	d->mode = o->mode;
+	bool json = o->mode == PTDUMP_JSON || o->mode == PTDUMP_JSON_LEAVES;
+	if (json) {
+		fprintf(out, "{\"pml4\":\"0x%" PRIx64 "\",\"start\":\"0x%" PRIx64 "\",\"end\":\"",
+			pml4, o->start);
+		print_end(out, o->end, o->end == 0, true);
+		fprintf(out, "\",\"%s\":[", o->mode == PTDUMP_JSON ? "ranges" : "leaves");
+	}
+
+	struct ptw_visitor v = { .leaf = dump_leaf, .error = dump_error, .ctx = d,
+				 .protnone = true };
+	int r = ptwalk(g, pml4, o->start, o->end ? o->end - 1 : UINT64_MAX, &v);
+	if (!d->truncated)
+		flush_run(d);
+	if (d->truncated) {
+		r = -E2BIG;
+		if (!json)
+			fprintf(out, "truncated: more than %u %s\n", PTDUMP_MAX_ITEMS,
+				o->mode == PTDUMP_LEAVES ? "leaves" : "ranges");
+	}
+
+	if (json) {
+		fputs("],\"errors\":[", out);
+		for (unsigned i = 0; i < d->nerrors; i++) {
+			const struct ptw_error *e = &d->errors[i];
+			fprintf(out, "%s{\"va\":\"0x%" PRIx64 "\",\"level\":\"%s\",\"entry\":\"0x%" PRIx64
+				"\",\"entry_gpa\":\"0x%" PRIx64 "\",\"msg\":\"%s\"}", i ? "," : "",
+				e->va, ptw_level_name(e->level), e->entry, e->entry_gpa, e->msg);
+		}
+		fprintf(out, "],\"errors_dropped\":%lu,\"truncated\":%s,\"complete\":%s}\n",
+			d->dropped_errors, d->truncated ? "true" : "false", r == 0 ? "true" : "false");
+	}
+	free(d);
+	if (r == 0 && ferror(out))
+		return -EIO;
+	return r < 0 ? r : 0;
+}
