@@ -42,8 +42,9 @@ static int64_t req_mprotect(struct chan_slot *s, struct mm_struct *mm)
 
 /* Run op in ring 3 and report what it found in out.  Out of line, as the
  * other requests with locals: the common path keeps few registers. */
-static __attribute__((noinline)) int64_t user_run(struct mm_struct *mm, enum user_op op, uint64_t addr, uint64_t len,
-			uint8_t byte, struct chan_access *out)
+static __attribute__((noinline)) int64_t user_run(struct mm_struct *mm, enum user_op op,
+						   uint64_t addr, uint64_t len, uint8_t byte,
+						   struct chan_access *out)
 {
 	struct user_access_info info;
 	int64_t r = user_access(mm, op, addr, len, byte, &info);
