@@ -108,10 +108,11 @@ struct chan_mprotect {
 };
 
 /* What a ring-3 access run found (OUT of touch, fill and check); all zero
- * for ACCESS_OK and for errors. */
+ * for ACCESS_OK. */
 struct chan_access {
 	uint64_t addr;            /* OUT: ACCESS_FAULT: the faulting page;
-	                             ACCESS_MISMATCH: the first differing byte */
+	                             ACCESS_MISMATCH: the first differing byte;
+	                             -ENOMEM: the page whose fault found no memory */
 	uint32_t fault;           /* OUT: ACCESS_FAULT: FAULT_MAPERR or FAULT_ACCERR */
 	uint32_t found;           /* OUT: ACCESS_MISMATCH: the byte found there */
 };

@@ -88,11 +88,9 @@ int mm_create(void)
 
 struct mm_struct *mm_lookup(uint32_t id)
 {
-	struct mm_struct *mm;
+	/* No id is 0: id 0 lands on a slot whose mm has another id. */
+	struct mm_struct *mm = mm_slots[(id - 1) & (MM_MAX - 1)];
 
-	if (id == 0)
-		return NULL;
-	mm = mm_slots[(id - 1) & (MM_MAX - 1)];
 	return mm && mm->id == id ? mm : NULL;
 }
 
@@ -147,16 +145,21 @@ int mm_destroy(uint32_t id)
 	return 0;
 }
 
+/* seq++ as one locked add: a full barrier, so the host sees seq odd
+ * before any change (begin) and every change before seq even (end). */
+static inline void seq_bump(struct mm_table *t)
+{
+	__atomic_fetch_add(&t->seq, 1, __ATOMIC_SEQ_CST);
+}
+
 void mm_seq_begin(void)
 {
-	__atomic_store_n(&mm_g.table->seq, mm_g.table->seq + 1, __ATOMIC_RELEASE);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	seq_bump(mm_g.table);
 }
 
 void mm_seq_end(void)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	__atomic_store_n(&mm_g.table->seq, mm_g.table->seq + 1, __ATOMIC_RELEASE);
+	seq_bump(mm_g.table);
 }
 
 struct mm_struct *mm_request_begin(uint32_t id)
@@ -164,7 +167,7 @@ struct mm_struct *mm_request_begin(uint32_t id)
 	struct mm_struct *mm = mm_lookup(id);
 
 	if (mm)
-		mm_seq_begin();
+		seq_bump(mm_g.table);
 	return mm;
 }
 
@@ -183,8 +186,17 @@ static void mm_publish(const struct mm_struct *mm)
 
 void mm_request_end(struct mm_struct *mm)
 {
-	if (mm)
-		mm_publish(mm);
-	mm_g.table->requests++;
-	mm_seq_end();
+	struct mm_table *t = mm_g.table;
+
+	mm_publish(mm);
+	t->requests++;
+	seq_bump(t);
+}
+
+void mm_request_end_destroyed(void)
+{
+	struct mm_table *t = mm_g.table;
+
+	t->requests++;
+	seq_bump(t);
 }

@@ -83,9 +83,11 @@ int mm_inject(struct mm_struct *mm, int kind, uint64_t addr);
  */
 /* A request on mm id: the mm, with seq made odd; NULL (seq untouched) if there is none. */
 struct mm_struct *mm_request_begin(uint32_t id);
-/* End of a request begun with mm_request_begin(): publish mm's counters (NULL: the mm
- * was destroyed), make seq even, count the request in mm_table.requests. */
+/* End of a request begun with mm_request_begin(): publish mm's counters, make seq even,
+ * count the request in mm_table.requests. */
 void mm_request_end(struct mm_struct *mm);
+/* The same for a request that destroyed its mm (nothing of it to publish). */
+void mm_request_end_destroyed(void);
 /* Bracket a change of the mm table itself that is not a request on an mm (mm_create). */
 void mm_seq_begin(void);
 void mm_seq_end(void);

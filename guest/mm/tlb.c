@@ -22,20 +22,6 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 		arch_flush_tlb_page(va);
 }
 
-struct mmu_gather *tlb_gather_mmu(struct mm_struct *mm)
-{
-	/* Unmaps never nest (munmap, mprotect, exit_mmap each run one), so
-	 * one gather per CPU is enough. */
-	struct mmu_gather *tlb = &this_cpu_mm()->tlb;
-
-	tlb->mm = mm;
-	tlb->start = ~0ULL;
-	tlb->end = 0;
-	tlb->nr = 0;
-	tlb->nr_tables = 0;
-	return tlb;
-}
-
 void tlb_flush_mmu(struct mmu_gather *tlb)
 {
 	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end);

@@ -25,8 +25,19 @@
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
 /* Start gathering unmaps of mm: returns this CPU's gather, empty.  One
- * gather at a time per CPU, until tlb_finish_mmu(). */
-struct mmu_gather *tlb_gather_mmu(struct mm_struct *mm);
+ * gather at a time per CPU, until tlb_finish_mmu(): unmaps never nest
+ * (munmap, mprotect and exit_mmap each run one).  Inline: a few stores. */
+static inline struct mmu_gather *tlb_gather_mmu(struct mm_struct *mm)
+{
+	struct mmu_gather *tlb = &this_cpu_mm()->tlb;
+
+	tlb->mm = mm;
+	tlb->start = ~0ULL;
+	tlb->end = 0;
+	tlb->nr = 0;
+	tlb->nr_tables = 0;
+	return tlb;
+}
 
 /* Flush what was gathered, then free the gathered frames and page-table
  * pages and account the unmapped leaves; the gather stays usable. */

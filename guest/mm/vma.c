@@ -28,19 +28,9 @@ static void anon_vma_get(struct anon_vma *av)
 		av->refcount++;
 }
 
-struct vm_area_struct *vma_alloc(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t flags)
+struct vm_area_struct *vma_cache_alloc(void)
 {
-	struct vm_area_struct *vma = kmem_cache_alloc(&vma_cachep);
-
-	if (!vma)
-		return NULL;
-	vma->vm_start = start;
-	vma->vm_end = end;
-	vma->vm_pgoff = pgoff;
-	vma->vm_flags = flags;
-	vma->vm_next = vma->vm_prev = NULL;
-	vma->anon_vma = NULL;
-	return vma;
+	return kmem_cache_alloc(&vma_cachep);
 }
 
 struct vm_area_struct *vma_dup(const struct vm_area_struct *orig)

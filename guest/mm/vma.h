@@ -54,10 +54,27 @@ long unmapped_area_topdown(struct mm_struct *mm, uint64_t len, uint64_t low, uin
 /* Set up the VMA and anon_vma slab caches (mm_init). */
 void vma_caches_init(void);
 
+/* A VMA struct with unspecified contents, or NULL: for vma_alloc() only. */
+struct vm_area_struct *vma_cache_alloc(void);
+
 /* A new detached VMA (as Linux's vm_area_alloc): [start, end) with pgoff and
  * flags, no anon_vma, in no list or tree (vma_link() sets the links); NULL
- * when out of memory. */
-struct vm_area_struct *vma_alloc(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t flags);
+ * when out of memory.  Inline: the caller has the values in registers. */
+static inline struct vm_area_struct *vma_alloc(uint64_t start, uint64_t end, uint64_t pgoff,
+					       uint64_t flags)
+{
+	struct vm_area_struct *vma = vma_cache_alloc();
+
+	if (vma) {
+		vma->vm_start = start;
+		vma->vm_end = end;
+		vma->vm_pgoff = pgoff;
+		vma->vm_flags = flags;
+		vma->vm_next = vma->vm_prev = NULL;
+		vma->anon_vma = NULL;
+	}
+	return vma;
+}
 
 /* A detached copy of orig (as Linux's vm_area_dup) holding its own reference
  * to orig's anon_vma, for split_vma(); NULL when out of memory. */

@@ -10,6 +10,7 @@ struct percpu *percpu_areas[NR_CPUS];
 void percpu_init(struct percpu *area, unsigned cpu)
 {
 	area->self = area;
+	area->mm_part = &area->mm;
 	area->cpu = cpu;
 	percpu_areas[cpu] = area;
 	/* A null GS selector first: then no later segment load or iretq to

@@ -11,7 +11,7 @@
 #define GUEST_ARCH_PERCPU_H
 
 /* offsetof(struct percpu, user) and of user_ctx.out0, for traps.S. */
-#define PERCPU_USER_CTX       4664
+#define PERCPU_USER_CTX       4672
 #define USER_CTX_OUT0         56
 
 #ifndef __ASSEMBLER__
@@ -40,6 +40,7 @@ struct hc_args {
 
 struct percpu {
 	struct percpu *self;          /* struct percpu_head (this_cpu.h) */
+	struct mm_percpu *mm_part;    /* &mm */
 	uint32_t cpu;
 	uint32_t pad;
 	struct mm_percpu mm;          /* the memory manager's (this_cpu_mm()) */
@@ -49,9 +50,9 @@ struct percpu {
 };
 
 _Static_assert(offsetof(struct percpu, self) == offsetof(struct percpu_head, self) &&
+	       offsetof(struct percpu, mm_part) == offsetof(struct percpu_head, mm) &&
 	       offsetof(struct percpu, cpu) == offsetof(struct percpu_head, cpu),
 	       "this_cpu.h: percpu head");
-_Static_assert(offsetof(struct percpu, mm) == PERCPU_MM_OFFSET, "this_cpu.h: percpu.mm");
 _Static_assert(offsetof(struct percpu, user) == PERCPU_USER_CTX, "traps.S: percpu.user");
 _Static_assert(offsetof(struct user_ctx, out0) == USER_CTX_OUT0, "traps.S: user_ctx.out0");
 

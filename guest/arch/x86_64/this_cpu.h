@@ -1,8 +1,8 @@
 /*
  * The per-CPU accessors the memory manager uses (through mm_internal.h).
- * They see only the head of struct percpu and the offset of the mm's part,
+ * They see only the head of struct percpu, which points to the mm's part,
  * so that the mm does not see the rest (hypercall structs, the ring-3
- * context); percpu.h asserts that the offsets are right.
+ * context); percpu.h asserts that the head is right.
  */
 #ifndef GUEST_ARCH_THIS_CPU_H
 #define GUEST_ARCH_THIS_CPU_H
@@ -11,14 +11,12 @@
 
 #include "guest/mm/mm_percpu.h"
 
-/* offsetof(struct percpu, mm) */
-#define PERCPU_MM_OFFSET      16
-
 struct percpu;
 
 /* The first fields of every struct percpu. */
 struct percpu_head {
 	struct percpu *self;          /* %gs:0: the area's own address */
+	struct mm_percpu *mm;         /* the mm's part of it: one load away */
 	uint32_t cpu;                 /* smp_processor_id() */
 	uint32_t pad;
 };
@@ -34,7 +32,7 @@ static inline unsigned smp_processor_id(void)
 
 static inline struct mm_percpu *this_cpu_mm(void)
 {
-	return (struct mm_percpu *)((char *)percpu_head_gs.self + PERCPU_MM_OFFSET);
+	return percpu_head_gs.mm;
 }
 
 #endif
