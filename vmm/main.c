@@ -39,9 +39,9 @@ static const char usage[] =
 	"                  a number as in scenarios, decimal (leading zeros allowed)\n"
 	"                  or 0x hex, with an optional suffix K, M or G\n"
 	"  --check         run the invariant checker (docs/inspection.md) after every\n"
-	"                  executed line; with a scenario, stop at the first violation\n"
-	"                  (exit 1); with --control, the request's status becomes\n"
-	"                  'error: the check after this line failed'\n"
+	"                  executed line: a scenario stops at the first violation\n"
+	"                  (exit 1); with --control, a request after which it finds\n"
+	"                  one is answered 'error: the check after this line failed'\n"
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
 	"                  reading a scenario: clients such as tools/vmmctl send\n"
 	"                  lines (scenario and guest-only commands) while the VM\n"
@@ -51,11 +51,12 @@ static const char usage[] =
 	"                  cost of an exit) and exit\n"
 	"  -h, --help      this text\n"
 	"\n"
-	"exit status: 0 done and every expectation held, 1 an expectation failed, a\n"
-	"command could not run, or an error outside the guest (e.g. /dev/kvm\n"
-	"unusable), 2 bad options, script, guest ELF or control socket path, 3 the\n"
-	"guest crashed or stopped answering (a report with its registers, a page\n"
-	"walk of RIP and CR2 and its last console lines follows).\n";
+	"exit status: 0 done and every expectation held, 1 an expectation failed,\n"
+	"check found violations, a command could not run, or an error outside the\n"
+	"guest (e.g. /dev/kvm unusable), 2 bad options, script, guest ELF or\n"
+	"control socket path, 3 the guest crashed or stopped answering (a report\n"
+	"with its registers, a page walk of RIP and CR2 and its last console lines\n"
+	"follows).\n";
 
 /* A size as the scenario language reads numbers ("128M", "0x8000000",
  * "0100M" = 100 MiB): bytes, or 0 if malformed. */
