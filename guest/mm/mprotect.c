@@ -15,6 +15,7 @@
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/pgtable.h"
+#include "guest/mm/populate.h"
 #include "guest/mm/tlb.h"
 #include "guest/mm/vma.h"
 
@@ -41,6 +42,12 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct v
 	if (err)
 		return err;
 	change_prot_range(mm, tlb, start, end, newflags);
+	/* A locked private VMA becoming writable is populated (COW now rather
+	 * than a fault later), unless it is locked on fault; found by the
+	 * random comparison with the host. */
+	if ((oldflags & (VM_WRITE | VM_LOCKED)) == VM_LOCKED && (newflags & VM_WRITE) &&
+	    !(newflags & VM_LOCKONFAULT))
+		populate_range(mm, *pprev, start, end, true);
 	return 0;
 }
 

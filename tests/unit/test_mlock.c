@@ -52,3 +52,10 @@ Test(mlock, munmap_dontneed_mremap)
 		       "mremap 2 2 4 maymove fixed 10\npresent 10 4\nmaps\n"
 		       "mremap 10 4 6\npresent 10 6\nmaps\ncheck 10 2 9\n");
 }
+
+/* mprotect making a locked VMA writable populates it (not onfault). */
+Test(mlock, mprotect_of_locked_populates)
+{
+	oracle_compare("mmap 0 4 ---\nmlock 0 4\nmprotect 1 2 rw-\npresent 0 4\nmaps\n"
+		       "mmap 10 4 ---\nmlock 10 4 onfault\nmprotect 10 4 rw-\npresent 10 4\nmaps\n");
+}
