@@ -200,3 +200,37 @@ Test(mremap, target_frames_freed_after_flush)
 	cr_assert_eq(mm_g.table->frames_free, free_before + 4);
 	check_all();
 }
+
+/* Moves to an address the kernel chooses (not comparable with the host:
+ * the addresses differ): data, flags and counters follow. */
+Test(mremap, kernel_chosen_address)
+{
+	struct mm_struct *mm = new_mm();
+	uint64_t used;
+	long r;
+
+	map_fixed(mm, BASE, 4 * PG, RW);
+	map_fixed(mm, BASE + 4 * PG, 4 * PG, RO);
+	for (int i = 0; i < 4; i++)
+		touch(mm, BASE + (uint64_t)i * PG, true);
+	cr_assert_eq(do_mlock(mm, BASE, 4 * PG, 0), 0);
+	*(uint8_t *)(fake_ram + (pte_of(mm, BASE + 3 * PG) & PTE_ADDR)) = 0x5a;
+	used = frames_used();
+	r = do_mremap(mm, BASE, 4 * PG, 6 * PG, MM_MREMAP_MAYMOVE, 0);
+	cr_assert_gt(r, 0);
+	cr_assert_neq(r, (long)BASE);
+	cr_assert_null(vma_at(mm, BASE));
+	cr_assert_eq(vma_at(mm, (uint64_t)r)->vm_end, (uint64_t)r + 6 * PG);
+	cr_assert(vma_at(mm, (uint64_t)r)->vm_flags & VM_LOCKED);
+	cr_assert_eq(*(uint8_t *)(fake_ram + (pte_of(mm, (uint64_t)r + 3 * PG) & PTE_ADDR)), 0x5a);
+	/* Locked: the two new pages were populated. */
+	cr_assert_eq(mm->rss_pages, 6);
+	cr_assert_geq(frames_used(), used + 2);
+	check_all();
+	/* dontunmap alone: a kernel-chosen address, the old VMA kept, empty. */
+	r = do_mremap(mm, BASE + 4 * PG, 4 * PG, 4 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_DONTUNMAP, 0);
+	cr_assert_gt(r, 0);
+	cr_assert_not_null(vma_at(mm, BASE + 4 * PG));
+	cr_assert_not_null(vma_at(mm, (uint64_t)r));
+	check_all();
+}
