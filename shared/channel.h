@@ -30,7 +30,7 @@
 #include <stddef.h>
 
 #define CHANNEL_MAGIC         0x4e414843u /* "CHAN" */
-#define CHANNEL_VERSION       2
+#define CHANNEL_VERSION       3
 #define CHANNEL_SLOTS         256         /* power of two */
 #define CHANNEL_SLOTS_OFFSET  0x1000u
 #define CHANNEL_DATA_OFFSET   0x8000u
@@ -55,6 +55,10 @@ enum chan_op {
 	                       reads page tables itself; tests compare the two) */
 	OP_STATS      = 11, /* stats; result 0 */
 	OP_INJECT     = 12, /* inject (tests only); result 0 or -errno */
+	OP_MREMAP     = 13, /* mremap; result: the address afterwards or -errno */
+	OP_MADVISE    = 14, /* madvise; result 0 or -errno */
+	OP_MLOCK      = 15, /* mlock (mlock2); result 0 or -errno */
+	OP_MUNLOCK    = 16, /* munlock; result 0 or -errno */
 	OP_NR
 };
 
@@ -68,6 +72,34 @@ enum chan_op {
 #define MMAP_F_FIXED          (1u << 0)   /* MAP_FIXED: replace what is there */
 #define MMAP_F_NOREPLACE      (1u << 1)   /* MAP_FIXED_NOREPLACE: EEXIST on overlap */
 /* Neither flag: the kernel chooses the address (addr is ignored). */
+#define MMAP_F_SHARED         (1u << 2)   /* MAP_SHARED (issue 9: -ENOSYS until then) */
+#define MMAP_F_NORESERVE      (1u << 3)   /* MAP_NORESERVE */
+#define MMAP_F_POPULATE       (1u << 4)   /* MAP_POPULATE */
+#define MMAP_F_LOCKED         (1u << 5)   /* MAP_LOCKED */
+#define MMAP_F_GROWSDOWN      (1u << 6)   /* MAP_GROWSDOWN */
+/* Any other bit: -EINVAL. */
+
+/* OP_MREMAP flags: Linux's MREMAP_* values. */
+#define MREMAP_F_MAYMOVE      1u
+#define MREMAP_F_FIXED        2u
+#define MREMAP_F_DONTUNMAP    4u
+
+/* OP_MADVISE advice: Linux's MADV_* values; the guest implements these
+ * (any other value: -EINVAL). */
+#define MADV_NORMAL_ABI       0
+#define MADV_RANDOM_ABI       1
+#define MADV_SEQUENTIAL_ABI   2
+#define MADV_WILLNEED_ABI     3           /* accepted, does nothing */
+#define MADV_DONTNEED_ABI     4
+#define MADV_DONTFORK_ABI     10
+#define MADV_DOFORK_ABI       11
+#define MADV_WIPEONFORK_ABI   18
+#define MADV_KEEPONFORK_ABI   19
+#define MADV_POPULATE_READ_ABI  22
+#define MADV_POPULATE_WRITE_ABI 23
+
+/* OP_MLOCK flags: Linux's MLOCK_ONFAULT. */
+#define MLOCK_F_ONFAULT       1u
 
 #define TOUCH_READ            0
 #define TOUCH_WRITE           1
@@ -168,6 +200,34 @@ struct chan_inject {
 	uint64_t addr;            /* IN */
 };
 
+struct chan_mremap {
+	uint64_t addr;            /* IN */
+	uint64_t old_len;         /* IN */
+	uint64_t new_len;         /* IN */
+	uint64_t new_addr;        /* IN: used with MREMAP_F_FIXED (or DONTUNMAP, as a hint) */
+	uint32_t flags;           /* IN: MREMAP_F_* */
+	uint32_t pad;
+};
+
+struct chan_madvise {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+	uint32_t advice;          /* IN: MADV_*_ABI */
+	uint32_t pad;
+};
+
+struct chan_mlock {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+	uint32_t flags;           /* IN: 0 or MLOCK_F_ONFAULT */
+	uint32_t pad;
+};
+
+struct chan_munlock {
+	uint64_t addr;            /* IN */
+	uint64_t len;             /* IN */
+};
+
 struct chan_slot {
 	uint16_t op;              /* IN: enum chan_op */
 	uint16_t flags;           /* IN: 0 */
@@ -185,6 +245,10 @@ struct chan_slot {
 		struct chan_pte pte;
 		struct chan_stats stats;
 		struct chan_inject inject;
+		struct chan_mremap mremap;
+		struct chan_madvise madvise;
+		struct chan_mlock mlock;
+		struct chan_munlock munlock;
 		uint64_t raw[6];  /* the whole union, untyped (copies, tests) */
 	};
 };
@@ -236,6 +300,11 @@ _Static_assert(sizeof(struct chan_pte) == 24, "chan_pte layout");
 _Static_assert(sizeof(struct chan_stats) == 8, "chan_stats layout");
 _Static_assert(sizeof(struct chan_inject) == 16, "chan_inject layout");
 _Static_assert(sizeof(struct chan_vma) == 32, "chan_vma layout");
+_Static_assert(sizeof(struct chan_mremap) == 40, "chan_mremap layout");
+_Static_assert(offsetof(struct chan_mremap, flags) == 32, "chan_mremap layout");
+_Static_assert(sizeof(struct chan_madvise) == 24, "chan_madvise layout");
+_Static_assert(sizeof(struct chan_mlock) == 24, "chan_mlock layout");
+_Static_assert(sizeof(struct chan_munlock) == 16, "chan_munlock layout");
 _Static_assert(offsetof(struct channel, req_prod) == 64, "channel layout");
 _Static_assert(offsetof(struct channel, resp_prod) == 128, "channel layout");
 _Static_assert(offsetof(struct channel, host_waiting) == 132, "channel layout");

@@ -27,7 +27,15 @@
 #define VM_MAYREAD            0x00000010ULL
 #define VM_MAYWRITE           0x00000020ULL
 #define VM_MAYEXEC            0x00000040ULL
+#define VM_GROWSDOWN          0x00000100ULL
+#define VM_LOCKED             0x00002000ULL
+#define VM_SEQ_READ           0x00008000ULL
+#define VM_RAND_READ          0x00010000ULL
+#define VM_DONTCOPY           0x00020000ULL
+#define VM_LOCKONFAULT        0x00080000ULL
 #define VM_ACCOUNT            0x00100000ULL
+#define VM_NORESERVE          0x00200000ULL
+#define VM_WIPEONFORK         0x02000000ULL
 
 #define MAX_MAP_COUNT         65530       /* Linux's default vm.max_map_count */
 

@@ -18,7 +18,19 @@
  * they are: two names, one value. */
 _Static_assert(MM_PROT_NONE == PROT_NONE_ABI && MM_PROT_READ == PROT_READ_ABI &&
 	       MM_PROT_WRITE == PROT_WRITE_ABI && MM_PROT_EXEC == PROT_EXEC_ABI, "PROT_*");
-_Static_assert(MM_MAP_FIXED == MMAP_F_FIXED && MM_MAP_NOREPLACE == MMAP_F_NOREPLACE, "MMAP_F_*");
+_Static_assert(MM_MAP_FIXED == MMAP_F_FIXED && MM_MAP_NOREPLACE == MMAP_F_NOREPLACE &&
+	       MM_MAP_NORESERVE == MMAP_F_NORESERVE && MM_MAP_POPULATE == MMAP_F_POPULATE &&
+	       MM_MAP_LOCKED == MMAP_F_LOCKED && MM_MAP_GROWSDOWN == MMAP_F_GROWSDOWN, "MMAP_F_*");
+_Static_assert(MM_MREMAP_MAYMOVE == MREMAP_F_MAYMOVE && MM_MREMAP_FIXED == MREMAP_F_FIXED &&
+	       MM_MREMAP_DONTUNMAP == MREMAP_F_DONTUNMAP, "MREMAP_F_*");
+_Static_assert(MM_MADV_NORMAL == MADV_NORMAL_ABI && MM_MADV_RANDOM == MADV_RANDOM_ABI &&
+	       MM_MADV_SEQUENTIAL == MADV_SEQUENTIAL_ABI && MM_MADV_WILLNEED == MADV_WILLNEED_ABI &&
+	       MM_MADV_DONTNEED == MADV_DONTNEED_ABI && MM_MADV_DONTFORK == MADV_DONTFORK_ABI &&
+	       MM_MADV_DOFORK == MADV_DOFORK_ABI && MM_MADV_WIPEONFORK == MADV_WIPEONFORK_ABI &&
+	       MM_MADV_KEEPONFORK == MADV_KEEPONFORK_ABI &&
+	       MM_MADV_POPULATE_READ == MADV_POPULATE_READ_ABI &&
+	       MM_MADV_POPULATE_WRITE == MADV_POPULATE_WRITE_ABI, "MADV_*");
+_Static_assert(MM_MLOCK_ONFAULT == MLOCK_F_ONFAULT, "MLOCK_F_*");
 _Static_assert(MM_FAULT_MAPERR == FAULT_MAPERR && MM_FAULT_ACCERR == FAULT_ACCERR, "FAULT_*");
 _Static_assert(USER_ACCESS_OK == ACCESS_OK && USER_ACCESS_FAULT == ACCESS_FAULT &&
 	       USER_ACCESS_MISMATCH == ACCESS_MISMATCH, "ACCESS_*");
@@ -27,7 +39,39 @@ _Static_assert(MM_INJECT_STRAY_PTE == INJECT_STRAY_PTE &&
 
 static int64_t req_mmap(struct chan_slot *s, struct mm_struct *mm)
 {
-	return do_mmap(mm, s->mmap.addr, s->mmap.len, s->mmap.prot, s->mmap.flags);
+	uint32_t flags = s->mmap.flags;
+
+	/* Hook for issue 9 (shared memory): the mm has no shared mappings yet. */
+	if (flags & MMAP_F_SHARED)
+		return -ENOSYS;
+	return do_mmap(mm, s->mmap.addr, s->mmap.len, s->mmap.prot, flags);
+}
+
+static int64_t req_mremap(struct chan_slot *s, struct mm_struct *mm)
+{
+	struct chan_mremap *r = &s->mremap;
+
+	return do_mremap(mm, r->addr, r->old_len, r->new_len, r->flags, r->new_addr);
+}
+
+static int64_t req_madvise(struct chan_slot *s, struct mm_struct *mm)
+{
+	uint32_t advice = s->madvise.advice;
+
+	/* Every advice the mm knows is small; a huge value must not turn negative. */
+	if (advice > MADV_POPULATE_WRITE_ABI)
+		return -EINVAL;
+	return do_madvise(mm, s->madvise.addr, s->madvise.len, (int)advice);
+}
+
+static int64_t req_mlock(struct chan_slot *s, struct mm_struct *mm)
+{
+	return do_mlock(mm, s->mlock.addr, s->mlock.len, s->mlock.flags);
+}
+
+static int64_t req_munlock(struct chan_slot *s, struct mm_struct *mm)
+{
+	return do_munlock(mm, s->munlock.addr, s->munlock.len);
 }
 
 static int64_t req_munmap(struct chan_slot *s, struct mm_struct *mm)
@@ -182,6 +226,14 @@ static inline int64_t mm_request(uint32_t op, struct chan_slot *s, struct mm_str
 		return req_stats(s, mm);
 	case OP_INJECT:
 		return req_inject(s, mm);
+	case OP_MREMAP:
+		return req_mremap(s, mm);
+	case OP_MADVISE:
+		return req_madvise(s, mm);
+	case OP_MLOCK:
+		return req_mlock(s, mm);
+	case OP_MUNLOCK:
+		return req_munlock(s, mm);
 	}
 	/* request_handle() sends only the ops above: no range check. */
 	__builtin_unreachable();

@@ -8,11 +8,17 @@
 #ifndef ESRCH
 #define ESRCH   3
 #endif
+#ifndef EAGAIN
+#define EAGAIN  11
+#endif
 #ifndef ENOMEM
 #define ENOMEM  12
 #endif
 #ifndef EACCES
 #define EACCES  13
+#endif
+#ifndef EFAULT
+#define EFAULT  14
 #endif
 #ifndef EEXIST
 #define EEXIST  17

@@ -7,7 +7,13 @@
  *  - a read of a missing page maps the shared zero page read-only and
  *    assigns no anon_vma;
  *  - a write gives the VMA its anon_vma, then maps a fresh frame from the
- *    known-zero pool (copying the zero page would copy zeros: nothing to do).
+ *    known-zero pool (copying the zero page would copy zeros: nothing to do);
+ *  - below a VM_GROWSDOWN VMA (no VMA in between) the VMA grows down to
+ *    the page (Linux's expand_downwards, checked on the host): not below
+ *    MMAP_MIN_ADDR, not closer than the stack guard gap (256 pages) to a
+ *    previous VMA that is accessible and not itself growsdown, and to at
+ *    most RLIMIT_STACK (8 MiB) in all; else maperr.  The VMA gets its
+ *    anon_vma before the size is checked, as in Linux.
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/frame.h"
@@ -43,6 +49,27 @@ static bool fix_existing(struct mm_struct *mm, struct vm_area_struct *vma, uint6
 	return true;
 }
 
+/* Grow the VM_GROWSDOWN vma down to addr's page: 0 or -errno (maperr). */
+static int expand_downwards(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct vm_area_struct *prev = vma->vm_prev;
+	uint64_t grow;
+
+	addr &= PAGE_MASK;
+	if (addr < MMAP_MIN_ADDR)
+		return -EPERM;
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && (prev->vm_flags & VM_ACCESS_FLAGS) &&
+	    addr - prev->vm_end < MM_STACK_GUARD_GAP)
+		return -ENOMEM;
+	if (anon_vma_prepare(vma))
+		return -ENOMEM;
+	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+	if (grow > vma->vm_pgoff || vma->vm_end - addr > MM_RLIMIT_STACK)
+		return -ENOMEM;
+	vma_set_range(vma, addr, vma->vm_end, vma->vm_pgoff - grow);
+	return 0;
+}
+
 int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 {
 	struct vm_area_struct *vma;
@@ -51,7 +78,10 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	if (addr >= TASK_SIZE)
 		return MM_FAULT_MAPERR;
 	vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr)
+	if (!vma)
+		return MM_FAULT_MAPERR;
+	if (vma->vm_start > addr &&
+	    (!(vma->vm_flags & VM_GROWSDOWN) || expand_downwards(vma, addr)))
 		return MM_FAULT_MAPERR;
 	if (access_error(vma, error_code))
 		return MM_FAULT_ACCERR;

@@ -27,6 +27,36 @@ struct mm_struct;
 /* do_mmap placement; neither: the kernel chooses (top-down below MMAP_BASE). */
 #define MM_MAP_FIXED          (1u << 0)   /* MAP_FIXED: replace what is there */
 #define MM_MAP_NOREPLACE      (1u << 1)   /* MAP_FIXED_NOREPLACE: EEXIST on overlap */
+/* Bit 2 is the request ABI's MAP_SHARED, which the mm does not take (yet). */
+#define MM_MAP_NORESERVE      (1u << 3)   /* MAP_NORESERVE: VM_NORESERVE, no VM_ACCOUNT */
+#define MM_MAP_POPULATE       (1u << 4)   /* MAP_POPULATE: fault the range in, errors ignored */
+#define MM_MAP_LOCKED         (1u << 5)   /* MAP_LOCKED: VM_LOCKED, populated */
+#define MM_MAP_GROWSDOWN      (1u << 6)   /* MAP_GROWSDOWN: VM_GROWSDOWN */
+
+/* do_mremap flags: Linux's MREMAP_* values. */
+#define MM_MREMAP_MAYMOVE     1u
+#define MM_MREMAP_FIXED       2u
+#define MM_MREMAP_DONTUNMAP   4u
+
+/* do_madvise advice: Linux's MADV_* values (the ones the mm implements). */
+#define MM_MADV_NORMAL        0
+#define MM_MADV_RANDOM        1
+#define MM_MADV_SEQUENTIAL    2
+#define MM_MADV_WILLNEED      3           /* accepted, nothing to do for anonymous memory */
+#define MM_MADV_DONTNEED      4
+#define MM_MADV_DONTFORK      10
+#define MM_MADV_DOFORK        11
+#define MM_MADV_WIPEONFORK    18
+#define MM_MADV_KEEPONFORK    19
+#define MM_MADV_POPULATE_READ 22
+#define MM_MADV_POPULATE_WRITE 23
+
+/* do_mlock flags: Linux's MLOCK_ONFAULT. */
+#define MM_MLOCK_ONFAULT      1u
+
+/* The stack limits a VM_GROWSDOWN mapping grows within (Linux's defaults). */
+#define MM_RLIMIT_STACK       (8ULL << 20)
+#define MM_STACK_GUARD_GAP    (256ULL << 12)
 
 /* What handle_mm_fault() made of a fault (or -ENOMEM). */
 enum mm_fault {
@@ -62,6 +92,15 @@ void switch_mm(struct mm_struct *mm);         /* load its PML4 (arch_load_cr3) u
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t prot);
+/* mremap(2) of anonymous private memory: the address afterwards or -errno (Linux 6.18's
+ * checks and results, guest/mm/mremap.c).  flags MM_MREMAP_*. */
+long do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
+	       uint32_t flags, uint64_t new_addr);
+/* madvise(2) with one of the MM_MADV_* advice values: 0 or -errno. */
+int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice);
+/* mlock2(2) (flags 0 or MM_MLOCK_ONFAULT) and munlock(2): 0 or -errno. */
+int do_mlock(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t flags);
+int do_munlock(struct mm_struct *mm, uint64_t start, uint64_t len);
 /* A ring-3 access fault at addr with the x86 #PF error code (bit0 P, bit1 W, bit2 U, bit4 I):
  * an enum mm_fault, or -ENOMEM when no frame or page-table page could be had (Linux would
  * OOM-kill). */

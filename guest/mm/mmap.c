@@ -12,12 +12,20 @@
  *   (which refuses, before changing anything, a hole that would take the
  *   count beyond the limit).
  * Unknown prot bits are ignored, as Linux's mmap does.
+ *
+ * Flags (checked on the host): MAP_NORESERVE gives VM_NORESERVE and no
+ * VM_ACCOUNT (so such a VMA does not merge with an accounted one);
+ * MAP_LOCKED gives VM_LOCKED; MAP_GROWSDOWN gives VM_GROWSDOWN (fault.c
+ * grows it); MAP_POPULATE and MAP_LOCKED populate the new range, errors
+ * ignored (a PROT_NONE mapping stays empty).
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/munmap.h"
+#include "guest/mm/populate.h"
 #include "guest/mm/vma.h"
 
-#define MM_MAP_KNOWN (MM_MAP_FIXED | MM_MAP_NOREPLACE)
+#define MM_MAP_KNOWN (MM_MAP_FIXED | MM_MAP_NOREPLACE | MM_MAP_NORESERVE | MM_MAP_POPULATE | \
+		      MM_MAP_LOCKED | MM_MAP_GROWSDOWN)
 
 /* Protections become VMA flags as they are (Linux's calc_vm_prot_bits). */
 _Static_assert(MM_PROT_READ == VM_READ && MM_PROT_WRITE == VM_WRITE && MM_PROT_EXEC == VM_EXEC,
@@ -43,16 +51,13 @@ static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
 
 /* Map vma's range (now empty, between prev and next), merging it with the
  * neighbours when Linux would; vma is used only if nothing merges. */
-static long mmap_region(struct mm_struct *mm, struct vm_area_struct *vma,
+static void mmap_region(struct mm_struct *mm, struct vm_area_struct *vma,
 			struct vm_area_struct *prev, struct vm_area_struct *next)
 {
-	uint64_t addr = vma->vm_start;
-
-	if (vma_merge_new_range(mm, prev, next, addr, vma->vm_end, vma->vm_flags))
+	if (vma_merge_new_range(mm, prev, next, vma->vm_start, vma->vm_end, vma->vm_flags))
 		vma_free(vma);
 	else
 		vma_link(mm, vma, prev);
-	return (long)addr;
 }
 
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags)
@@ -79,8 +84,14 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 	addr = (uint64_t)r;
 
 	vm_flags = (prot & VM_ACCESS_FLAGS) | VM_MAY_ALL;
-	if (vm_flags & VM_WRITE)
+	if (flags & MM_MAP_NORESERVE)
+		vm_flags |= VM_NORESERVE;
+	else if (vm_flags & VM_WRITE)
 		vm_flags |= VM_ACCOUNT;   /* private writable memory is accounted */
+	if (flags & MM_MAP_LOCKED)
+		vm_flags |= VM_LOCKED;
+	if (flags & MM_MAP_GROWSDOWN)
+		vm_flags |= VM_GROWSDOWN;
 
 	if (!(flags & MM_MAP_FIXED)) {
 		prev = next ? next->vm_prev : mm->mmap_last;
@@ -101,5 +112,8 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 			return err;
 		}
 	}
-	return mmap_region(mm, vma, prev, next);
+	mmap_region(mm, vma, prev, next);
+	if (flags & (MM_MAP_POPULATE | MM_MAP_LOCKED))
+		mm_populate(mm, addr, addr + len, true);
+	return (long)addr;
 }

@@ -8,59 +8,16 @@
  *  - each VMA part first tries to merge with its neighbours, else is split
  *    off; every split needs map_count < MAX_MAP_COUNT (else ENOMEM, with
  *    what was already done left in place, as Linux does);
- *  - VM_ACCOUNT is set when private memory becomes writable, and dropped
+ *  - VM_ACCOUNT is set when private memory becomes writable (unless
+ *    VM_NORESERVE: verified on the host, it never gets it), and dropped
  *    when it becomes read-only before it ever got an anon_vma;
  *  - existing PTEs follow the new flags, then the TLB is flushed once.
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/pgtable.h"
+#include "guest/mm/populate.h"
 #include "guest/mm/tlb.h"
 #include "guest/mm/vma.h"
-
-/* split_vma() with Linux's map_count check; allocates the new struct. */
-static int split_vma_checked(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
-			     struct vm_area_struct **upper)
-{
-	struct vm_area_struct *new;
-
-	if (mm->map_count >= MAX_MAP_COUNT)
-		return -ENOMEM;
-	new = vma_dup(vma);
-	if (!new)
-		return -ENOMEM;
-	*upper = split_vma(mm, vma, addr, new);
-	return 0;
-}
-
-/* Make [start, end) of vma a VMA of its own with flags: merged into a
- * neighbour if possible, else split off.  *result: the VMA covering it. */
-static int vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *prev,
-			    struct vm_area_struct *vma, uint64_t start, uint64_t end,
-			    uint64_t flags, struct vm_area_struct **result)
-{
-	struct vm_area_struct *merged, *upper;
-	int err;
-
-	merged = vma_merge_existing_range(mm, prev, vma, start, end, flags);
-	if (merged) {
-		*result = merged;
-		return 0;
-	}
-	if (vma->vm_start < start) {
-		err = split_vma_checked(mm, vma, start, &upper);
-		if (err)
-			return err;
-		vma = upper;
-	}
-	if (vma->vm_end > end) {
-		err = split_vma_checked(mm, vma, end, &upper);
-		if (err)
-			return err;
-	}
-	vma->vm_flags = flags;
-	*result = vma;
-	return 0;
-}
 
 /* Apply newflags to [start, end) of vma (prev: the VMA before start).
  * On success *pprev is the VMA now covering [start, end). */
@@ -76,7 +33,7 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct v
 		return 0;
 	}
 	if (newflags & VM_WRITE) {
-		if (!(oldflags & (VM_ACCOUNT | VM_WRITE)))
+		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_NORESERVE)))
 			newflags |= VM_ACCOUNT;
 	} else if ((oldflags & VM_ACCOUNT) && !vma->anon_vma) {
 		newflags &= ~VM_ACCOUNT;
@@ -85,6 +42,12 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct v
 	if (err)
 		return err;
 	change_prot_range(mm, tlb, start, end, newflags);
+	/* A locked private VMA becoming writable is populated (COW now rather
+	 * than a fault later), unless it is locked on fault; found by the
+	 * random comparison with the host. */
+	if ((oldflags & (VM_WRITE | VM_LOCKED)) == VM_LOCKED && (newflags & VM_WRITE) &&
+	    !(newflags & VM_LOCKONFAULT))
+		populate_range(mm, *pprev, start, end, true);
 	return 0;
 }
 

@@ -69,4 +69,12 @@ void zap_page_range(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t start
 void change_prot_range(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t start, uint64_t end,
 		       uint64_t vm_flags);
 
+/* mremap: move the entries of [old, old + len) to [new, new + len) (page
+ * aligned, new range empty): frames are not copied, a whole page-table page
+ * moves when a 2 MiB span moves to an empty 2 MiB slot, else entry by
+ * entry.  Moved ranges are tracked in tlb for the flush.  Returns the bytes
+ * moved: less than len only when a page-table page could not be had. */
+uint64_t move_page_tables(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t old, uint64_t new,
+			  uint64_t len);
+
 #endif

@@ -57,6 +57,12 @@ void vma_free(struct vm_area_struct *vma)
 	kmem_cache_free(&vma_cachep, vma);
 }
 
+void unlink_anon_vma(struct vm_area_struct *vma)
+{
+	anon_vma_put(vma->anon_vma);
+	vma->anon_vma = NULL;
+}
+
 /* Could a and b (a right below b) share an anon_vma: adjacent, the same
  * flags but for the access bits, continuous pgoff (Linux's anon_vma_compatible). */
 static bool anon_vma_compatible(const struct vm_area_struct *a, const struct vm_area_struct *b)
@@ -134,18 +140,20 @@ struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vm
 	return new;
 }
 
-struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_struct *prev,
-					   struct vm_area_struct *next, uint64_t start,
-					   uint64_t end, uint64_t flags)
+/* Merge the empty range [start, end) (pgoff, flags, anon: what it would
+ * hold) into prev and/or next as Linux's vma_merge_new_range.  The VMA
+ * that grows takes an anon_vma from what it absorbs if it has none. */
+static struct vm_area_struct *merge_new(struct mm_struct *mm, struct vm_area_struct *prev,
+					struct vm_area_struct *next, uint64_t start, uint64_t end,
+					uint64_t pgoff, uint64_t flags, struct anon_vma *anon)
 {
-	uint64_t pgoff = start >> PAGE_SHIFT, pglen = (end - start) >> PAGE_SHIFT;
+	uint64_t pglen = (end - start) >> PAGE_SHIFT;
 	bool left, right;
 
-	/* The new range has no anon_vma yet: compatible with either side. */
 	left = prev && prev->vm_end == start && prev->vm_flags == flags &&
-	       prev->vm_pgoff + vma_pages(prev) == pgoff;
+	       prev->vm_pgoff + vma_pages(prev) == pgoff && anon_compatible(prev->anon_vma, anon);
 	right = next && next->vm_start == end && next->vm_flags == flags &&
-		next->vm_pgoff == pgoff + pglen &&
+		next->vm_pgoff == pgoff + pglen && anon_compatible(anon, next->anon_vma) &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
 
 	if (left && right) {
@@ -153,17 +161,35 @@ struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_
 		dup_anon_vma(prev, next);
 		vma_remove(mm, next);
 		vma_set_range(prev, prev->vm_start, new_end, prev->vm_pgoff);
-		return prev;
-	}
-	if (left) {
+	} else if (left) {
 		vma_set_range(prev, prev->vm_start, end, prev->vm_pgoff);
-		return prev;
-	}
-	if (right) {
+	} else if (right) {
 		vma_set_range(next, start, next->vm_end, pgoff);
-		return next;
+		prev = next;
+	} else {
+		return NULL;
 	}
-	return NULL;
+	if (anon && !prev->anon_vma) {
+		prev->anon_vma = anon;        /* the copied-from VMA's (Linux's copied_from) */
+		anon_vma_get(anon);
+	}
+	return prev;
+}
+
+struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_struct *prev,
+					   struct vm_area_struct *next, uint64_t start,
+					   uint64_t end, uint64_t flags)
+{
+	/* A new anonymous range: pgoff = its address, no anon_vma yet. */
+	return merge_new(mm, prev, next, start, end, start >> PAGE_SHIFT, flags, NULL);
+}
+
+struct vm_area_struct *vma_merge_copied_range(struct mm_struct *mm, struct vm_area_struct *prev,
+					      struct vm_area_struct *next, uint64_t start,
+					      uint64_t end, uint64_t pgoff,
+					      const struct vm_area_struct *src)
+{
+	return merge_new(mm, prev, next, start, end, pgoff, src->vm_flags, src->anon_vma);
 }
 
 struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_area_struct *prev,
@@ -215,4 +241,46 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 		vma_set_range(middle, middle->vm_start, start, middle->vm_pgoff);
 	vma_set_range(next, start, next->vm_end, pgoff);
 	return next;
+}
+
+/* split_vma() with Linux's map_count check; allocates the new struct. */
+static int split_vma_checked(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+			     struct vm_area_struct **upper)
+{
+	struct vm_area_struct *new;
+
+	if (mm->map_count >= MAX_MAP_COUNT)
+		return -ENOMEM;
+	new = vma_dup(vma);
+	if (!new)
+		return -ENOMEM;
+	*upper = split_vma(mm, vma, addr, new);
+	return 0;
+}
+
+int vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *prev, struct vm_area_struct *vma,
+		     uint64_t start, uint64_t end, uint64_t flags, struct vm_area_struct **result)
+{
+	struct vm_area_struct *merged, *upper;
+	int err;
+
+	merged = vma_merge_existing_range(mm, prev, vma, start, end, flags);
+	if (merged) {
+		*result = merged;
+		return 0;
+	}
+	if (vma->vm_start < start) {
+		err = split_vma_checked(mm, vma, start, &upper);
+		if (err)
+			return err;
+		vma = upper;
+	}
+	if (vma->vm_end > end) {
+		err = split_vma_checked(mm, vma, end, &upper);
+		if (err)
+			return err;
+	}
+	vma->vm_flags = flags;
+	*result = vma;
+	return 0;
 }

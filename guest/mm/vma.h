@@ -83,6 +83,9 @@ struct vm_area_struct *vma_dup(const struct vm_area_struct *orig);
 /* Free a VMA that is in no list or tree; drops its anon_vma reference. */
 void vma_free(struct vm_area_struct *vma);
 
+/* Drop vma's anon_vma (mremap dontunmap of a whole VMA: its pages left). */
+void unlink_anon_vma(struct vm_area_struct *vma);
+
 /* Give vma an anon_vma if it has none (first write fault): a compatible
  * neighbour's (find_mergeable_anon_vma) or a new one.  0 or -ENOMEM. */
 int anon_vma_prepare(struct vm_area_struct *vma);
@@ -102,6 +105,15 @@ struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_
 					   struct vm_area_struct *next, uint64_t start,
 					   uint64_t end, uint64_t flags);
 
+/* mremap: merge the range [start, end) (empty, between prev and next) that
+ * src is being copied to, with pgoff, into prev and/or next as Linux's
+ * copy_vma (src's flags and anon_vma; the VMA that grows takes src's
+ * anon_vma if it has none).  Returns the VMA now covering the range, or NULL. */
+struct vm_area_struct *vma_merge_copied_range(struct mm_struct *mm, struct vm_area_struct *prev,
+					      struct vm_area_struct *next, uint64_t start,
+					      uint64_t end, uint64_t pgoff,
+					      const struct vm_area_struct *src);
+
 /* mprotect: [start, end) of middle gets flags; merge it into prev and/or
  * the next VMA as Linux's vma_merge_existing_range.  prev is middle's
  * predecessor (or middle itself when start > middle->vm_start).  Returns
@@ -109,5 +121,13 @@ struct vm_area_struct *vma_merge_new_range(struct mm_struct *mm, struct vm_area_
 struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_area_struct *prev,
 						struct vm_area_struct *middle, uint64_t start,
 						uint64_t end, uint64_t flags);
+
+/* Give [start, end) of vma (prev: the VMA before start, or vma itself when
+ * start is inside it) the flags: merged into a neighbour if possible, else
+ * split off (each split refused with -ENOMEM at the map_count limit, what
+ * was done staying, as Linux's vma_modify_flags).  *result: the VMA now
+ * covering [start, end). */
+int vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *prev, struct vm_area_struct *vma,
+		     uint64_t start, uint64_t end, uint64_t flags, struct vm_area_struct **result);
 
 #endif

@@ -55,11 +55,11 @@ void check_tree(struct mm_struct *mm)
 		cr_assert(v->vm_start < v->vm_end && v->vm_end <= TASK_SIZE);
 		cr_assert(!(v->vm_start & 0xfff) && !(v->vm_end & 0xfff));
 		cr_assert(!prev || prev->vm_end <= v->vm_start, "overlap at %lx", (unsigned long)v->vm_start);
-		cr_assert_eq(v->vm_pgoff, v->vm_start >> 12, "anonymous vm_pgoff at %lx",
-			     (unsigned long)v->vm_start);
-		cr_assert(!(v->vm_flags & VM_WRITE) || (v->vm_flags & VM_ACCOUNT),
-			  "writable without VM_ACCOUNT");
-		cr_assert(!v->anon_vma || (v->vm_flags & VM_ACCOUNT), "anon_vma without VM_ACCOUNT");
+		/* vm_pgoff is not checked: mremap moves it away from the address. */
+		cr_assert(!(v->vm_flags & VM_WRITE) || (v->vm_flags & (VM_ACCOUNT | VM_NORESERVE)),
+			  "writable without VM_ACCOUNT or VM_NORESERVE");
+		cr_assert(!((v->vm_flags & VM_ACCOUNT) && (v->vm_flags & VM_NORESERVE)),
+			  "VM_ACCOUNT with VM_NORESERVE");
 		cr_assert(!v->anon_vma || v->anon_vma->refcount > 0);
 		if (v == mm->mmap_cache)
 			cache_seen = true;

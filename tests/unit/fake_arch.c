@@ -185,7 +185,7 @@ const char *maps_string(struct mm_struct *mm)
 				      v->vm_flags & VM_READ ? 'r' : '-', v->vm_flags & VM_WRITE ? 'w' : '-',
 				      v->vm_flags & VM_EXEC ? 'x' : '-',
 				      v->vm_flags & VM_ACCOUNT ? " ac" : "", v->anon_vma ? " anon" : "",
-				      v->vm_pgoff == v->vm_start >> 12 ? "" : " BADPGOFF");
+				      v->vm_pgoff == v->vm_start >> 12 ? "" : " MOVEDPGOFF");
 	return buf;
 }
 

@@ -114,3 +114,70 @@ Test(limits, map_count_rules_of_linux)
 	cr_assert_eq(vma_at(mm, BASE + 4 * PG)->vm_end, BASE + 5 * PG);
 	check_all();
 }
+
+/*
+ * mremap at the limit, as measured on the host (a program bringing the
+ * count to each value in a child, then one mremap): fixed or
+ * dontunmap refuse at map_count >= 65525 (map_count + 2 >= limit - 3),
+ * a move without fixed at >= 65527 (limit - 3); resizes in place and
+ * shrinks follow munmap's rule (a hole inside one VMA at >= 65530).
+ * madvise and mlock split through the same vma_modify_flags as mprotect,
+ * whose rule above was measured.
+ */
+static void remap_case(uint64_t count, uint64_t a, uint64_t ol, uint64_t nl, uint32_t flags,
+		       uint64_t na, long want)
+{
+	struct mm_struct *mm;
+	long want_addr;
+
+	fillers = 0;
+	mm = new_mm();
+	cr_assert_eq(map_fixed(mm, BASE, 8 * PG, RW), (long)BASE);
+	cr_assert_eq(map_fixed(mm, BASE + 20 * PG, 8 * PG, RW), (long)(BASE + 20 * PG));
+	fill_to(mm, count);
+	want_addr = want;
+	if (want >= 0)
+		want_addr = flags & MM_MREMAP_FIXED ? (long)(BASE + na * PG) : (long)(BASE + a * PG);
+	if (want == 1) {
+		cr_assert_geq(do_mremap(mm, BASE + a * PG, ol * PG, nl * PG, flags, BASE + na * PG), 0);
+	} else {
+		cr_assert_eq(do_mremap(mm, BASE + a * PG, ol * PG, nl * PG, flags, BASE + na * PG),
+			     want_addr, "count %lu: %lx+%lx -> %lx flags %x", (unsigned long)count,
+			     (unsigned long)a, (unsigned long)ol, (unsigned long)nl, flags);
+	}
+	check_tree(mm);
+	cr_assert_eq(mm_destroy(mm->id), 0);
+}
+
+Test(limits, mremap_map_count, .timeout = 120)
+{
+	const uint32_t MF = MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED;
+
+	remap_case(65524, 0, 8, 8, MF, 40, 0);
+	remap_case(65525, 0, 8, 8, MF, 40, -ENOMEM);
+	remap_case(65525, 0, 8, 8, MF | MM_MREMAP_DONTUNMAP, 40, -ENOMEM);
+	remap_case(65525, 0, 8, 8, MM_MREMAP_DONTUNMAP, 40, -EINVAL);   /* no maymove first */
+	remap_case(65525, 0, 8, 8, MF, 4, -EINVAL);                     /* overlap first */
+	remap_case(65526, 2, 2, 3, MM_MREMAP_MAYMOVE, 0, 1);            /* a move, anywhere */
+	remap_case(65527, 2, 2, 3, MM_MREMAP_MAYMOVE, 0, -ENOMEM);
+	remap_case(65530, 0, 8, 9, 0, 0, 0);                            /* grows in place */
+	remap_case(65530, 0, 8, 7, 0, 0, 0);                            /* trims */
+	remap_case(65529, 0, 2, 1, 0, 0, 0);                            /* a hole: munmap's rule */
+	remap_case(65530, 0, 2, 1, 0, 0, -ENOMEM);
+}
+
+Test(limits, madvise_and_mlock_split_rule)
+{
+	struct mm_struct *mm = new_mm();
+
+	cr_assert_eq(map_fixed(mm, BASE, 8 * PG, RW), (long)BASE);
+	fill_to(mm, MAX_MAP_COUNT - 1);
+	/* One split allowed (the first), the second refused: ENOMEM, first kept. */
+	cr_assert_eq(do_madvise(mm, BASE + 2 * PG, 2 * PG, MM_MADV_RANDOM), -ENOMEM);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT);
+	cr_assert_eq(do_mlock(mm, BASE + 4 * PG, PG, 0), -ENOMEM);
+	cr_assert_eq(mm->map_count, MAX_MAP_COUNT);
+	/* At an edge no split is needed beyond the limit check's first one. */
+	cr_assert_eq(do_munlock(mm, BASE, 8 * PG), 0);
+	check_tree(mm);
+}
