@@ -195,8 +195,9 @@ static long remap_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32
 			res = r;
 		seen = true;
 		target = (uint64_t)r + l;
-		/* Past the VMA as it was (dontunmap keeps it where it is). */
-		vma = find_vma(mm, last_end);
+		/* Go on past the VMA as it was (dontunmap keeps it where it is,
+		 * and the copy may have merged into it). */
+		vma = last_end < end ? find_vma(mm, last_end) : NULL;
 	}
 	return res;
 }

@@ -234,3 +234,11 @@ Test(mremap, kernel_chosen_address)
 	cr_assert_not_null(vma_at(mm, (uint64_t)r));
 	check_all();
 }
+
+/* Found by the random comparison: a dontunmap move whose copy merges
+ * into the source VMA itself must not be moved again. */
+Test(mremap, dontunmap_copy_merges_into_source)
+{
+	oracle_compare("mmap 1c 4 ---\nmmap 26 7 rwx\nmmap 1e 8 rw-\n"
+		       "mremap 20 2 2 maymove dontunmap fixed 25\nmaps\n");
+}

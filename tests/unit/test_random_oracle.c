@@ -5,8 +5,9 @@
  * host's Linux and compared line by line, VMA lists and present pages
  * included.  Reads are avoided where the host's pvm_no_zero_page would
  * make a difference (see oracle_host.c): touches are writes, populate is
- * populate_write, no mapping is read-only (mlock would populate it by
- * reading), and the data read back at the end comes after the last merge.
+ * populate_write, and either no mapping is read-only (mode A) or nothing
+ * is populated by reading (mode B: mlock on fault only, no MAP_LOCKED);
+ * the data read back at the end comes after the last merge.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -17,10 +18,14 @@
 #include "tests/unit/oracle.h"
 
 #define WIN 48                  /* pages */
-#define SCRIPTS 250
+#define SCRIPTS 150     /* of each mode */
 #define LINES 30
 
 TestSuite(random_oracle, .init = fake_setup);
+
+/* Mode B allows read-only mappings but then never populates by reading:
+ * mlock only on fault, no MAP_LOCKED (and so no locked growth). */
+static bool read_only_mode;
 
 static unsigned rnd(unsigned n)
 {
@@ -29,9 +34,9 @@ static unsigned rnd(unsigned n)
 
 static const char *a_prot(void)
 {
-	/* No read-only VMAs: mlock would populate them by reading. */
-	static const char *const p[] = { "rw-", "rw-", "---", "rwx" };
-	return p[rnd(4)];
+	/* Mode A: no read-only VMAs, since mlock would populate them by reading. */
+	static const char *const p[] = { "rw-", "rw-", "---", "rwx", "r--" };
+	return p[rnd(read_only_mode ? 5 : 4)];
 }
 
 static void line_mmap(char *l, size_t n)
@@ -39,9 +44,10 @@ static void line_mmap(char *l, size_t n)
 	const char *prot = a_prot();
 	bool rw = prot[1] == 'w';
 
-	snprintf(l, n, "mmap %x %x %s%s%s%s\n", rnd(WIN), 1 + rnd(8), prot,
+	snprintf(l, n, "mmap %x %x %s%s%s%s%s\n", rnd(WIN), 1 + rnd(8), prot,
 		 rnd(4) == 0 ? " noreserve" : "", rw && rnd(4) == 0 ? " populate" : "",
-		 rw && rnd(6) == 0 ? " locked" : "");
+		 rw && !read_only_mode && rnd(6) == 0 ? " locked" : "",
+		 rnd(6) == 0 ? " growsdown" : "");
 }
 
 static void line_mremap(char *l, size_t n)
@@ -76,7 +82,9 @@ static void line(char *l, size_t n)
 	case 3: snprintf(l, n, "mprotect %x %x %s\n", a, len, a_prot()); break;
 	case 4: case 5: line_mremap(l, n); break;
 	case 6: snprintf(l, n, "madvise %x %x %s\n", a, len, adv[rnd(9)]); break;
-	case 7: snprintf(l, n, "mlock %x %x%s\n", a, len, rnd(3) ? "" : " onfault"); break;
+	case 7:
+		snprintf(l, n, "mlock %x %x%s\n", a, len, rnd(3) && !read_only_mode ? "" : " onfault");
+		break;
 	case 8: snprintf(l, n, "munlock %x %x\n", a, len); break;
 	case 9: snprintf(l, n, "touch %x %x w\n", a, len); break;
 	default: snprintf(l, n, "fill %x %x %x\nmaps\n", a, len, 1 + rnd(255)); break;
@@ -102,7 +110,8 @@ Test(random_oracle, scripts, .timeout = 240)
 	static char script[16384];
 
 	srandom(20251);
-	for (int i = 0; i < SCRIPTS; i++) {
+	for (int i = 0; i < 2 * SCRIPTS; i++) {
+		read_only_mode = i >= SCRIPTS;
 		make_script(script, sizeof script);
 		oracle_compare(script);
 	}
