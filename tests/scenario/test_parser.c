@@ -7,221 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/scenario/fake_backend.h"
 #include "vmm/script/cmd.h"
 #include "vmm/script/scen.h"
 #include "vmm/script/script.h"
-
-/* ---- a fake backend ---- */
-
-struct fake {
-	struct scen_backend be;
-	char log[4096];                 /* one line per call */
-	struct scen_map maps[8];
-	size_t nmaps;
-	uint64_t vmas;
-	uint64_t present_from, present_to;  /* pages in [from, to) are present */
-	struct scen_access_result access;
-	int die_after;                  /* calls before the backend dies (-1: never) */
-};
-
-static void logf_(struct fake *f, const char *fmt, uint64_t a, uint64_t b)
-{
-	size_t n = strlen(f->log);
-
-	snprintf(f->log + n, sizeof(f->log) - n, fmt, (unsigned long long)a,
-		 (unsigned long long)b);
-}
-
-static int fake_tick(struct fake *f)
-{
-	if (f->die_after == 0) {
-		snprintf(f->be.failure, sizeof(f->be.failure), "fake death");
-		return -1;
-	}
-	if (f->die_after > 0)
-		f->die_after--;
-	return 0;
-}
-
-static int fake_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
-		     unsigned prot, unsigned how, int64_t *result)
-{
-	struct fake *f = (struct fake *)be;
-
-	(void)prot;
-	if (fake_tick(f))
-		return -1;
-	logf_(f, "mmap %llx %llx\n", addr, len);
-	*result = how == SCEN_MMAP_ANY ? 0x7f0000000000LL : (addr & 0xfff) ? -22 : (int64_t)addr;
-	return 0;
-}
-
-static int fake_munmap(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result)
-{
-	struct fake *f = (struct fake *)be;
-
-	if (fake_tick(f))
-		return -1;
-	logf_(f, "munmap %llx %llx\n", addr, len);
-	*result = (addr & 0xfff) ? -22 : 0;
-	return 0;
-}
-
-static int fake_mprotect(struct scen_backend *be, uint64_t addr, uint64_t len,
-			 unsigned prot, int64_t *result)
-{
-	struct fake *f = (struct fake *)be;
-
-	(void)prot;
-	if (fake_tick(f))
-		return -1;
-	logf_(f, "mprotect %llx %llx\n", addr, len);
-	*result = -12;
-	return 0;
-}
-
-static int fake_access(struct scen_backend *be, enum scen_access_op op, uint64_t addr,
-		       uint64_t len, uint8_t byte, struct scen_access_result *res)
-{
-	struct fake *f = (struct fake *)be;
-
-	(void)byte;
-	if (fake_tick(f))
-		return -1;
-	logf_(f, "access %llx %llx\n", addr, len);
-	(void)op;
-	*res = f->access;
-	return 0;
-}
-
-static int fake_maps(struct scen_backend *be, uint64_t lo, uint64_t hi,
-		     struct scen_map **maps, size_t *n)
-{
-	struct fake *f = (struct fake *)be;
-
-	if (fake_tick(f))
-		return -1;
-	logf_(f, "maps %llx %llx\n", lo, hi);
-	*maps = malloc(sizeof(f->maps));
-	memcpy(*maps, f->maps, sizeof(f->maps));
-	*n = f->nmaps;
-	return 0;
-}
-
-static int fake_vma_count(struct scen_backend *be, uint64_t *count)
-{
-	struct fake *f = (struct fake *)be;
-
-	if (fake_tick(f))
-		return -1;
-	*count = f->vmas;
-	return 0;
-}
-
-static int fake_pte_present(struct scen_backend *be, uint64_t addr, uint64_t npages,
-			    bool *present)
-{
-	struct fake *f = (struct fake *)be;
-
-	if (fake_tick(f))
-		return -1;
-	logf_(f, "pte %llx %llx\n", addr, npages);
-	for (uint64_t i = 0; i < npages; i++) {
-		uint64_t page = addr / 0x1000 + i;
-
-		present[i] = page >= f->present_from && page < f->present_to;
-	}
-	return 0;
-}
-
-static void fake_destroy(struct scen_backend *be)
-{
-	(void)be;
-}
-
-static const struct scen_backend_ops fake_ops = {
-	.name = "fake",
-	.mmap = fake_mmap,
-	.munmap = fake_munmap,
-	.mprotect = fake_mprotect,
-	.access = fake_access,
-	.maps = fake_maps,
-	.vma_count = fake_vma_count,
-	.pte_present = fake_pte_present,
-	.destroy = fake_destroy,
-};
-
-static struct fake fake;
-
-static void fake_reset(void)
-{
-	memset(&fake, 0, sizeof(fake));
-	fake.be.ops = &fake_ops;
-	fake.die_after = -1;
-}
-
-/* Run text as a file through the fake backend; out/err are malloc'ed. */
-static int run_text(const char *text, char **out, char **err)
-{
-	FILE *in = fmemopen((void *)text, strlen(text), "r");
-	size_t ol, el;
-	FILE *o = open_memstream(out, &ol), *e = open_memstream(err, &el);
-	int r;
-
-	cr_assert(in && o && e);
-	r = script_run_file(in, "t.scn", &fake.be, o, e);
-	fclose(in);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-static int run_stream_text(const char *text, char **out, char **err)
-{
-	FILE *in = fmemopen((void *)text, strlen(text), "r");
-	size_t ol, el;
-	FILE *o = open_memstream(out, &ol), *e = open_memstream(err, &el);
-	int r;
-
-	cr_assert(in && o && e);
-	r = script_run_stream(in, "<stdin>", &fake.be, o, e, NULL);
-	fclose(in);
-	fclose(o);
-	fclose(e);
-	return r;
-}
-
-/* Expect text to run with status and print exactly transcript. */
-static void check_run(const char *text, int status, const char *transcript)
-{
-	char *out, *err;
-	int r;
-
-	fake_reset();
-	r = run_text(text, &out, &err);
-	cr_expect_eq(r, status, "status %d, expected %d; stderr: %s", r, status, err);
-	cr_expect_str_eq(out, transcript);
-	free(out);
-	free(err);
-}
-
-/* Expect text to be refused with "t.scn:LINE: ..." mentioning what, nothing run. */
-static void check_parse_error(const char *text, unsigned line, const char *what)
-{
-	char *out, *err, prefix[32];
-	int r;
-
-	fake_reset();
-	r = run_text(text, &out, &err);
-	cr_expect_eq(r, SCRIPT_PARSE, "status %d for %s", r, text);
-	snprintf(prefix, sizeof(prefix), "t.scn:%u: ", line);
-	cr_expect(strncmp(err, prefix, strlen(prefix)) == 0, "stderr '%s' lacks '%s'", err, prefix);
-	cr_expect(strstr(err, what) != NULL, "stderr '%s' lacks '%s'", err, what);
-	cr_expect_str_eq(out, "");
-	cr_expect_str_eq(fake.log, "", "ran something: %s", fake.log);
-	free(out);
-	free(err);
-}
 
 /* ---- numbers and PROT ---- */
 
@@ -497,7 +286,7 @@ Test(parse_errors, name_the_line_and_run_nothing)
 	check_parse_error("expect nothing\n", 1, "unknown expectation 'nothing'");
 	check_parse_error("expect result\n", 1, "expected a VALUE");
 	check_parse_error("expect result EWHATEVER\n", 1, "not ok, an errno name");
-	check_parse_error("expect result fault 0x1000 badkind\n", 1, "maperr or accerr");
+	check_parse_error("expect result fault 0x1000 badkind\n", 1, "maperr, accerr or sigbus");
 	check_parse_error("expect result mismatch 0x1000 0x1ff\n", 1, "larger than 0xff");
 	check_parse_error("expect result ok ok\n", 1, "expected ok");
 	check_parse_error("expect mapped 0x1000\n", 1, "expected ADDR LEN");
@@ -831,7 +620,7 @@ Test(tables, same_name_other_arguments)
 	cr_expect_str_eq(o.msg, "mm: unknown command 'frob' (expected list or use)");
 	cr_expect_eq(script_session_exec(s, "expect nothing", 14, fo, fe, &o), SCRIPT_PARSE);
 	cr_expect_str_eq(o.msg, "expect: unknown expectation 'nothing' "
-			 "(expected result, maps, mapped, unmapped or vmas)");
+			 "(expected result, maps, mapped, unmapped, vmas, shared or exclusive)");
 	cr_expect_eq(script_session_exec(s, "broken", 6, fo, fe, &o), SCRIPT_FAIL);
 	cr_expect(o.error);
 	cr_expect_str_eq(o.msg, "busy: \\x01 try later");
