@@ -251,8 +251,10 @@ static void serve(void)
 		memset(&r, 0, sizeof(r));
 		if (q.op != LR_FORK && fd >= 0)
 			close(fd);
+		child_zerocheck_before(&q);
 		if (handle(&q, q.op == LR_FORK ? fd : -1, &r) == 0)
 			child_send(&r, sizeof(r));
+		child_zerocheck_after();
 	}
 }
 
@@ -306,6 +308,7 @@ int main(void)
 		ready.result = e;
 	if (!ready.result && (e = child_open_pagemap()))
 		ready.result = e;
+	child_zerocheck_init();
 	child_send(&ready, sizeof(ready));
 	if (ready.result)
 		return 1;

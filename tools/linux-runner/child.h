@@ -5,6 +5,7 @@
 #ifndef TOOLS_LINUX_RUNNER_CHILD_H
 #define TOOLS_LINUX_RUNNER_CHILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,5 +30,11 @@ int child_open_pagemap(void);
 int64_t child_walk_maps(uint64_t lo, uint64_t hi, int send);
 /* Answer one SCEN_PAGE_* byte per page from addr (LR_PAGEMAP). */
 void child_send_pagemap(uint64_t addr, uint64_t npages);
+
+/* The LR_ZERO_PAGE_CHECK=1 test aid (child_zerocheck.c): read the
+ * environment once; look before and after each request. */
+void child_zerocheck_init(void);
+void child_zerocheck_before(const struct lr_req *q);
+void child_zerocheck_after(void);
 
 #endif
