@@ -79,7 +79,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **corpus_list(size_t *n)
+char **corpus_list(const char *rel, size_t *n)
 {
 	char dir[4096];
 	char **list = NULL;
@@ -87,7 +87,7 @@ char **corpus_list(size_t *n)
 	struct dirent *e;
 	DIR *d;
 
-	src_path("tests/scenarios", dir, sizeof(dir));
+	src_path(rel, dir, sizeof(dir));
 	d = opendir(dir);
 	cr_assert(d, "cannot open %s", dir);
 	while ((e = readdir(d))) {
@@ -147,14 +147,14 @@ static void compare_run(enum runner which, const char *scn, const struct run *r,
 		     cmd, r->status, want_status, r->err);
 }
 
-void check_corpus(enum runner which)
+void check_corpus(enum runner which, const char *rel, size_t min)
 {
 	char *tmpdir = make_tmpdir("corpus");
 	size_t n;
-	char **list = corpus_list(&n);
+	char **list = corpus_list(rel, &n);
 
 	cr_assert(tmpdir);
-	cr_expect_geq(n, 15, "only %zu scenarios in tests/scenarios", n);
+	cr_expect_geq(n, min, "only %zu scenarios in %s", n, rel);
 	for (size_t i = 0; i < n; i++) {
 		char out_path[4096];
 		char *text = slurp(list[i], NULL), *want;

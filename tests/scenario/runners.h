@@ -26,15 +26,22 @@ void runner_run(enum runner which, const char *scn, const char *tmpdir, const ch
 		struct run *r);
 void run_free(struct run *r);
 
-/* The corpus: sorted malloc'ed paths of the .scn files in tests/scenarios. */
-char **corpus_list(size_t *n);
+/* The version-1 corpus (every runner speaks it) and the version-2 corpus
+ * (only linux-runner speaks it for now: the guest does not). */
+#define CORPUS_V1 "tests/scenarios"
+#define CORPUS_V2 "tests/scenarios/v2"
+
+/* A corpus: sorted malloc'ed paths of the .scn files directly in the source
+ * folder rel (not in its subfolders). */
+char **corpus_list(const char *rel, size_t *n);
 void corpus_free(char **list, size_t n);
 /* The exit status a scenario file declares with a "# exit: N" line (0 if none). */
 int corpus_expected_exit(const char *text);
 
-/* Run every corpus file through a runner and compare with its .out file and
- * declared exit status (Criterion expectations, a diff for each mismatch). */
-void check_corpus(enum runner which);
+/* Run every file of corpus rel (at least min of them) through a runner and
+ * compare with its .out file and declared exit status (Criterion
+ * expectations, a diff for each mismatch). */
+void check_corpus(enum runner which, const char *rel, size_t min);
 /* Run the spec's two examples through a runner, compare with the spec. */
 void check_spec_examples(enum runner which);
 

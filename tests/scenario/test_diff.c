@@ -4,7 +4,9 @@
  * exit statuses must be identical.
  *
  * Environment: SCEN_DIFF_SEEDS (default 200), SCEN_DIFF_FIRST (default 1),
- * SCEN_DIFF_OPS (default 60), SCEN_DIFF_JOBS (default 2) processes at once.
+ * SCEN_DIFF_OPS (default 60), SCEN_DIFF_JOBS (default 2) processes at once,
+ * SCEN_DIFF_V2=1 for version-2 scenarios (scengen --v2: for a guest that
+ * speaks version 2).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -84,6 +86,7 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 	unsigned first = env_uint("SCEN_DIFF_FIRST", 1);
 	unsigned nops = env_uint("SCEN_DIFF_OPS", 60);
 	unsigned par = env_uint("SCEN_DIFF_JOBS", 2);
+	bool v2 = env_uint("SCEN_DIFF_V2", 0) != 0;
 	char why[4200], scengen[4096], nops_s[16];
 	char *dir = make_tmpdir("diff");
 	struct job *jobs = calloc(2 * (size_t)nseeds, sizeof(*jobs));
@@ -97,9 +100,14 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 	snprintf(nops_s, sizeof(nops_s), "%u", nops);
 	for (unsigned i = 0; i < nseeds; i++) {
 		char seed_s[16], scn[4096], err[4096];
-		char *argv[] = { scengen, seed_s, nops_s, NULL };
+		char *argv[] = { scengen, seed_s, nops_s, NULL, NULL };
 
 		snprintf(seed_s, sizeof(seed_s), "%u", first + i);
+		if (v2) {
+			argv[1] = "--v2";
+			argv[2] = seed_s;
+			argv[3] = nops_s;
+		}
 		seed_path(dir, first + i, "scn", scn, sizeof(scn));
 		seed_path(dir, first + i, "gen.err", err, sizeof(err));
 		cr_assert_eq(proc_run(argv, NULL, scn, err), 0, "scengen %s failed", seed_s);
@@ -131,12 +139,13 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 				cr_log_error(
 					"seed %u: linux-runner and vmm disagree (exit %d vs %d)\n"
 					"reproduce:\n"
-					"  build/bin/scengen %u %u > s%u.scn\n"
+					"  build/bin/scengen %s%u %u > s%u.scn\n"
 					"  build/bin/linux-runner s%u.scn > linux.out\n"
 					"  build/bin/vmm --script s%u.scn build/bin/guest.elf > vmm.out\n"
 					"  diff -u linux.out vmm.out\n"
 					"--- linux +++ vmm\n%s\nvmm stderr (end):\n%s\n",
-					seed, ls, vs, seed, nops, seed, seed, seed, diff,
+					seed, ls, vs, v2 ? "--v2 " : "", seed, nops, seed, seed,
+					seed, diff,
 					verr ? verr + (strlen(verr) > 2000 ? strlen(verr) - 2000 : 0) : "");
 				free(diff);
 				free(verr);

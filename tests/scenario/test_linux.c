@@ -17,7 +17,12 @@ Test(linux_runner, spec_examples)
 
 Test(linux_runner, corpus)
 {
-	check_corpus(RUNNER_LINUX);
+	check_corpus(RUNNER_LINUX, CORPUS_V1, 15);
+}
+
+Test(linux_runner, corpus_v2, .timeout = 120)
+{
+	check_corpus(RUNNER_LINUX, CORPUS_V2, 15);
 }
 
 /* Run text through linux-runner. */
@@ -103,5 +108,54 @@ Test(linux_runner, kernel_chosen_address)
 	cr_expect(strncmp(r.out, head, strlen(head)) == 0, "%s", r.out);
 	cr_expect(strstr(r.out, "\nmaps:\n") != NULL && strstr(r.out, "\nmaps:\n")[7] == '\0',
 		  "%s", r.out);
+	run_free(&r);
+}
+
+/* The language's mremap example, to the character. */
+Test(linux_runner, spec_v2_mremap_example)
+{
+	struct run r;
+
+	run_text("mmap 0x100000000000 8K rw-\n"
+		 "mremap 0x100000000000 0x2000 0x4000 maymove fixed 0x100000100000\n", &r);
+	cr_expect_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(r.out, "mmap 0x100000000000 0x2000 rw- -> 0x100000000000\n"
+				"mremap 0x100000000000 0x2000 0x4000 maymove fixed 0x100000100000 "
+				"-> 0x100000100000\n");
+	run_free(&r);
+}
+
+/* At most 64 live scenario processes: the next fork is EAGAIN, with a
+ * message; an exit makes room, and numbers go on. */
+Test(linux_runner, live_process_limit)
+{
+	char text[1024] = "";
+	struct run r;
+	const char *tail;
+
+	for (int i = 0; i < 64; i++)
+		strcat(text, "fork\n");
+	strcat(text, "process 64\nexit\nfork\nprocess 66\nexit\n");
+	run_text(text, &r);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "fork -> 64\nfork -> EAGAIN\nprocess 64 -> ok\nexit -> ok\n"
+			 "fork -> 65\nprocess 66 -> ESRCH\nexit -> EINVAL\n") != NULL, "%s", r.out);
+	tail = strstr(r.err, "fork refused: 64 scenario processes are alive");
+	cr_expect(tail != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+/* A process whose parent has exited is reaped by the runner (a subreaper):
+ * the run ends at once, status 0. */
+Test(linux_runner, orphans_exit_and_are_reaped)
+{
+	struct run r;
+
+	run_text("mmap 0x100000000000 4K rw-\nfill 0x100000000000 4K 1\nfork\nprocess 2\n"
+		 "fork\nexit\nprocess 3\ncheck 0x100000000000 4K 1\nexit\nfork\n", &r);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "process 3 -> ok\ncheck 0x100000000000 0x1000 0x01 -> ok\n"
+			 "exit -> ok\nfork -> 4\n") != NULL, "%s", r.out);
+	cr_expect_str_eq(r.err, "");
 	run_free(&r);
 }

@@ -26,7 +26,9 @@ Test(vmm_script, spec_examples)
 Test(vmm_script, corpus)
 {
 	require_vmm();
-	check_corpus(RUNNER_VMM);
+	/* Version 1 only: the guest does not speak version 2 yet, so
+	 * tests/scenarios/v2 is left out on purpose (docs/scenarios.md). */
+	check_corpus(RUNNER_VMM, CORPUS_V1, 15);
 }
 
 Test(vmm_script, parse_error_runs_nothing)

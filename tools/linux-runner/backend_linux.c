@@ -2,118 +2,108 @@
  * The scenario backend that runs operations on the host's own Linux: the
  * behavioural oracle for the guest.
  *
- * The operations run in a separate process, linux-runner-child (child.c),
- * so that the runner's own mappings, allocations and sanitizer shadow never
- * mix with the scenario's.  It is found next to linux-runner's executable,
- * or at $LINUX_RUNNER_CHILD.
+ * The operations run in separate processes, linux-runner-child (child.c)
+ * and the processes it forks, so that the runner's own mappings,
+ * allocations and sanitizer shadow never mix with the scenario's.  The
+ * child program is found next to linux-runner's executable, or at
+ * $LINUX_RUNNER_CHILD.  procs.c manages the processes; this file is the
+ * table of operations.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tools/linux-runner/backend_linux.h"
-#include "tools/linux-runner/lr_proto.h"
-#include "tools/linux-runner/pipe_io.h"
+#include "tools/linux-runner/lr_backend.h"
 
-struct linux_backend {
-	struct scen_backend be;            /* first: backends are cast to it */
-	pid_t child;
-	int req_fd;                        /* parent -> child */
-	int resp_fd;                       /* child -> parent */
-	uint64_t baseline;                 /* the child's mappings before the scenario */
-};
-
-/* ---- the parent: the backend's operations ---- */
+#define MAX_MAP_COUNT      65530   /* the language's vm.max_map_count */
 
 static struct linux_backend *to_linux(struct scen_backend *be)
 {
 	return (struct linux_backend *)be;
 }
 
-/* Say why the child is gone; always -1. */
-static int child_died(struct linux_backend *l)
+/* A request with one struct lr_resp answer whose result is the outcome. */
+static int simple(struct scen_backend *be, const struct lr_req *q, int64_t *result)
 {
-	int status;
+	struct lr_resp r;
 
-	if (l->child > 0 && waitpid(l->child, &status, 0) == l->child) {
-		if (WIFSIGNALED(status))
-			snprintf(l->be.failure, sizeof(l->be.failure),
-				 "the child process was killed by signal %d", WTERMSIG(status));
-		else
-			snprintf(l->be.failure, sizeof(l->be.failure),
-				 "the child process exited with status %d", WEXITSTATUS(status));
-		l->child = -1;
-	} else if (!l->be.failure[0]) {
-		snprintf(l->be.failure, sizeof(l->be.failure), "the child process stopped answering");
-	}
-	return -1;
-}
-
-static int send_req(struct linux_backend *l, uint32_t op, uint64_t addr, uint64_t len,
-		    uint32_t prot, uint32_t how, uint32_t byte)
-{
-	struct lr_req q = {
-		.op = op, .prot = prot, .how = how, .byte = byte, .addr = addr, .len = len,
-	};
-
-	if (l->child <= 0 || write_all(l->req_fd, &q, sizeof(q)))
-		return child_died(l);
-	return 0;
-}
-
-static int call(struct linux_backend *l, uint32_t op, uint64_t addr, uint64_t len,
-		uint32_t prot, uint32_t how, uint32_t byte, struct lr_resp *r)
-{
-	if (send_req(l, op, addr, len, prot, how, byte))
+	if (lr_call(to_linux(be), q, &r))
 		return -1;
-	if (read_all(l->resp_fd, r, sizeof(*r)))
-		return child_died(l);
+	*result = r.result;
 	return 0;
 }
 
 static int linux_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
-		      unsigned prot, unsigned how, int64_t *result)
+		      unsigned prot, unsigned how, unsigned flags, int64_t *result)
 {
-	struct lr_resp r;
+	struct lr_req q = { .op = LR_MMAP, .addr = addr, .len = len, .prot = prot,
+			    .how = how, .flags = flags };
 
-	if (call(to_linux(be), LR_MMAP, addr, len, prot, how, 0, &r))
-		return -1;
-	*result = r.result;
-	return 0;
+	return simple(be, &q, result);
 }
 
 static int linux_munmap(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result)
 {
-	struct lr_resp r;
+	struct lr_req q = { .op = LR_MUNMAP, .addr = addr, .len = len };
 
-	if (call(to_linux(be), LR_MUNMAP, addr, len, 0, 0, 0, &r))
-		return -1;
-	*result = r.result;
-	return 0;
+	return simple(be, &q, result);
 }
 
 static int linux_mprotect(struct scen_backend *be, uint64_t addr, uint64_t len,
 			  unsigned prot, int64_t *result)
 {
-	struct lr_resp r;
+	struct lr_req q = { .op = LR_MPROTECT, .addr = addr, .len = len, .prot = prot };
 
-	if (call(to_linux(be), LR_MPROTECT, addr, len, prot, 0, 0, &r))
-		return -1;
-	*result = r.result;
-	return 0;
+	return simple(be, &q, result);
+}
+
+static int linux_mremap(struct scen_backend *be, uint64_t addr, uint64_t old_len,
+			uint64_t new_len, unsigned flags, uint64_t new_addr, int64_t *result)
+{
+	struct lr_req q = { .op = LR_MREMAP, .addr = addr, .len = old_len, .arg = new_len,
+			    .flags = flags, .arg2 = new_addr };
+
+	return simple(be, &q, result);
+}
+
+static int linux_madvise(struct scen_backend *be, uint64_t addr, uint64_t len,
+			 enum scen_advice advice, int64_t *result)
+{
+	struct lr_req q = { .op = LR_MADVISE, .addr = addr, .len = len, .how = advice };
+
+	return simple(be, &q, result);
+}
+
+static int linux_mlock(struct scen_backend *be, uint64_t addr, uint64_t len, bool onfault,
+		       int64_t *result)
+{
+	struct lr_req q = { .op = LR_MLOCK, .addr = addr, .len = len, .flags = onfault };
+
+	return simple(be, &q, result);
+}
+
+static int linux_munlock(struct scen_backend *be, uint64_t addr, uint64_t len,
+			 int64_t *result)
+{
+	struct lr_req q = { .op = LR_MUNLOCK, .addr = addr, .len = len };
+
+	return simple(be, &q, result);
 }
 
 static int linux_access(struct scen_backend *be, enum scen_access_op op, uint64_t addr,
 			uint64_t len, uint8_t byte, struct scen_access_result *res)
 {
+	struct lr_req q = { .op = LR_ACCESS, .addr = addr, .len = len, .prot = (uint32_t)op,
+			    .byte = byte };
 	struct lr_resp r;
 
-	if (call(to_linux(be), LR_ACCESS, addr, len, (uint32_t)op, 0, byte, &r))
+	if (lr_call(to_linux(be), &q, &r))
 		return -1;
 	memset(res, 0, sizeof(*res));
 	res->status = (enum scen_access_status)r.result;
@@ -126,18 +116,19 @@ static int linux_maps(struct scen_backend *be, uint64_t lo, uint64_t hi,
 		      struct scen_map **maps, size_t *n)
 {
 	struct linux_backend *l = to_linux(be);
+	struct lr_req q = { .op = LR_MAPS, .addr = lo, .len = hi };
 	struct scen_map *v = NULL;
 	size_t cnt = 0, cap = 0;
 	struct lr_map rec;
 
 	*maps = NULL;
 	*n = 0;
-	if (send_req(l, LR_MAPS, lo, hi, 0, 0, 0))
+	if (lr_send(l, &q))
 		return -1;
 	for (;;) {
-		if (read_all(l->resp_fd, &rec, sizeof(rec))) {
+		if (lr_recv(l, &rec, sizeof(rec))) {
 			free(v);
-			return child_died(l);
+			return -1;
 		}
 		if (rec.flags & LR_MAP_END)
 			break;
@@ -145,10 +136,8 @@ static int linux_maps(struct scen_backend *be, uint64_t lo, uint64_t hi,
 			size_t ncap = cap ? 2 * cap : 32;
 			struct scen_map *nv = realloc(v, ncap * sizeof(*nv));
 
-			if (!nv) {
-				/* Keep reading so that the pipe stays in step. */
-				continue;
-			}
+			if (!nv)
+				continue;   /* keep reading so that the channel stays in step */
 			v = nv;
 			cap = ncap;
 		}
@@ -165,13 +154,15 @@ static int linux_maps(struct scen_backend *be, uint64_t lo, uint64_t hi,
 
 static int linux_count(struct linux_backend *l, uint64_t *count)
 {
+	struct lr_req q = { .op = LR_COUNT };
 	struct lr_resp r;
 
-	if (call(l, LR_COUNT, 0, 0, 0, 0, 0, &r))
+	if (lr_call(l, &q, &r))
 		return -1;
 	if (r.result < 0) {
 		snprintf(l->be.failure, sizeof(l->be.failure),
-			 "the child cannot read /proc/self/maps (errno %lld)", (long long)-r.result);
+			 "a scenario process cannot read /proc/self/maps (errno %lld)",
+			 (long long)-r.result);
 		return -1;
 	}
 	*count = (uint64_t)r.result;
@@ -189,35 +180,55 @@ static int linux_vma_count(struct scen_backend *be, uint64_t *count)
 	return 0;
 }
 
-static int linux_pte_present(struct scen_backend *be, uint64_t addr, uint64_t npages,
-			     bool *present)
+static int linux_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages,
+			    uint8_t *state)
 {
 	struct linux_backend *l = to_linux(be);
-	uint8_t buf[LR_PAGEMAP_CHUNK];
+	struct lr_req q = { .op = LR_PAGEMAP, .addr = addr, .len = npages };
 
-	if (send_req(l, LR_PAGEMAP, addr, npages, 0, 0, 0))
+	if (lr_send(l, &q))
 		return -1;
 	for (uint64_t done = 0; done < npages;) {
 		uint64_t n = npages - done < LR_PAGEMAP_CHUNK ? npages - done : LR_PAGEMAP_CHUNK;
 
-		if (read_all(l->resp_fd, buf, n))
-			return child_died(l);
-		for (uint64_t i = 0; i < n; i++)
-			present[done + i] = buf[i] != 0;
+		if (lr_recv(l, state + done, n))
+			return -1;
 		done += n;
 	}
+	return 0;
+}
+
+static int linux_pte_present(struct scen_backend *be, uint64_t addr, uint64_t npages,
+			     bool *present)
+{
+	uint8_t buf[LR_PAGEMAP_CHUNK];
+
+	for (uint64_t done = 0; done < npages;) {
+		uint64_t n = npages - done < LR_PAGEMAP_CHUNK ? npages - done : LR_PAGEMAP_CHUNK;
+
+		if (linux_page_share(be, addr + done * 0x1000, n, buf))
+			return -1;
+		for (uint64_t i = 0; i < n; i++)
+			present[done + i] = buf[i] != SCEN_PAGE_NONE;
+		done += n;
+	}
+	return 0;
+}
+
+/* CPU N runs on our CPU N mod (the CPUs we may use). */
+static int linux_set_cpu(struct scen_backend *be, unsigned cpu)
+{
+	struct linux_backend *l = to_linux(be);
+
+	l->want_cpu = l->cpus[cpu % l->ncpus];
 	return 0;
 }
 
 static void linux_destroy(struct scen_backend *be)
 {
 	struct linux_backend *l = to_linux(be);
-	int status;
 
-	close(l->req_fd);
-	close(l->resp_fd);
-	if (l->child > 0)
-		waitpid(l->child, &status, 0);
+	lr_stop_all(l);
 	free(l);
 }
 
@@ -231,6 +242,15 @@ static const struct scen_backend_ops linux_ops = {
 	.vma_count = linux_vma_count,
 	.pte_present = linux_pte_present,
 	.destroy = linux_destroy,
+	.mremap = linux_mremap,
+	.madvise = linux_madvise,
+	.mlock = linux_mlock,
+	.munlock = linux_munlock,
+	.fork = lr_fork,
+	.select = lr_select,
+	.exit = lr_exit,
+	.set_cpu = linux_set_cpu,
+	.page_share = linux_page_share,
 };
 
 /* The helper's path: $LINUX_RUNNER_CHILD, or beside our own executable. */
@@ -257,12 +277,38 @@ static int child_path(char *buf, size_t size)
 	return 0;
 }
 
+/* The CPUs we may run on, for `cpu N`; warn where results may differ. */
+static void host_facts(struct linux_backend *l, FILE *err)
+{
+	cpu_set_t set;
+	char buf[32] = "";
+	int fd;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		for (int c = 0; c < CPU_SETSIZE && l->ncpus < LR_MAX_HOST_CPUS; c++)
+			if (CPU_ISSET(c, &set))
+				l->cpus[l->ncpus++] = c;
+	if (l->ncpus == 0)
+		l->cpus[l->ncpus++] = sched_getcpu() > 0 ? sched_getcpu() : 0;
+	fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+
+		buf[n > 0 ? n : 0] = '\0';
+		close(fd);
+		if (n > 0 && atol(buf) != MAX_MAP_COUNT)
+			fprintf(err, "linux-runner: warning: vm.max_map_count is %ld, not %d\n",
+				atol(buf), MAX_MAP_COUNT);
+	}
+	if (geteuid() != 0)
+		fprintf(err, "linux-runner: warning: not root: mlock may fail where the "
+			"language expects it to succeed\n");
+}
+
 struct scen_backend *backend_linux_new(FILE *err)
 {
 	struct linux_backend *l = calloc(1, sizeof(*l));
-	int to_child[2] = { -1, -1 }, from_child[2] = { -1, -1 };
 	char path[PATH_MAX + 32];
-	struct lr_resp ready;
 	struct scen_map *maps;
 	size_t n;
 
@@ -271,48 +317,23 @@ struct scen_backend *backend_linux_new(FILE *err)
 		return NULL;
 	}
 	l->be.ops = &linux_ops;
-	l->child = -1;
-	/* A dead child must show as a failed write, not kill the runner. */
+	l->want_cpu = -1;
+	/* A dead process must show as a failed write, not kill the runner. */
 	signal(SIGPIPE, SIG_IGN);
+	host_facts(l, err);
 	if (child_path(path, sizeof(path))) {
 		fprintf(err, "linux-runner: cannot find linux-runner-child\n");
-		goto fail;
+		free(l);
+		return NULL;
 	}
 	if (access(path, X_OK)) {
 		fprintf(err, "linux-runner: %s: %s\n", path, strerror(errno));
-		goto fail;
-	}
-	if (pipe2(to_child, O_CLOEXEC) || pipe2(from_child, O_CLOEXEC)) {
-		fprintf(err, "linux-runner: pipe: %s\n", strerror(errno));
-		goto fail;
-	}
-	fflush(NULL);
-	l->child = fork();
-	if (l->child < 0) {
-		fprintf(err, "linux-runner: fork: %s\n", strerror(errno));
-		goto fail;
-	}
-	if (l->child == 0) {
-		if (dup2(to_child[0], 0) < 0 || dup2(from_child[1], 1) < 0)
-			_exit(127);
-		execl(path, "linux-runner-child", (char *)NULL);
-		_exit(127);
-	}
-	close(to_child[0]);
-	close(from_child[1]);
-	l->req_fd = to_child[1];
-	l->resp_fd = from_child[0];
-	if (read_all(l->resp_fd, &ready, sizeof(ready)) || ready.result) {
-		if (ready.result)
-			fprintf(err, "linux-runner: linux-runner-child could not set up: %s\n",
-				strerror((int)-ready.result));
-		else
-			fprintf(err, "linux-runner: %s did not start\n", path);
-		linux_destroy(&l->be);
+		free(l);
 		return NULL;
 	}
-	if (linux_count(l, &l->baseline)) {
-		fprintf(err, "linux-runner: %s\n", l->be.failure);
+	if (lr_start(l, path, err) || linux_count(l, &l->baseline)) {
+		if (l->be.failure[0])
+			fprintf(err, "linux-runner: %s\n", l->be.failure);
 		linux_destroy(&l->be);
 		return NULL;
 	}
@@ -324,13 +345,4 @@ struct scen_backend *backend_linux_new(FILE *err)
 		free(maps);
 	}
 	return &l->be;
-fail:
-	for (int i = 0; i < 2; i++) {
-		if (to_child[i] >= 0)
-			close(to_child[i]);
-		if (from_child[i] >= 0)
-			close(from_child[i]);
-	}
-	free(l);
-	return NULL;
 }

@@ -1,7 +1,7 @@
 /*
- * linux-runner-child: the process whose address space a linux-runner
- * scenario works on.  linux-runner starts it with a pipe on its standard
- * input and output (lr_proto.h) and sends it the operations one by one.
+ * linux-runner-child: process 1 of a linux-runner scenario, and through
+ * fork(2) every other scenario process (lr_proto.h).  linux-runner starts
+ * it with its channel at LR_CHAN_FD and sends it the operations one by one.
  *
  * It is a program of its own, never built with AddressSanitizer: ASan's
  * shadow memory covers the start of the scenario window, and a scenario must
@@ -9,235 +9,85 @@
  * After its setup it allocates nothing and maps nothing, so every mapping
  * beyond its baseline is the scenario's.
  *
- *  - mmap/munmap/mprotect are raw system calls;
- *  - touch/fill/check access memory and catch SIGSEGV with sigsetjmp /
- *    siglongjmp: SEGV_ACCERR (or SEGV_PKUERR) is accerr, anything else maperr;
- *  - maps and counts come from /proc/self/maps, presence from
- *    /proc/self/pagemap (bit 63);
+ *  - mmap/munmap/mprotect/mremap/madvise/mlock2/munlock are raw system
+ *    calls with the scenario's arguments;
+ *  - touch/fill/check access memory (child_access.c);
+ *  - maps and counts come from /proc/self/maps, page states from
+ *    /proc/self/pagemap (child_info.c);
+ *  - `fork` is fork(2): the child takes over the channel that came with
+ *    the request; `exit` is _exit(2);
  *  - transparent huge pages are disabled (PR_SET_THP_DISABLE) so that a
  *    fault populates 4 KiB, as in the guest;
  *  - CAP_SYS_RAWIO is dropped, so that mmap below vm.mmap_min_addr fails as
- *    for any ordinary process even when linux-runner runs as root.
+ *    for any ordinary process even when linux-runner runs as root;
+ *  - RLIMIT_STACK is 8 MiB (it bounds growsdown mappings) and
+ *    RLIMIT_MEMLOCK unlimited when allowed, as the language wants.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/capability.h>
-#include <setjmp.h>
+#include <sched.h>
 #include <signal.h>
-#include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "tools/linux-runner/lr_proto.h"
-#include "vmm/script/script.h"
+#include "tools/linux-runner/child.h"
 #include "tools/linux-runner/pipe_io.h"
+#include "vmm/script/script.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
-#ifndef SEGV_PKUERR
-#define SEGV_PKUERR 4
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+#ifndef MLOCK_ONFAULT
+#define MLOCK_ONFAULT 1
 #endif
 
-#define PAGE_4K            0x1000ULL
-#define PAGEMAP_PRESENT    (1ULL << 63)
-#define REQ_FD             0
-#define RESP_FD            1
+#define STACK_LIMIT        (8ULL << 20)   /* RLIMIT_STACK of the language */
 
-static sigjmp_buf fault_jmp;
-static volatile uint64_t access_addr;          /* the byte being accessed */
-static volatile sig_atomic_t fault_code;
-static int pagemap_fd = -1;
-
-
-/* Answer or die: linux-runner sees the pipe close. */
-static void send_or_exit(const void *buf, size_t len)
+void child_send(const void *buf, size_t len)
 {
-	if (write_all(RESP_FD, buf, len))
+	if (write_all(LR_CHAN_FD, buf, len))
 		_exit(1);
 }
 
-static void fault_handler(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	fault_code = sig == SIGSEGV && (si->si_code == SEGV_ACCERR || si->si_code == SEGV_PKUERR) ?
-		     SCEN_FAULT_ACCERR : SCEN_FAULT_MAPERR;
-	siglongjmp(fault_jmp, 1);
-}
-
-/* The last byte of [addr, addr + len) (len > 0), saturating at the top. */
-static uint64_t range_last(uint64_t addr, uint64_t len)
-{
-	return len - 1 > UINT64_MAX - addr ? UINT64_MAX : addr + (len - 1);
-}
-
 /*
- * touch/fill/check on our own memory, in ascending order, stopping at the
- * first fault (or mismatch).  A write touch adds 0 to the byte atomically:
- * one write access that keeps the data.
+ * Read one request; *fd is a descriptor that came with it (SCM_RIGHTS), or
+ * -1.  0, or -1 at end of file or on error.
  */
-static void do_access(const struct lr_req *q, struct lr_resp *r)
+static int recv_req(struct lr_req *q, int *fd)
 {
-	uint64_t last;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	size_t got = 0;
 
-	r->result = SCEN_ACC_OK;
-	if (q->len == 0)
-		return;
-	last = range_last(q->addr, q->len);
-	if (sigsetjmp(fault_jmp, 1)) {
-		r->result = SCEN_ACC_FAULT;
-		r->out0 = access_addr & ~(PAGE_4K - 1);
-		r->out1 = (uint64_t)fault_code;
-		return;
-	}
-	access_addr = q->addr;
-	for (;;) {
-		uint64_t a = access_addr;
-		uint64_t page_last = (a | (PAGE_4K - 1)) < last ? (a | (PAGE_4K - 1)) : last;
+	*fd = -1;
+	while (got < sizeof(*q)) {
+		struct iovec iov = { (char *)q + got, sizeof(*q) - got };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+				    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		ssize_t n = recvmsg(LR_CHAN_FD, &m, MSG_CMSG_CLOEXEC);
 
-		switch ((enum scen_access_op)q->prot) {
-		case SCEN_ACCESS_READ:
-			(void)*(volatile uint8_t *)(uintptr_t)a;
-			break;
-		case SCEN_ACCESS_WRITE:
-			__atomic_fetch_add((uint8_t *)(uintptr_t)a, 0, __ATOMIC_RELAXED);
-			break;
-		case SCEN_ACCESS_FILL:
-			for (uint64_t b = a;; b++) {
-				access_addr = b;
-				*(volatile uint8_t *)(uintptr_t)b = (uint8_t)q->byte;
-				if (b == page_last)
-					break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+			    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+				if (*fd >= 0)
+					close(*fd);
+				memcpy(fd, CMSG_DATA(c), sizeof(int));
 			}
-			break;
-		case SCEN_ACCESS_CHECK:
-			for (uint64_t b = a;; b++) {
-				uint8_t v;
-
-				access_addr = b;
-				v = *(volatile uint8_t *)(uintptr_t)b;
-				if (v != (uint8_t)q->byte) {
-					r->result = SCEN_ACC_MISMATCH;
-					r->out0 = b;
-					r->out1 = v;
-					return;
-				}
-				if (b == page_last)
-					break;
-			}
-			break;
 		}
-		if (page_last == last)
-			break;
-		access_addr = page_last + 1;
+		got += (size_t)n;
 	}
-}
-
-static uint64_t hex_field(const char **pp, const char *end)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-
-	for (; p < end; p++) {
-		if (*p >= '0' && *p <= '9')
-			v = v << 4 | (uint64_t)(*p - '0');
-		else if (*p >= 'a' && *p <= 'f')
-			v = v << 4 | (uint64_t)(*p - 'a' + 10);
-		else
-			break;
-	}
-	*pp = p;
-	return v;
-}
-
-/* One line of /proc/self/maps ("start-end perms ...") into rec. */
-static void parse_maps_line(const char *p, const char *end, struct lr_map *rec)
-{
-	memset(rec, 0, sizeof(*rec));
-	rec->start = hex_field(&p, end);
-	if (p < end && *p == '-')
-		p++;
-	rec->end = hex_field(&p, end);
-	if (p < end && *p == ' ')
-		p++;
-	if (end - p >= 4) {
-		rec->prot = (p[0] == 'r' ? SCEN_PROT_READ : 0) |
-			    (p[1] == 'w' ? SCEN_PROT_WRITE : 0) |
-			    (p[2] == 'x' ? SCEN_PROT_EXEC : 0);
-		rec->flags = p[3] == 's' ? LR_MAP_SHARED : 0;
-	}
-}
-
-/*
- * Walk /proc/self/maps without allocating: count the mappings and, if send,
- * answer those intersecting [lo, hi) as lr_map records and an end record.
- * Returns the count or -errno.
- */
-static int64_t walk_maps(uint64_t lo, uint64_t hi, int send)
-{
-	static char buf[65536];
-	size_t have = 0;
-	int64_t count = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-	struct lr_map rec;
-
-	if (fd >= 0) {
-		for (;;) {
-			ssize_t n = read(fd, buf + have, sizeof(buf) - have);
-			char *line = buf, *nl;
-
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0) {
-				count = -errno;
-				break;
-			}
-			have += (size_t)n;
-			while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
-				count++;
-				parse_maps_line(line, nl, &rec);
-				if (send && rec.end > lo && rec.start < hi)
-					send_or_exit(&rec, sizeof(rec));
-				line = nl + 1;
-			}
-			have -= (size_t)(line - buf);
-			memmove(buf, line, have);
-			if (n == 0 || have == sizeof(buf))
-				break;
-		}
-		close(fd);
-	} else {
-		count = -errno;
-	}
-	if (send) {
-		memset(&rec, 0, sizeof(rec));
-		rec.flags = LR_MAP_END;
-		send_or_exit(&rec, sizeof(rec));
-	}
-	return count;
-}
-
-/* Answer one presence byte per page from addr. */
-static void send_pagemap(uint64_t addr, uint64_t npages)
-{
-	static uint64_t entries[LR_PAGEMAP_CHUNK];
-	static uint8_t present[LR_PAGEMAP_CHUNK];
-
-	for (uint64_t done = 0; done < npages;) {
-		uint64_t n = npages - done < LR_PAGEMAP_CHUNK ? npages - done : LR_PAGEMAP_CHUNK;
-		uint64_t vpn = addr / PAGE_4K + done;
-		ssize_t got = pread(pagemap_fd, entries, n * sizeof(entries[0]),
-				    (off_t)(vpn * sizeof(entries[0])));
-
-		for (uint64_t i = 0; i < n; i++)
-			present[i] = got >= 0 && (uint64_t)got >= (i + 1) * sizeof(entries[0]) &&
-				     (entries[i] & PAGEMAP_PRESENT);
-		send_or_exit(present, n);
-		done += n;
-	}
+	return 0;
 }
 
 static int64_t raw_result(long r)
@@ -245,48 +95,166 @@ static int64_t raw_result(long r)
 	return r == -1 ? -errno : r;
 }
 
+static int64_t do_mmap(const struct lr_req *q)
+{
+	long flags = MAP_ANONYMOUS;
+
+	flags |= q->flags & SCEN_MAP_SHARED ? MAP_SHARED : MAP_PRIVATE;
+	if (q->flags & SCEN_MAP_NORESERVE)
+		flags |= MAP_NORESERVE;
+	if (q->flags & SCEN_MAP_POPULATE)
+		flags |= MAP_POPULATE;
+	if (q->flags & SCEN_MAP_LOCKED)
+		flags |= MAP_LOCKED;
+	if (q->flags & SCEN_MAP_GROWSDOWN)
+		flags |= MAP_GROWSDOWN;
+	if (q->how == SCEN_MMAP_FIXED)
+		flags |= MAP_FIXED;
+	else if (q->how == SCEN_MMAP_NOREPLACE)
+		flags |= MAP_FIXED_NOREPLACE;
+	return raw_result(syscall(SYS_mmap, q->how == SCEN_MMAP_ANY ? 0 : q->addr, q->len,
+				  (long)q->prot, flags, -1L, 0L));
+}
+
+static int64_t do_mremap(const struct lr_req *q)
+{
+	long flags = 0;
+
+	if (q->flags & SCEN_MREMAP_MAYMOVE)
+		flags |= MREMAP_MAYMOVE;
+	if (q->flags & SCEN_MREMAP_DONTUNMAP)
+		flags |= MREMAP_DONTUNMAP;
+	if (q->flags & SCEN_MREMAP_FIXED)
+		flags |= MREMAP_FIXED;
+	return raw_result(syscall(SYS_mremap, q->addr, q->len, q->arg, flags, q->arg2));
+}
+
+static int64_t do_madvise(const struct lr_req *q)
+{
+	static const int advice[SCEN_ADV_COUNT] = {
+		[SCEN_ADV_NORMAL] = MADV_NORMAL,
+		[SCEN_ADV_RANDOM] = MADV_RANDOM,
+		[SCEN_ADV_SEQUENTIAL] = MADV_SEQUENTIAL,
+		[SCEN_ADV_DONTNEED] = MADV_DONTNEED,
+		[SCEN_ADV_DONTFORK] = MADV_DONTFORK,
+		[SCEN_ADV_DOFORK] = MADV_DOFORK,
+		[SCEN_ADV_WIPEONFORK] = 18,        /* MADV_WIPEONFORK */
+		[SCEN_ADV_KEEPONFORK] = 19,        /* MADV_KEEPONFORK */
+		[SCEN_ADV_POPULATE_READ] = 22,     /* MADV_POPULATE_READ */
+		[SCEN_ADV_POPULATE_WRITE] = 23,    /* MADV_POPULATE_WRITE */
+	};
+
+	if (q->how >= SCEN_ADV_COUNT)
+		return -EINVAL;
+	return raw_result(syscall(SYS_madvise, q->addr, q->len, (long)advice[q->how]));
+}
+
+static int64_t do_cpu(uint64_t cpu)
+{
+	cpu_set_t set;
+
+	if (cpu >= CPU_SETSIZE)
+		return -EINVAL;
+	CPU_ZERO(&set);
+	CPU_SET((int)cpu, &set);
+	return raw_result(sched_setaffinity(0, sizeof(set), &set));
+}
+
+/*
+ * LR_FORK with the new channel fd.  Returns 1 in the child (which has
+ * answered its ready message on its own channel), else 0 with the
+ * parent's answer in r.
+ */
+static int do_fork(int fd, struct lr_resp *r)
+{
+	pid_t pid;
+
+	if (fd < 0) {
+		r->result = -EBADF;
+		return 0;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct lr_resp ready = { .result = 0 };
+
+		if (dup2(fd, LR_CHAN_FD) < 0)
+			_exit(1);
+		close(fd);
+		ready.result = child_open_pagemap();
+		child_send(&ready, sizeof(ready));
+		if (ready.result)
+			_exit(1);
+		return 1;
+	}
+	close(fd);
+	r->result = pid < 0 ? -errno : pid;
+	return 0;
+}
+
+/* One request into r: 0 to answer r, 1 when answered already (or not at all). */
+static int handle(const struct lr_req *q, int fd, struct lr_resp *r)
+{
+	switch ((enum lr_op)q->op) {
+	case LR_MMAP:
+		r->result = do_mmap(q);
+		return 0;
+	case LR_MUNMAP:
+		r->result = raw_result(syscall(SYS_munmap, q->addr, q->len));
+		return 0;
+	case LR_MPROTECT:
+		r->result = raw_result(syscall(SYS_mprotect, q->addr, q->len, (long)q->prot));
+		return 0;
+	case LR_ACCESS:
+		child_access(q, r);
+		return 0;
+	case LR_MAPS:
+		child_walk_maps(q->addr, q->len, 1);
+		return 1;
+	case LR_COUNT:
+		r->result = child_walk_maps(0, 0, 0);
+		return 0;
+	case LR_PAGEMAP:
+		child_send_pagemap(q->addr, q->len);
+		return 1;
+	case LR_MREMAP:
+		r->result = do_mremap(q);
+		return 0;
+	case LR_MADVISE:
+		r->result = do_madvise(q);
+		return 0;
+	case LR_MLOCK:
+		r->result = raw_result(syscall(SYS_mlock2, q->addr, q->len,
+					       q->flags ? (long)MLOCK_ONFAULT : 0L));
+		return 0;
+	case LR_MUNLOCK:
+		r->result = raw_result(syscall(SYS_munlock, q->addr, q->len));
+		return 0;
+	case LR_FORK:
+		return do_fork(fd, r);
+	case LR_EXIT:
+		_exit(0);
+	case LR_CPU:
+		r->result = do_cpu(q->arg);
+		return 0;
+	}
+	r->result = -EINVAL;
+	return 0;
+}
+
 static void serve(void)
 {
 	struct lr_req q;
 	struct lr_resp r;
+	int fd;
 
-	while (read_all(REQ_FD, &q, sizeof(q)) == 0) {
+	while (recv_req(&q, &fd) == 0) {
 		memset(&r, 0, sizeof(r));
-		switch ((enum lr_op)q.op) {
-		case LR_MMAP: {
-			long flags = MAP_PRIVATE | MAP_ANONYMOUS;
-
-			if (q.how == SCEN_MMAP_FIXED)
-				flags |= MAP_FIXED;
-			else if (q.how == SCEN_MMAP_NOREPLACE)
-				flags |= MAP_FIXED_NOREPLACE;
-			r.result = raw_result(syscall(SYS_mmap, q.how == SCEN_MMAP_ANY ? 0 : q.addr,
-						      q.len, (long)q.prot, flags, -1L, 0L));
-			break;
-		}
-		case LR_MUNMAP:
-			r.result = raw_result(syscall(SYS_munmap, q.addr, q.len));
-			break;
-		case LR_MPROTECT:
-			r.result = raw_result(syscall(SYS_mprotect, q.addr, q.len, (long)q.prot));
-			break;
-		case LR_ACCESS:
-			do_access(&q, &r);
-			break;
-		case LR_MAPS:
-			walk_maps(q.addr, q.len, 1);
-			continue;
-		case LR_COUNT:
-			r.result = walk_maps(0, 0, 0);
-			break;
-		case LR_PAGEMAP:
-			send_pagemap(q.addr, q.len);
-			continue;
-		default:
-			r.result = -EINVAL;
-			break;
-		}
-		send_or_exit(&r, sizeof(r));
+		if (q.op != LR_FORK && fd >= 0)
+			close(fd);
+		child_zerocheck_before(&q);
+		if (handle(&q, q.op == LR_FORK ? fd : -1, &r) == 0)
+			child_send(&r, sizeof(r));
+		child_zerocheck_after();
 	}
 }
 
@@ -304,26 +272,44 @@ static void drop_rawio(void)
 	(void)syscall(SYS_capset, &hdr, data);
 }
 
+/* The limits results depend on: 0 or -errno. */
+static int set_limits(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_STACK, &rl))
+		return -errno;
+	rl.rlim_cur = STACK_LIMIT;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < STACK_LIMIT)
+		rl.rlim_max = STACK_LIMIT;
+	if (setrlimit(RLIMIT_STACK, &rl))
+		return -errno;
+	/* Only root may lift it; as root mlock is unlimited anyway. */
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	(void)setrlimit(RLIMIT_MEMLOCK, &rl);
+	return 0;
+}
+
 int main(void)
 {
 	struct lr_resp ready;
-	struct sigaction sa;
+	int e;
 
 	memset(&ready, 0, sizeof(ready));
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		ready.result = -errno;
 	drop_rawio();
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fault_handler;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
-		ready.result = -errno;
-	pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (pagemap_fd < 0)
-		ready.result = -errno;
-	send_or_exit(&ready, sizeof(ready));
+	/* Children that exit are reaped by the kernel (lr_proto.h). */
+	signal(SIGCHLD, SIG_IGN);
+	if (!ready.result && (e = set_limits()))
+		ready.result = e;
+	if (!ready.result && (e = child_access_setup()))
+		ready.result = e;
+	if (!ready.result && (e = child_open_pagemap()))
+		ready.result = e;
+	child_zerocheck_init();
+	child_send(&ready, sizeof(ready));
 	if (ready.result)
 		return 1;
 	serve();

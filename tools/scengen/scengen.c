@@ -1,5 +1,7 @@
 /*
- * scengen SEED [NOPS]: print a random portable scenario (docs/scenarios.md).
+ * scengen [--v2] SEED [NOPS]: print a random portable scenario
+ * (docs/scenarios.md); --v2 prints one of language version 2
+ * (scengen_v2.c).
  *
  * The same SEED always gives the same scenario.  Operations collide in a few
  * small windows of the scenario window, some straddling 2 MiB, 1 GiB and
@@ -15,30 +17,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE            0x1000ULL
-#define TASK_SIZE_4L    0x7ffffffff000ULL
-#define WINDOW_PAGES    32            /* pages of one collision window */
+#include "tools/scengen/scengen.h"
+
 #define DEFAULT_NOPS    60
 
 /* Start of each collision window: half of it below the boundary it straddles. */
-static const uint64_t windows[] = {
+const uint64_t windows[NR_WINDOWS] = {
 	0x100000000000ULL,                         /* start of the scenario window */
 	0x100000200000ULL - 16 * PAGE,             /* a 2 MiB boundary */
 	0x100040000000ULL - 16 * PAGE,             /* a 1 GiB boundary */
 	0x108000000000ULL - 16 * PAGE,             /* a 512 GiB boundary */
 	0x180000000000ULL - 16 * PAGE,             /* another 512 GiB boundary */
 };
-#define NR_WINDOWS (sizeof(windows) / sizeof(windows[0]))
 
 static const char *const prots[] = {
 	"rw-", "rw-", "rw-", "r--", "r--", "---", "r-x", "rwx", "-w-", "-wx",
 };
 #define NR_PROTS (sizeof(prots) / sizeof(prots[0]))
 
-static uint64_t rng_state;
+uint64_t rng_state;
 
 /* splitmix64: small, fast and the same everywhere. */
-static uint64_t rng_next(void)
+uint64_t rng_next(void)
 {
 	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
 
@@ -47,14 +47,12 @@ static uint64_t rng_next(void)
 	return z ^ (z >> 31);
 }
 
-/* Uniform in [0, n). */
-static uint64_t rng_below(uint64_t n)
+uint64_t rng_below(uint64_t n)
 {
 	return rng_next() % n;
 }
 
-/* True with the given percentage. */
-static int chance(unsigned percent)
+int chance(unsigned percent)
 {
 	return rng_below(100) < percent;
 }
@@ -97,8 +95,7 @@ static uint64_t small_len(unsigned max_pages)
 	return len;
 }
 
-/* Print a number in one of the forms the language accepts. */
-static void put_num(uint64_t v)
+void put_num(uint64_t v)
 {
 	unsigned form = (unsigned)rng_below(10);
 
@@ -227,10 +224,15 @@ static void gen_op(void)
 int main(int argc, char **argv)
 {
 	unsigned long long seed, nops = DEFAULT_NOPS;
+	bool v2 = argc > 1 && strcmp(argv[1], "--v2") == 0;
 	char *end;
 
+	if (v2) {
+		argv++;
+		argc--;
+	}
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: scengen SEED [NOPS]\n");
+		fprintf(stderr, "usage: scengen [--v2] SEED [NOPS]\n");
 		return 2;
 	}
 	errno = 0;
@@ -247,6 +249,10 @@ int main(int argc, char **argv)
 		}
 	}
 	rng_state = seed;
+	if (v2) {
+		scengen_v2(seed, nops);
+		return 0;
+	}
 	pick_windows();
 	printf("# scengen %llu %llu\n", seed, nops);
 	for (unsigned long long i = 0; i + 1 < nops; i++)

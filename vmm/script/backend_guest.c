@@ -97,7 +97,7 @@ static int zero_or_errno(struct guest_backend *g, const char *op, const struct c
 }
 
 static int guest_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
-		      unsigned prot, unsigned how, int64_t *result)
+		      unsigned prot, unsigned how, unsigned flags, int64_t *result)
 {
 	struct guest_backend *g = to_guest(be);
 	struct chan_slot req = {
@@ -107,6 +107,11 @@ static int guest_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
 				   how == SCEN_MMAP_NOREPLACE ? MMAP_F_NOREPLACE : 0 },
 	};
 
+	/* The version-2 flags are not wired to the guest yet. */
+	if (flags) {
+		*result = -ENOSYS;
+		return 0;
+	}
 	if (guest_request(g, &req))
 		return -1;
 	/* An address must be a page of the user half. */

@@ -36,7 +36,11 @@ struct scen_stmt {
 	uint64_t len;
 	uint64_t n;               /* a count, an id, an end address */
 	unsigned prot;            /* SCEN_PROT_* */
-	unsigned how;             /* a mode: mmap's SCEN_MMAP_*, ptdump's mode... */
+	unsigned how;             /* a mode: mmap's SCEN_MMAP_*, ptdump's mode,
+				     madvise's enum scen_advice... */
+	unsigned flags;           /* mmap's SCEN_MAP_*, mremap's SCEN_MREMAP_*,
+				     mlock's onfault (1) */
+	uint64_t addr2;           /* mremap's NEWADDR */
 	bool write;               /* touch: write (else read) */
 	bool ranged;              /* a range was given (ptdump) */
 	uint8_t byte;             /* fill / check */

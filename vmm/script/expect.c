@@ -41,7 +41,7 @@ static int result_word(const char *w, char *out, size_t size, char *msg, size_t 
 		return 0;
 	}
 	scen_set_msg(msg, msglen, "%s: '%s' is not ok, an errno name, an address, "
-		     "fault ADDR maperr|accerr or mismatch ADDR BYTE", kw, w);
+		     "fault ADDR maperr|accerr|sigbus or mismatch ADDR BYTE", kw, w);
 	return -1;
 }
 
@@ -62,8 +62,9 @@ static int parse_result(int argc, char **argv, struct scen_stmt *st, char *msg, 
 	if (argc == 5 && strcmp(a[0], "fault") == 0) {
 		if (scen_number_arg(kw, "ADDR", a[1], &v, msg, msglen))
 			return -1;
-		if (strcmp(a[2], "maperr") != 0 && strcmp(a[2], "accerr") != 0) {
-			scen_set_msg(msg, msglen, "%s: fault kind '%s' is not maperr or accerr",
+		if (strcmp(a[2], "maperr") != 0 && strcmp(a[2], "accerr") != 0 &&
+		    strcmp(a[2], "sigbus") != 0) {
+			scen_set_msg(msg, msglen, "%s: fault kind '%s' is not maperr, accerr or sigbus",
 				     kw, a[2]);
 			return -1;
 		}
@@ -78,8 +79,20 @@ static int parse_result(int argc, char **argv, struct scen_stmt *st, char *msg, 
 		return 0;
 	}
 	scen_set_msg(msg, msglen, "%s: expected ok, an errno name, an address, "
-		     "fault ADDR maperr|accerr or mismatch ADDR BYTE", kw);
+		     "fault ADDR maperr|accerr|sigbus or mismatch ADDR BYTE", kw);
 	return -1;
+}
+
+/* Do two result texts say the same?  Numbers compare as values, so that
+ * `expect result 2` holds after `fork -> 2` (a decimal result). */
+static bool same_result(const char *got, const char *want)
+{
+	uint64_t a, b;
+
+	if (strcmp(got, want) == 0)
+		return true;
+	return got[0] >= '0' && got[0] <= '9' && want[0] >= '0' && want[0] <= '9' &&
+	       scen_parse_number(got, &a) == 0 && scen_parse_number(want, &b) == 0 && a == b;
 }
 
 static int run_result(void *ctx, const struct scen_stmt *st, struct scen_io *io)
@@ -90,7 +103,7 @@ static int run_result(void *ctx, const struct scen_stmt *st, struct scen_io *io)
 		fprintf(io->out, "expect result %s -> FAIL: no operation before it\n", st->text);
 		return SCEN_CMD_FAIL;
 	}
-	if (strcmp(s->prev, st->text) != 0) {
+	if (!same_result(s->prev, st->text)) {
 		fprintf(io->out, "expect result %s -> FAIL: %s\n", st->text, s->prev);
 		return SCEN_CMD_FAIL;
 	}
@@ -165,7 +178,16 @@ static int parse_pages(int argc, char **argv, struct scen_stmt *st, char *msg, s
 		return -1;
 	}
 	st->write = strcmp(kw, "expect mapped") == 0;   /* the presence wanted */
+	/* expect shared / exclusive: the page state wanted */
+	st->how = strcmp(kw, "expect shared") == 0 ? SCEN_PAGE_SHARED : SCEN_PAGE_EXCLUSIVE;
 	return 0;
+}
+
+/* The pages [first, first + npages) of a range (page aligned first). */
+static void range_pages(uint64_t addr, uint64_t len, uint64_t *first, uint64_t *npages)
+{
+	*first = addr & ~(PAGE_4K - 1);
+	*npages = len ? (addr + len - *first + PAGE_4K - 1) / PAGE_4K : 0;
 }
 
 /*
@@ -175,11 +197,11 @@ static int parse_pages(int argc, char **argv, struct scen_stmt *st, char *msg, s
 static int find_pte_mismatch(struct script_session *s, uint64_t addr, uint64_t len,
 			     bool want, bool *found, uint64_t *page)
 {
-	uint64_t first = addr & ~(PAGE_4K - 1);
-	uint64_t npages = len ? (addr + len - first + PAGE_4K - 1) / PAGE_4K : 0;
+	uint64_t first, npages;
 	bool *present = NULL;
 	int ret = 0;
 
+	range_pages(addr, len, &first, &npages);
 	*found = false;
 	if (npages)
 		present = malloc((npages < PTE_BATCH_PAGES ? npages : PTE_BATCH_PAGES) * sizeof(bool));
@@ -225,6 +247,76 @@ static int run_pages(void *ctx, const struct scen_stmt *st, struct scen_io *io)
 	return SCEN_CMD_FAIL;
 }
 
+/* ---- expect shared / exclusive ---- */
+
+/*
+ * Find the first page of [addr, addr + len) whose SCEN_PAGE_* state is not
+ * want.  Returns 0 (*found, *page and *state set if one is), or -1 if the
+ * backend died.
+ */
+static int find_share_mismatch(struct script_session *s, uint64_t addr, uint64_t len,
+			       unsigned want, bool *found, uint64_t *page, uint8_t *state)
+{
+	uint64_t first, npages;
+	uint8_t *v = NULL;
+	int ret = 0;
+
+	*found = false;
+	range_pages(addr, len, &first, &npages);
+	if (npages)
+		v = malloc(npages < PTE_BATCH_PAGES ? npages : PTE_BATCH_PAGES);
+	if (npages && !v) {
+		snprintf(s->be->failure, sizeof(s->be->failure), "out of memory");
+		return -1;
+	}
+	for (uint64_t done = 0; done < npages && !*found;) {
+		uint64_t n = npages - done < PTE_BATCH_PAGES ? npages - done : PTE_BATCH_PAGES;
+		uint64_t base = first + done * PAGE_4K;
+
+		if (s->be->ops->page_share(s->be, base, n, v)) {
+			ret = -1;
+			break;
+		}
+		for (uint64_t i = 0; i < n && !*found; i++) {
+			if (v[i] != want) {
+				*found = true;
+				*page = base + i * PAGE_4K;
+				*state = v[i];
+			}
+		}
+		done += n;
+	}
+	free(v);
+	return ret;
+}
+
+/* FAIL: the first page that does not hold and what it is (unmapped,
+ * exclusive or shared), as `expect mapped` names it. */
+static int run_share(void *ctx, const struct scen_stmt *st, struct scen_io *io)
+{
+	struct script_session *s = ctx;
+	uint64_t page;
+	uint8_t state;
+	bool found;
+
+	if (!s->be->ops->page_share) {
+		fprintf(io->out, "%s 0x%" PRIx64 " 0x%" PRIx64 " -> FAIL: ENOSYS\n", st->cmd->name,
+			st->addr, st->len);
+		return SCEN_CMD_FAIL;
+	}
+	if (find_share_mismatch(s, st->addr, st->len, st->how, &found, &page, &state))
+		return scen_backend_dead(s, io);
+	fprintf(io->out, "%s 0x%" PRIx64 " 0x%" PRIx64 " -> ", st->cmd->name, st->addr, st->len);
+	if (!found) {
+		fprintf(io->out, "ok\n");
+		return SCEN_CMD_OK;
+	}
+	fprintf(io->out, "FAIL: 0x%" PRIx64 " %s\n", page,
+		state == SCEN_PAGE_SHARED ? "shared" :
+		state == SCEN_PAGE_EXCLUSIVE ? "exclusive" : "unmapped");
+	return SCEN_CMD_FAIL;
+}
+
 /* ---- expect vmas ---- */
 
 static int parse_vmas(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen)
@@ -262,6 +354,12 @@ static const struct scen_cmd expect_cmds[] = {
 	  2, 2, parse_pages, run_pages },
 	{ "expect vmas", "N", "the address space holds exactly N mappings",
 	  1, 1, parse_vmas, run_vmas },
+	{ "expect shared", "ADDR LEN",
+	  "every page of the range is present and mapped more than once (or the zero page)",
+	  2, 2, parse_pages, run_share },
+	{ "expect exclusive", "ADDR LEN",
+	  "every page of the range is present and mapped by this entry alone",
+	  2, 2, parse_pages, run_share },
 };
 
 const struct scen_cmd_table scen_expectations = {

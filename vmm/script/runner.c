@@ -19,7 +19,8 @@ struct script_session *script_session_new(struct scen_backend *be, const char *n
 		return NULL;
 	s->be = be;
 	s->name = strdup(name ? name : "-");
-	if (!s->name) {
+	if (!s->name || scen_procs_init(s)) {
+		free(s->name);
 		free(s);
 		return NULL;
 	}
@@ -33,6 +34,7 @@ void script_session_free(struct script_session *s)
 	if (!s)
 		return;
 	scen_stmt_release(&s->block);
+	scen_procs_free(s);
 	free(s->name);
 	free(s);
 }

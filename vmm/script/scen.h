@@ -17,6 +17,13 @@ struct scen_table_ref {
 	void *ctx;
 };
 
+/* A process of a session (version 2); process N is procs[N - 1]. */
+struct scen_proc {
+	unsigned handle;                 /* the backend's handle */
+	unsigned parent;                 /* the number of its parent (0 for process 1) */
+	bool alive;
+};
+
 struct script_session {
 	struct scen_backend *be;
 	char *name;
@@ -30,6 +37,10 @@ struct script_session {
 	unsigned ntables;
 	int status;                      /* SCRIPT_OK or SCRIPT_FAIL so far */
 	bool dead;
+	struct scen_proc *procs;         /* every process created, in order */
+	unsigned nprocs;                 /* the last process number given */
+	unsigned cap_procs;
+	unsigned cur;                    /* the current process's number */
 };
 
 /* Parse PROT ("rw-"): 0 or -1. */
@@ -64,6 +75,37 @@ const struct scen_cmd *scen_session_lookup(const struct script_session *s, int a
 					   char **argv, void **ctx, char *msg, size_t msglen);
 /* The run function of `help` (cmd.c); ctx is the session. */
 int scen_run_help(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+
+/* The session's process table with process 1 (handle 0) current:
+ * 0, or -1 out of memory (process.c). */
+int scen_procs_init(struct script_session *s);
+void scen_procs_free(struct script_session *s);
+
+/* Print "TEXT -> RESULT" and remember RESULT for `expect result` (ops.c). */
+int scen_print_result(struct script_session *s, struct scen_io *io, const char *text,
+		      const char *result);
+/* The result text of a call: an errno name for -4095..-1, else `ok` for 0
+ * when !is_addr, else the value in hex (ops.c). */
+void scen_format_call(int64_t res, bool is_addr, char *buf, size_t size);
+/* Print "TEXT -> ENOSYS" for an operation the backend does not have. */
+int scen_print_enosys(struct script_session *s, struct scen_io *io, const char *text);
+
+/* The parse and run functions of the version-2 entries of the engine's
+ * operation table (ops_v2.c, process.c). */
+int scen_parse_mremap(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
+int scen_run_mremap(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_parse_madvise(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
+int scen_run_madvise(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_parse_mlock(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
+int scen_run_mlock(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_parse_munlock(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
+int scen_run_munlock(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_run_fork(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_parse_process(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
+int scen_run_process(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_run_exit(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+int scen_parse_cpu(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
+int scen_run_cpu(void *ctx, const struct scen_stmt *st, struct scen_io *io);
 
 /* Free what a statement owns (maps); *st stays valid but empty. */
 void scen_stmt_release(struct scen_stmt *st);

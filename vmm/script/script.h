@@ -43,6 +43,43 @@ struct vm;
 #define SCEN_MMAP_FIXED       1u  /* MAP_FIXED */
 #define SCEN_MMAP_NOREPLACE   2u  /* MAP_FIXED_NOREPLACE */
 
+/* mmap's flags (language version 2), in the order the transcript prints
+ * them; noreplace is a placement (SCEN_MMAP_NOREPLACE), not a flag. */
+#define SCEN_MAP_SHARED       (1u << 0)   /* MAP_SHARED instead of MAP_PRIVATE */
+#define SCEN_MAP_NORESERVE    (1u << 1)   /* MAP_NORESERVE */
+#define SCEN_MAP_POPULATE     (1u << 2)   /* MAP_POPULATE */
+#define SCEN_MAP_LOCKED       (1u << 3)   /* MAP_LOCKED */
+#define SCEN_MAP_GROWSDOWN    (1u << 4)   /* MAP_GROWSDOWN */
+#define SCEN_MAP_ALL          0x1fu
+
+/* mremap's flags. */
+#define SCEN_MREMAP_MAYMOVE   (1u << 0)   /* MREMAP_MAYMOVE */
+#define SCEN_MREMAP_DONTUNMAP (1u << 1)   /* MREMAP_DONTUNMAP */
+#define SCEN_MREMAP_FIXED     (1u << 2)   /* MREMAP_FIXED, to new_addr */
+
+/* madvise's advice, in the language's order (scen_advice_name()). */
+enum scen_advice {
+	SCEN_ADV_NORMAL,
+	SCEN_ADV_RANDOM,
+	SCEN_ADV_SEQUENTIAL,
+	SCEN_ADV_DONTNEED,
+	SCEN_ADV_DONTFORK,
+	SCEN_ADV_DOFORK,
+	SCEN_ADV_WIPEONFORK,
+	SCEN_ADV_KEEPONFORK,
+	SCEN_ADV_POPULATE_READ,
+	SCEN_ADV_POPULATE_WRITE,
+	SCEN_ADV_COUNT
+};
+
+/* What `expect shared` / `expect exclusive` find in one page. */
+#define SCEN_PAGE_NONE        0u  /* no present leaf entry */
+#define SCEN_PAGE_EXCLUSIVE   1u  /* present, its page mapped by this entry alone */
+#define SCEN_PAGE_SHARED      2u  /* present, its page mapped more than once, or the zero page */
+
+/* Processes and CPUs (version 2). */
+#define SCEN_MAX_CPUS         64  /* `cpu N` takes 0 <= N < 64 */
+
 /* One line of `maps`. */
 struct scen_map {
 	uint64_t start;
@@ -67,6 +104,7 @@ enum scen_access_status {
 
 #define SCEN_FAULT_MAPERR     1u
 #define SCEN_FAULT_ACCERR     2u
+#define SCEN_FAULT_SIGBUS     3u  /* Linux answered with SIGBUS */
 
 struct scen_access_result {
 	enum scen_access_status status;
@@ -81,11 +119,22 @@ struct scen_backend;
  * (its outcome, success or errno, in the out-parameters) and -1 when the
  * backend died; it then leaves a one-line reason in be->failure.
  * Results of mmap are the address or -errno; of munmap/mprotect 0 or -errno.
+ *
+ * The operations of version 2 (from mremap on) may be NULL: a backend that
+ * cannot do one makes its line print `-> ENOSYS` (an expectation:
+ * `-> FAIL: ENOSYS`), except set_cpu, whose absence means one CPU (every
+ * `cpu N` with N < 64 is `ok`).  mmap's flags are part of mmap: a backend
+ * that cannot do some flags answers -ENOSYS for them.
+ *
+ * Processes: the backend starts with one process, handle 0, selected.  The
+ * engine numbers processes and maps the numbers to handles (never reused
+ * while the process lives); operations apply to the selected process.
  */
 struct scen_backend_ops {
 	const char *name;         /* "guest", "linux" */
+	/* flags: SCEN_MAP_* (0 for a version-1 mmap). */
 	int (*mmap)(struct scen_backend *be, uint64_t addr, uint64_t len,
-		    unsigned prot, unsigned how, int64_t *result);
+		    unsigned prot, unsigned how, unsigned flags, int64_t *result);
 	int (*munmap)(struct scen_backend *be, uint64_t addr, uint64_t len,
 		      int64_t *result);
 	int (*mprotect)(struct scen_backend *be, uint64_t addr, uint64_t len,
@@ -104,6 +153,33 @@ struct scen_backend_ops {
 	int (*pte_present)(struct scen_backend *be, uint64_t addr,
 			   uint64_t npages, bool *present);
 	void (*destroy)(struct scen_backend *be);
+
+	/* ---- version 2 (optional) ---- */
+	/* flags: SCEN_MREMAP_*; new_addr only with SCEN_MREMAP_FIXED.
+	 * Result: the address of the mapping afterwards, or -errno. */
+	int (*mremap)(struct scen_backend *be, uint64_t addr, uint64_t old_len,
+		      uint64_t new_len, unsigned flags, uint64_t new_addr, int64_t *result);
+	/* Result 0 or -errno. */
+	int (*madvise)(struct scen_backend *be, uint64_t addr, uint64_t len,
+		       enum scen_advice advice, int64_t *result);
+	/* mlock2(addr, len, onfault ? MLOCK_ONFAULT : 0): 0 or -errno. */
+	int (*mlock)(struct scen_backend *be, uint64_t addr, uint64_t len, bool onfault,
+		     int64_t *result);
+	int (*munlock)(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result);
+	/* Fork the selected process; it stays selected.  *result 0 (the child's
+	 * handle in *child) or -errno (no child). */
+	int (*fork)(struct scen_backend *be, unsigned *child, int64_t *result);
+	/* Make the process of a live handle the selected one. */
+	int (*select)(struct scen_backend *be, unsigned handle);
+	/* The process of a live handle (never 0) exits as exit_mmap: its whole
+	 * address space goes before this returns.  Nothing is selected after it
+	 * until select(). */
+	int (*exit)(struct scen_backend *be, unsigned handle);
+	/* Run the following operations, of any process, on CPU cpu (< 64). */
+	int (*set_cpu)(struct scen_backend *be, unsigned cpu);
+	/* state[i] = SCEN_PAGE_* of page addr + i * 4096 (addr page aligned). */
+	int (*page_share)(struct scen_backend *be, uint64_t addr, uint64_t npages,
+			  uint8_t *state);
 };
 
 /*
@@ -225,5 +301,8 @@ int script_session_run_stream(struct script_session *s, FILE *in, FILE *out,
 const char *scen_errno_name(int e);
 /* The errno of a Linux name, or 0 if unknown. */
 int scen_errno_from_name(const char *name);
+
+/* The word of an advice ("dontneed"), or NULL if out of range. */
+const char *scen_advice_name(enum scen_advice advice);
 
 #endif

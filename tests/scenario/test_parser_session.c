@@ -1,16 +1,96 @@
 /*
- * Unit tests of the engine's command tables: an added table (its commands,
- * a name shared with the language's, `help`), and the bytes of a line (NUL,
- * control bytes in diagnostics), against the fake backend (fake.c).
+ * Unit tests of the scenario engine (vmm/script), continued: streams,
+ * sessions, a dying backend, added command tables, after_step, NUL and
+ * control bytes, help generated from the tables; against the fake backend.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/scenario/fake.h"
+#include "tests/scenario/fake_backend.h"
 #include "vmm/script/cmd.h"
 #include "vmm/script/scen.h"
 #include "vmm/script/script.h"
+
+/* ---- streams and sessions ---- */
+
+Test(stream, bad_lines_are_reported_and_skipped)
+{
+	char *out, *err;
+	int r;
+
+	fake_reset();
+	r = run_stream_text("mmap 0x1000 4K rw-\nbogus\nmunmap 0x1000 4K\nexpect maps\n", &out, &err);
+	cr_expect_eq(r, SCRIPT_OK);
+	cr_expect_str_eq(out, "mmap 0x1000 0x1000 rw- -> 0x1000\nmunmap 0x1000 0x1000 -> ok\n");
+	cr_expect(strstr(err, "error: <stdin>:2: unknown operation 'bogus'\n") != NULL, "%s", err);
+	cr_expect(strstr(err, "error: <stdin>:4: 'expect maps' is not closed") != NULL, "%s", err);
+	free(out);
+	free(err);
+}
+
+Test(stream, failed_expectation_gives_1)
+{
+	char *out, *err;
+
+	fake_reset();
+	cr_expect_eq(run_stream_text("expect vmas 1\nmaps\n", &out, &err), SCRIPT_FAIL);
+	cr_expect_str_eq(out, "expect vmas 1 -> FAIL: 0\nmaps:\n");
+	free(out);
+	free(err);
+}
+
+Test(session, line_by_line)
+{
+	struct script_session *s;
+	char *out, *err;
+	size_t ol, el;
+	FILE *o, *e;
+
+	fake_reset();
+	s = script_session_new(&fake.be, "sock");
+	o = open_memstream(&out, &ol);
+	e = open_memstream(&err, &el);
+	cr_expect_eq(script_session_line(s, "mmap 0x1000 4K rw-\n", o, e), 0);
+	cr_expect_eq(script_session_line(s, "expect maps", o, e), 0);
+	cr_expect(script_session_in_block(s));
+	cr_expect_eq(script_session_line(s, "end", o, e), 0);
+	cr_expect(!script_session_in_block(s));
+	cr_expect_eq(script_session_line(s, "expect result 0x1000", o, e), 0);
+	cr_expect_eq(script_session_line(s, "expect result ok", o, e), 1);
+	cr_expect_eq(script_session_line(s, "nonsense", o, e), 2);
+	cr_expect_eq(script_session_status(s), 1);
+	cr_expect_eq(script_session_line(s, "expect maps", o, e), 0);
+	cr_expect_eq(script_session_finish(s, e), 2);
+	fclose(o);
+	fclose(e);
+	cr_expect_str_eq(out, "mmap 0x1000 0x1000 rw- -> 0x1000\n"
+			      "expect maps -> ok\n"
+			      "expect result 0x1000 -> ok\n"
+			      "expect result ok -> FAIL: 0x1000\n");
+	cr_expect(strstr(err, "sock:6: unknown operation 'nonsense'") != NULL, "%s", err);
+	cr_expect(strstr(err, "sock:7: 'expect maps' is not closed") != NULL, "%s", err);
+	script_session_free(s);
+	free(out);
+	free(err);
+}
+
+/* ---- a dying backend ---- */
+
+Test(dead, stops_with_3)
+{
+	char *out, *err;
+
+	fake_reset();
+	fake.die_after = 1;
+	cr_expect_eq(run_text("mmap 0x1000 4K rw-\nmunmap 0x1000 4K\nmaps\n", &out, &err),
+		     SCRIPT_DEAD);
+	cr_expect_str_eq(out, "mmap 0x1000 0x1000 rw- -> 0x1000\n");
+	cr_expect(strstr(err, "t.scn:2: the fake backend died: fake death") != NULL, "%s", err);
+	free(out);
+	free(err);
+}
 
 /* ---- commands of an added table ---- */
 
@@ -83,6 +163,36 @@ Test(extra, consulted_for_unknown_keywords)
 	fake_reset();
 	cr_expect_eq(run_with_extra("ptdump\n", &out, &err), SCRIPT_PARSE);
 	cr_expect_str_eq(err, "x.scn:1: unknown operation 'ptdump'\n");
+	free(out);
+	free(err);
+}
+
+/* ---- after_step ---- */
+
+static int after_calls;
+
+static int after_fn(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
+{
+	(void)ctx;
+	(void)be;
+	(void)err;
+	if (++after_calls == 2) {
+		fprintf(out, "check -> FAIL: broken\n");
+		return 1;
+	}
+	return 0;
+}
+
+Test(after_step, runs_after_every_line)
+{
+	char *out, *err;
+
+	fake_reset();
+	after_calls = 0;
+	fake.be.after_step = after_fn;
+	cr_expect_eq(run_text("maps\nmaps\nmaps\n", &out, &err), SCRIPT_FAIL);
+	cr_expect_eq(after_calls, 3);
+	cr_expect_str_eq(out, "maps:\nmaps:\ncheck -> FAIL: broken\nmaps:\n");
 	free(out);
 	free(err);
 }
@@ -220,7 +330,7 @@ Test(tables, same_name_other_arguments)
 	cr_expect_str_eq(o.msg, "mm: unknown command 'frob' (expected list or use)");
 	cr_expect_eq(script_session_exec(s, "expect nothing", 14, fo, fe, &o), SCRIPT_PARSE);
 	cr_expect_str_eq(o.msg, "expect: unknown expectation 'nothing' "
-			 "(expected result, maps, mapped, unmapped or vmas)");
+			 "(expected result, maps, mapped, unmapped, vmas, shared or exclusive)");
 	cr_expect_eq(script_session_exec(s, "broken", 6, fo, fe, &o), SCRIPT_FAIL);
 	cr_expect(o.error);
 	cr_expect_str_eq(o.msg, "busy: \\x01 try later");
@@ -301,4 +411,3 @@ Test(tables, help_lists_every_command_once)
 	free(out);
 	free(sout);
 }
-

@@ -1,14 +1,17 @@
 /*
- * A fake scenario backend for the engine's unit tests: it records what it
- * is asked (fake.log), answers from fake's fields, and can die on demand.
+ * A fake scenario backend for the engine's unit tests: it records every
+ * call in a log and answers what the test set up (fake_backend.h).
  */
 #include <criterion/criterion.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/scenario/fake.h"
+#include "tests/scenario/fake_backend.h"
 
-static void logf_(struct fake *f, const char *fmt, uint64_t a, uint64_t b)
+void logf_(struct fake *f, const char *fmt, uint64_t a, uint64_t b)
 {
 	size_t n = strlen(f->log);
 
@@ -28,11 +31,12 @@ static int fake_tick(struct fake *f)
 }
 
 static int fake_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
-		     unsigned prot, unsigned how, int64_t *result)
+		     unsigned prot, unsigned how, unsigned flags, int64_t *result)
 {
 	struct fake *f = (struct fake *)be;
 
 	(void)prot;
+	f->mmap_flags = flags;
 	if (fake_tick(f))
 		return -1;
 	logf_(f, "mmap %llx %llx\n", addr, len);
@@ -123,7 +127,154 @@ static void fake_destroy(struct scen_backend *be)
 	(void)be;
 }
 
+
+/* ---- version 2 ---- */
+
+static void logp(struct fake *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void logp(struct fake *f, const char *fmt, ...)
+{
+	size_t n = strlen(f->log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->log + n, sizeof(f->log) - n, fmt, ap);
+	va_end(ap);
+}
+
+static int fake_mremap(struct scen_backend *be, uint64_t addr, uint64_t old_len,
+		       uint64_t new_len, unsigned flags, uint64_t new_addr, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logp(f, "mremap %" PRIx64 " %" PRIx64 " %" PRIx64 " %x %" PRIx64 "\n", addr, old_len,
+	     new_len, flags, new_addr);
+	*result = f->v2_result ? f->v2_result :
+		  flags & SCEN_MREMAP_FIXED ? (int64_t)new_addr : (int64_t)addr;
+	return 0;
+}
+
+static int fake_madvise(struct scen_backend *be, uint64_t addr, uint64_t len,
+			enum scen_advice advice, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logp(f, "madvise %" PRIx64 " %" PRIx64 " %d\n", addr, len, (int)advice);
+	*result = f->v2_result;
+	return 0;
+}
+
+static int fake_mlock(struct scen_backend *be, uint64_t addr, uint64_t len, bool onfault,
+		      int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logp(f, "mlock %" PRIx64 " %" PRIx64 " %d\n", addr, len, onfault);
+	*result = f->v2_result;
+	return 0;
+}
+
+static int fake_munlock(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "munlock %llx %llx\n", addr, len);
+	*result = f->v2_result;
+	return 0;
+}
+
+static int fake_fork(struct scen_backend *be, unsigned *child, int64_t *result)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	*result = f->fork_result;
+	if (*result == 0)
+		*child = f->next_handle++;
+	logp(f, "fork %u -> %" PRId64 "\n", f->selected, *result == 0 ? (int64_t)*child : *result);
+	return 0;
+}
+
+static int fake_select(struct scen_backend *be, unsigned handle)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logp(f, "select %u\n", handle);
+	f->selected = handle;
+	return 0;
+}
+
+static int fake_exit(struct scen_backend *be, unsigned handle)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logp(f, "exit %u\n", handle);
+	f->selected = ~0u;
+	return 0;
+}
+
+static int fake_set_cpu(struct scen_backend *be, unsigned cpu)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logp(f, "cpu %u\n", cpu);
+	return 0;
+}
+
+static int fake_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages,
+			   uint8_t *state)
+{
+	struct fake *f = (struct fake *)be;
+
+	if (fake_tick(f))
+		return -1;
+	logf_(f, "share %llx %llx\n", addr, npages);
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t page = addr / 0x1000 + i - 0x100000000ULL;
+
+		state[i] = page < 16 ? f->share[page] : SCEN_PAGE_NONE;
+	}
+	return 0;
+}
+
 static const struct scen_backend_ops fake_ops = {
+	.name = "fake",
+	.mmap = fake_mmap,
+	.munmap = fake_munmap,
+	.mprotect = fake_mprotect,
+	.access = fake_access,
+	.maps = fake_maps,
+	.vma_count = fake_vma_count,
+	.pte_present = fake_pte_present,
+	.destroy = fake_destroy,
+	.mremap = fake_mremap,
+	.madvise = fake_madvise,
+	.mlock = fake_mlock,
+	.munlock = fake_munlock,
+	.fork = fake_fork,
+	.select = fake_select,
+	.exit = fake_exit,
+	.set_cpu = fake_set_cpu,
+	.page_share = fake_page_share,
+};
+
+/* The same backend without the version-2 operations. */
+const struct scen_backend_ops fake_ops_v1 = {
 	.name = "fake",
 	.mmap = fake_mmap,
 	.munmap = fake_munmap,
@@ -142,6 +293,7 @@ void fake_reset(void)
 	memset(&fake, 0, sizeof(fake));
 	fake.be.ops = &fake_ops;
 	fake.die_after = -1;
+	fake.next_handle = 10;
 }
 
 /* Run text as a file through the fake backend; out/err are malloc'ed. */
