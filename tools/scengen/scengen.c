@@ -229,8 +229,20 @@ int main(int argc, char **argv)
 	unsigned long long seed, nops = DEFAULT_NOPS;
 	char *end;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: scengen SEED [NOPS]\n");
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("usage: scengen SEED [NOPS]\n"
+		       "       scengen --help | --version\n"
+		       "Print a random portable scenario: the same SEED (decimal or 0x hex)\n"
+		       "gives the same scenario; NOPS operations (default %d, at most\n"
+		       "1000000), the last one 'maps'.\n", DEFAULT_NOPS);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("scengen (vmm-mm) %s\n", VMM_MM_VERSION);
+		return 0;
+	}
+	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: scengen SEED [NOPS]    (scengen --help)\n");
 		return 2;
 	}
 	errno = 0;
