@@ -14,7 +14,9 @@
  *    change; the run is printed as START-END, its size in the largest unit
  *    that divides it, the flags of its first entry and its level;
  *  - a marker line "---[ NAME ]---" follows the run during which the
- *    walk passed the marker's address.
+ *    walk passed the marker's address;
+ *  - the last run ends at 0x0000000000000000 (2^64 wrapped), as Linux's
+ *    final flush prints it; with a range (our addition), at its end.
  *
  * Unlike Linux, the host trusts no entry: one that cannot be followed is
  * noted nowhere (the run goes on over it, as Linux does for a non-present
@@ -131,6 +133,9 @@ static void lx_note(struct lx_state *st, uint64_t addr, int level, uint64_t val)
 	uint64_t eff = val ? st->prot_levels[level < 0 ? 0 : level] : 0;
 
 	if (st->level == -1) {
+		/* Linux's first run starts at 0, where its walk starts; ours may
+		 * start at a range's start. */
+		st->start = addr;
 		st->cur = prot;
 		st->eff = eff;
 		st->level = level;
@@ -324,6 +329,7 @@ int ptdump_linux(const struct gmem *g, uint64_t pml4, uint64_t start, uint64_t e
 	/* Linux walks the user half, then everything above the guard hole. */
 	const uint64_t ranges[2][2] = { { 0, 1ULL << 47 }, { LX_GUARD_HOLE_END, 0 } };
 	struct lx_state *st;
+	uint64_t flush_at = 0;
 	int r = 0;
 
 	if ((pml4 & (PAGE_SIZE_4K - 1)) || !gmem_range_ok(g, pml4, PAGE_SIZE_4K)) {
@@ -340,11 +346,15 @@ int ptdump_linux(const struct gmem *g, uint64_t pml4, uint64_t start, uint64_t e
 		uint64_t lo = ranges[i][0] > start ? ranges[i][0] : start;
 		uint64_t last = ranges[i][1] - 1 < end - 1 ? ranges[i][1] - 1 : end - 1;
 
-		if (lo <= last)
+		if (lo <= last) {
 			lx_pgd_range(st, pml4, lo, last + 1);
+			flush_at = last + 1;
+		}
 	}
+	/* Flush the last run at the end of the walk: 0 (2^64) for the whole
+	 * space, as Linux does; the end of the range asked for otherwise. */
 	if (!st->truncated)
-		lx_note(st, 0, -1, 0);   /* flush the last run, as Linux does */
+		lx_note(st, flush_at, -1, 0);
 	lx_print_errors(st);
 	if (st->truncated || st->tables_left == 0)
 		r = -E2BIG;
