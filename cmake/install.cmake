@@ -42,10 +42,15 @@ install(FILES ${CMAKE_BINARY_DIR}/vmm-mmConfig.cmake
               ${CMAKE_BINARY_DIR}/vmm-mmConfigVersion.cmake
         DESTINATION ${VMM_CMAKE_DIR})
 
-# pkg-config: relocatable (the prefix is found from the .pc file itself).
-file(RELATIVE_PATH VMM_PC_TO_PREFIX
-     /vmm-mm-prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /vmm-mm-prefix)
-string(REGEX REPLACE "/$" "" VMM_PC_TO_PREFIX "${VMM_PC_TO_PREFIX}")
+# pkg-config: relocatable (the prefix found from the .pc file itself), but
+# plainly /usr for the system's own installation (the .deb).
+if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  set(VMM_PC_PREFIX /usr)
+else()
+  file(RELATIVE_PATH _rel /vmm-mm-prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /vmm-mm-prefix)
+  string(REGEX REPLACE "/$" "" _rel "${_rel}")
+  set(VMM_PC_PREFIX "\${pcfiledir}/${_rel}")
+endif()
 set(VMM_PC_SANITIZE "")
 if(VMM_SANITIZE)
   set(VMM_PC_SANITIZE "-fsanitize=address,undefined")
