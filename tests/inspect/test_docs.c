@@ -54,6 +54,27 @@ static char *read_doc(void)
 	return buf;
 }
 
+/* The scenes built so far (each once: 128 MiB of synthetic RAM apiece). */
+static struct cached {
+	char name[32];
+	struct synth s;
+	uint32_t mm;
+} cache[8];
+static unsigned ncache;
+
+static struct cached *scene_for(const char *name)
+{
+	for (unsigned i = 0; i < ncache; i++)
+		if (strcmp(cache[i].name, name) == 0)
+			return &cache[i];
+	cr_assert_lt(ncache, 8);
+	struct cached *c = &cache[ncache++];
+	snprintf(c->name, sizeof c->name, "%s", name);
+	c->mm = doc_scene(&c->s, name);
+	cr_assert_neq(c->mm, 0, "unknown scene '%s'", name);
+	return c;
+}
+
 /* Check the example whose marker starts at m; returns where to go on. */
 static const char *check_example(const char *m, unsigned *checked)
 {
@@ -61,8 +82,7 @@ static const char *check_example(const char *m, unsigned *checked)
 	const char *end = strstr(m, " -->"), *fence, *body, *close;
 	char scene[32], cmd[256], *want, *out, err[256];
 	const char *colon = strchr(m + sizeof tag - 1, ':');
-	struct synth s;
-	uint32_t mm;
+	struct cached *sc;
 	bool json;
 
 	cr_assert(end && colon && colon < end, "bad marker: %.60s", m);
@@ -75,9 +95,8 @@ static const char *check_example(const char *m, unsigned *checked)
 	close = strstr(body, "\n```");
 	cr_assert(close, "unterminated block for '%s'", cmd);
 	want = strndup(body, (size_t)(close - body) + 1);
-	mm = doc_scene(&s, scene);
-	cr_assert_neq(mm, 0, "unknown scene '%s'", scene);
-	int r = icmd_run_line(&s.g, mm, cmd, &out, err, sizeof err);
+	sc = scene_for(scene);
+	int r = icmd_run_line(&sc->s.g, sc->mm, cmd, &out, err, sizeof err);
 	cr_assert(r == 0 || r == 1, "'%s' on %s: %d %s", cmd, scene, r, err);
 	if (json)
 		cr_expect_str_eq(squeeze(out), squeeze(want), "docs/inspection.md: '%s' on %s", cmd,
@@ -86,7 +105,6 @@ static const char *check_example(const char *m, unsigned *checked)
 		cr_expect_str_eq(out, want, "docs/inspection.md: '%s' on %s", cmd, scene);
 	free(out);
 	free(want);
-	synth_free(&s);
 	++*checked;
 	return close;
 }
@@ -100,4 +118,6 @@ Test(docs, inspection_examples_are_what_the_code_prints)
 		m = check_example(m, &checked);
 	cr_assert_geq(checked, 10, "only %u examples marked", checked);
 	free(doc);
+	for (unsigned i = 0; i < ncache; i++)
+		synth_free(&cache[i].s);
 }
