@@ -6,6 +6,7 @@
  * cause and the remedy.
  */
 #include <criterion/criterion.h>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,4 +168,52 @@ Test(cli, scengen_and_linux_runner_options)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "unknown option --frobnicate"), "%s", r.err);
 	prog_run_free(&r);
+}
+
+/* The names a declaration line of the public header declares ("vmm_x(" at
+ * the start of a line or after its return type), space-separated. */
+static void header_functions(const char *text, char *names, size_t len)
+{
+	names[0] = 0;
+	for (const char *line = text; *line;) {
+		const char *eol = strchr(line, '\n'), *p = strstr(line, "vmm_");
+		const char *next = eol ? eol + 1 : line + strlen(line);
+
+		if (!strchr(" \t*/#", *line) && p && (!eol || p < eol)) {
+			size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+			if (p[n] == '(')
+				snprintf(names + strlen(names), len - strlen(names), "%.*s ", (int)n, p);
+		}
+		line = next;
+	}
+}
+
+Test(cli, library_exports_exactly_the_header)
+{
+	char *hdr = read_file(src_path("include/vmm-mm/vmm.h"));
+	char *map = read_file(src_path("vmm/api/libvmm-mm.map"));
+	char names[4096], lib[4096];
+	unsigned n = 0;
+
+	cr_assert(hdr && map);
+	header_functions(hdr, names, sizeof names);
+	snprintf(lib, sizeof lib, "%s/../lib/libvmm-mm.so", getenv("VMM_BIN") ? getenv("VMM_BIN") : "build/bin");
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	cr_assert(h, "%s", dlerror());
+	for (char *name = strtok(names, " "); name; name = strtok(NULL, " "), n++) {
+		char entry[96];
+
+		snprintf(entry, sizeof entry, "\t\t%s;\n", name);
+		cr_expect(strstr(map, entry), "%s is not exported by libvmm-mm.map", name);
+		cr_expect(dlsym(h, name), "%s is not in %s", name, lib);
+	}
+	cr_assert_geq(n, 20);
+	/* ...and nothing of the layers inside. */
+	cr_expect_null(dlsym(h, "vm_create"));
+	cr_expect_null(dlsym(h, "scen_parse_number"));
+	cr_expect_null(dlsym(h, "vmm_path_find"));
+	dlclose(h);
+	free(hdr);
+	free(map);
 }
