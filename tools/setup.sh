@@ -1,23 +1,35 @@
 #!/usr/bin/env bash
-# Install what is missing (Debian 12, as root or with sudo), then configure
-# and build into build/ (and build-asan/ with --asan: AddressSanitizer +
+# Install what is missing (Debian 12, as root or with sudo; without either,
+# name the packages to install and stop), then configure and build into
+# build/ (and build-asan/ with --asan: AddressSanitizer +
 # UndefinedBehaviorSanitizer on the host code).
-#   tools/setup.sh [--asan]
+#   tools/setup.sh [--asan]     install, build build/ (and build-asan/)
+#   tools/setup.sh --deps       install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc make cmake pkg-config libelf-dev libcriterion-dev socat)
+packages=(gcc make cmake pkg-config libelf-dev libedit-dev libcriterion-dev socat)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
-	echo "setup: installing ${missing[*]}" >&2
 	sudo=""
-	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	if [ "$(id -u)" -ne 0 ]; then
+		if ! command -v sudo >/dev/null 2>&1; then
+			echo "setup: missing Debian packages: ${missing[*]}" >&2
+			echo "setup: not root and no sudo here: install them as root, then run this again:" >&2
+			echo "    apt-get install ${missing[*]}" >&2
+			exit 1
+		fi
+		sudo="sudo"
+	fi
+	echo "setup: installing ${missing[*]}" >&2
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 fi
+
+[ "${1:-}" = "--deps" ] && exit 0
 
 # The build's output goes to DIR/build.log, and to the terminal only if it fails.
 build() {

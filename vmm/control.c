@@ -63,19 +63,20 @@ static void logf_(struct server *s, const char *fmt, const char *a, const char *
 
 /* ---- socket setup ---- */
 
-/* Bind a listening socket at path, mode 0600.  fd, or -errno (-ENAMETOOLONG,
- * -EEXIST for another kind of file, -EADDRINUSE for a live socket...). */
-static int listen_at(const char *path)
+/* Can path take a new socket?  Its length, and what is there now: nothing,
+ * or a stale socket (removed when remove_stale) is fine; another kind of
+ * file (-EEXIST) or a live socket (-EADDRINUSE) is not.  sa gets the
+ * address.  0 or -errno, with a message on stderr. */
+static int path_problem(const char *path, struct sockaddr_un *sa, bool remove_stale)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct stat st;
 
-	if (strlen(path) >= sizeof sa.sun_path) {
+	if (strlen(path) >= sizeof sa->sun_path) {
 		fprintf(stderr, "vmm: control socket path too long (max %zu bytes): %s\n",
-			sizeof sa.sun_path - 1, path);
+			sizeof sa->sun_path - 1, path);
 		return -ENAMETOOLONG;
 	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(sa->sun_path, path, strlen(path) + 1);
 
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
@@ -84,14 +85,14 @@ static int listen_at(const char *path)
 		}
 		/* A socket file: live if someone accepts on it, else stale. */
 		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
+		if (probe >= 0 && connect(probe, (struct sockaddr *)sa, sizeof *sa) == 0) {
 			close(probe);
 			fprintf(stderr, "vmm: %s is in use by another server\n", path);
 			return -EADDRINUSE;
 		}
 		if (probe >= 0)
 			close(probe);
-		if (unlink(path) != 0) {
+		if (remove_stale && unlink(path) != 0) {
 			int e = errno;
 			fprintf(stderr, "vmm: cannot remove stale socket %s: %s\n", path, strerror(e));
 			return -e;
@@ -101,7 +102,61 @@ static int listen_at(const char *path)
 		fprintf(stderr, "vmm: %s: %s\n", path, strerror(e));
 		return -e;
 	}
+	return 0;
+}
 
+int control_check_path(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[sizeof sa.sun_path];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int r;
+
+	if (!*path) {
+		fprintf(stderr, "vmm: the control socket path is empty\n");
+		return -ENOENT;
+	}
+	if ((r = path_problem(path, &sa, false)) != 0)
+		return r;
+	/* The directory must exist and let us create the socket in it. */
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0) {
+		int e = errno;
+
+		fprintf(stderr, "vmm: cannot create the control socket %s: %s: %s\n", path, dir,
+			strerror(e));
+		return -e;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "vmm: cannot create the control socket %s: %s is not a directory\n",
+			path, dir);
+		return -ENOTDIR;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		int e = errno;
+
+		fprintf(stderr, "vmm: cannot create the control socket %s: %s: %s\n", path, dir,
+			strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* Bind a listening socket at path, mode 0600.  fd, or -errno (-ENAMETOOLONG,
+ * -EEXIST for another kind of file, -EADDRINUSE for a live socket...). */
+static int listen_at(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int r = path_problem(path, &sa, true);
+
+	if (r)
+		return r;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		int e = errno;
@@ -161,7 +216,8 @@ static void out_str(struct client *c, const char *s)
 static void client_free(struct server *s, unsigned i)
 {
 	struct client *c = s->clients[i];
-	logf_(s, "vmm: control: %s%s disconnected\n", c->name, c->broken ? " (error)" : "");
+	if (!s->o->quiet_clients)
+		logf_(s, "vmm: control: %s%s disconnected\n", c->name, c->broken ? " (error)" : "");
 	close(c->fd);
 	script_session_free(c->sess);
 	free(c->out);
@@ -197,7 +253,8 @@ static void accept_clients(struct server *s)
 			return;
 		}
 		s->clients[s->nclients++] = c;
-		logf_(s, "vmm: control: %s connected%s\n", c->name, "");
+		if (!s->o->quiet_clients)
+			logf_(s, "vmm: control: %s connected%s\n", c->name, "");
 	}
 }
 
@@ -398,8 +455,10 @@ int control_serve(struct vm *vm, const char *path, const struct control_opts *o)
 	return ret;
 }
 
-int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop, bool check)
+int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop, bool check,
+		bool quiet)
 {
-	struct control_opts o = { .stop = stop, .log = stderr, .check_after_step = check };
+	struct control_opts o = { .stop = stop, .log = stderr, .check_after_step = check,
+				  .quiet_clients = quiet };
 	return control_serve(vm, path, &o);
 }

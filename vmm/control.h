@@ -36,7 +36,19 @@ struct control_opts {
 	FILE *log;                            /* connections and errors (NULL: none) */
 	int check_after_step;                 /* run the checker after every executed
 						 line (vmm --check --control) */
+	bool quiet_clients;                   /* do not log connects and disconnects
+						 (vmm --quiet) */
 };
+
+/*
+ * Check, before anything is started, that a control socket can be created
+ * at path: its length, its directory (exists, writable), and what is there
+ * now (nothing or a stale socket; not another kind of file, not a live
+ * socket).  Changes nothing.  0, or control_serve's -errno for that path
+ * (-ENOTDIR, -ENOENT or -EACCES for the directory) with a message on
+ * stderr.
+ */
+int control_check_path(const char *path);
 
 /*
  * Serve the control socket at path until *o->stop becomes nonzero or the
@@ -51,9 +63,10 @@ struct control_opts {
 int control_serve(struct vm *vm, const char *path, const struct control_opts *o);
 
 /* control_serve with the connection log on stderr: what vmm's main calls
- * for --control PATH (check: --check).  stop is set by its SIGINT/SIGTERM
- * handler. */
-int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop, bool check);
+ * for --control PATH (check: --check; quiet: --quiet, no connect and
+ * disconnect lines).  stop is set by its SIGINT/SIGTERM handler. */
+int control_run(struct vm *vm, const char *path, volatile sig_atomic_t *stop, bool check,
+		bool quiet);
 
 /*
  * The response to one request line of len bytes (control_respond.c): run it

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vmm/info.h"
+#include "vmm/kvm_diag.h"
 
 static const struct { int cap; const char *name; } caps[] = {
 	{ KVM_CAP_IRQCHIP, "in-kernel irqchip (KVM_CREATE_IRQCHIP)" },
@@ -104,12 +105,15 @@ out:
 
 int info_print(FILE *out)
 {
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int kvm = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 
 	if (kvm < 0) {
-		int e = errno;
-		fprintf(stderr, "vmm: cannot open /dev/kvm: %s\n", strerror(e));
-		return -e;
+		char why[2048];
+		int e = kvm_diagnose(errno, why, sizeof why);
+
+		for (char *line = strtok(why, "\n"); line; line = strtok(NULL, "\n"))
+			fprintf(stderr, "vmm: %s\n", line);
+		return e;
 	}
 	fprintf(out, "/dev/kvm: API version %d, backend module %s\n",
 		ioctl(kvm, KVM_GET_API_VERSION, 0), backend_module());

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shared/layout.h"
+#include "vmm/kvm_diag.h"
 #include "vmm/vm_internal.h"
 
 #define ERR(e, ...) vm_errmsg(err, errlen, (e), __VA_ARGS__)
@@ -96,9 +97,9 @@ int kvm_setup(struct vm *vm, char *err, size_t errlen)
 {
 	int r;
 
-	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	vm->kvm_fd = open(KVM_DEVICE, O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0)
-		return ERR(errno, "cannot open /dev/kvm: %s", strerror(errno));
+		return kvm_diagnose(errno, err, errlen);   /* cause and remedy */
 	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION) {
 		r = ERR(EPROTONOSUPPORT, "/dev/kvm speaks API version %d, need %d", api, KVM_API_VERSION);

@@ -1,9 +1,12 @@
 /*
  * vmm: run a guest kernel on KVM and drive its memory manager with the
  * scenario language (from a file, standard input or a control socket).
+ * Every argument is checked before the guest boots, so that a mistyped
+ * option, script or socket path costs nothing (exit 2).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,23 +18,26 @@
 #include "vmm/exit_status.h"
 #include "vmm/info.h"
 #include "vmm/inspect/session.h"
+#include "vmm/paths.h"
+#include "vmm/prompt.h"
 #include "vmm/script/cmd.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
 static const char usage[] =
-	"usage: vmm [OPTIONS] GUEST.ELF\n"
-	"       vmm --info\n"
+	"usage: vmm [OPTIONS] [GUEST.ELF]\n"
+	"       vmm --info | --help | --version\n"
 	"\n"
-	"Boot GUEST.ELF (an x86-64 ELF kernel built for this vmm, such as\n"
-	"build/bin/guest.elf) on KVM and run a scenario against its memory manager:\n"
-	"from FILE with --script, otherwise from standard input (with a prompt when\n"
-	"it is a terminal) until end of input.  The transcript goes to standard\n"
-	"output; guest console lines ([guest] ...) and diagnostics to standard error.\n"
-	"The language is described in docs/scenarios.md.  Scripts, standard input\n"
-	"and the control socket take the same commands: the scenario language plus\n"
-	"the guest-only ones (ptdump, vmas, walk, stats, check, mm, inject, expect\n"
-	"clean); the command help lists them all.\n"
+	"Boot GUEST.ELF (an x86-64 ELF kernel built for this vmm; without it, the\n"
+	"installed guest.elf, or $VMM_GUEST) on KVM and run a scenario against its\n"
+	"memory manager: from FILE with --script, from a control socket with\n"
+	"--control, otherwise from standard input (with line editing, history and a\n"
+	"prompt when it is a terminal) until end of input.  The transcript goes to\n"
+	"standard output; guest console lines ([guest] ...) and diagnostics to\n"
+	"standard error.  Scripts, standard input and the control socket take the\n"
+	"same commands: the scenario language (vmm-scenario(5)) plus the guest-only\n"
+	"ones (ptdump, vmas, maps --full, smaps, walk, stats, check, mm, inject,\n"
+	"expect clean); the command help lists them all.\n"
 	"\n"
 	"options:\n"
 	"  --script FILE   run the scenario in FILE (parsed whole before it runs)\n"
@@ -43,35 +49,104 @@ static const char usage[] =
 	"                  (exit 1); with --control, a request after which it finds\n"
 	"                  one is answered 'error: the check after this line failed'\n"
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
-	"                  reading a scenario: clients such as tools/vmmctl send\n"
-	"                  lines (scenario and guest-only commands) while the VM\n"
-	"                  runs; SIGINT or SIGTERM stops it\n"
-	"  --quiet         do not print guest console lines\n"
+	"                  reading a scenario: clients such as vmmctl send lines\n"
+	"                  while the VM runs; SIGINT or SIGTERM stops it\n"
+	"  --quiet         do not print guest console lines, nor the control\n"
+	"                  socket's connect and disconnect lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
 	"                  cost of an exit) and exit\n"
 	"  -h, --help      this text\n"
+	"  -V, --version   the version\n"
 	"\n"
 	"exit status: 0 done and every expectation held, 1 an expectation failed,\n"
 	"check found violations, a command could not run, or an error outside the\n"
-	"guest (e.g. /dev/kvm unusable), 2 bad options, script, guest ELF or\n"
-	"control socket path, 3 the guest crashed or stopped answering (a report\n"
-	"with its registers, a page walk of RIP and CR2 and its last console lines\n"
-	"follows).\n";
+	"guest (e.g. /dev/kvm unusable: the message says why and what to do), 2 bad\n"
+	"options, script, guest ELF or control socket path (checked before the\n"
+	"guest boots), 3 the guest crashed or stopped answering (a report with its\n"
+	"registers, a page walk of RIP and CR2 and its last console lines follows).\n";
 
-/* A size as the scenario language reads numbers ("128M", "0x8000000",
- * "0100M" = 100 MiB): bytes, or 0 if malformed. */
-static uint64_t parse_size(const char *s)
-{
-	uint64_t v;
-
-	return scen_parse_number(s, &v) == 0 ? v : 0;
-}
+struct options {
+	struct vm_config cfg;
+	const char *script, *control;
+	FILE *script_file;
+	bool info, check;
+	char guest[PATH_MAX];
+};
 
 static int bad_usage(const char *msg, const char *arg)
 {
 	fprintf(stderr, "vmm: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
 	fprintf(stderr, "try 'vmm --help'\n");
 	return VMM_EXIT_INPUT;
+}
+
+/* Parse argv into o: -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{ "script", required_argument, NULL, 's' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "control", required_argument, NULL, 'C' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->script = optarg; break;
+		case 'm':
+			/* A size as the scenario language reads numbers ("128M"). */
+			if (scen_parse_number(optarg, &o->cfg.mem_size) != 0 || !o->cfg.mem_size)
+				return bad_usage("--mem needs a size such as 128M", optarg);
+			break;
+		case 'q': o->cfg.quiet = true; break;
+		case 'c': o->check = true; break;
+		case 'C': o->control = optarg; break;
+		case 'i': o->info = true; break;
+		case 'h': fputs(usage, stdout); return VMM_EXIT_OK;
+		case 'V': printf("vmm (vmm-mm) %s\n", VMM_MM_VERSION); return VMM_EXIT_OK;
+		case ':': return bad_usage("option needs an argument", argv[optind - 1]);
+		default: return bad_usage("unknown option", argv[optind - 1]);
+		}
+	}
+	if (o->info)
+		return -1;
+	if (o->control && o->script)
+		return bad_usage("--control and --script exclude each other", NULL);
+	if (optind < argc - 1)
+		return bad_usage("more than one guest ELF given", argv[optind + 1]);
+	return -1;
+}
+
+/* Everything that can be checked before the guest boots: the guest ELF
+ * path (or the installed default), the script, the socket path.  -1 to go
+ * on, else the exit status. */
+static int check_inputs(int argc, char **argv, struct options *o)
+{
+	char tried[2048];
+
+	if (optind == argc - 1) {
+		o->cfg.guest_path = argv[optind];
+	} else if (vmm_path_default_guest(o->guest, sizeof o->guest, tried, sizeof tried) == 0) {
+		o->cfg.guest_path = o->guest;
+	} else {
+		fprintf(stderr, "vmm: no guest ELF given, and no installed one (looked at %s)\n",
+			tried);
+		return bad_usage("name one, e.g. build/bin/guest.elf", NULL);
+	}
+	if (o->script && !(o->script_file = fopen(o->script, "r"))) {
+		fprintf(stderr, "vmm: cannot read %s: %s\n", o->script, strerror(errno));
+		return VMM_EXIT_INPUT;
+	}
+	if (o->control && control_check_path(o->control) != 0)
+		return VMM_EXIT_INPUT;
+	return -1;
 }
 
 /* --check: the checker's violations stop the run at the first bad step. */
@@ -82,43 +157,37 @@ static int check_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
 	return r == SCRIPT_FAIL ? SCRIPT_STOP : r;
 }
 
-static int run_scenario(struct vm *vm, const char *script, bool check)
+static int run_scenario(struct vm *vm, const struct options *o)
 {
 	struct scen_backend *be = backend_guest_new(vm);
+	const char *name = o->script ? o->script : "<stdin>";
 	struct script_session *sess;
+	struct inspect_ext ext;
 	int status;
 
 	if (!be)
 		return vm_failure(vm) ? VMM_EXIT_GUEST : VMM_EXIT_FAIL;
-	sess = script_session_new(be, script ? script : "<stdin>");
+	sess = script_session_new(be, name);
 	if (!sess) {
 		backend_free(be);
 		return VMM_EXIT_FAIL;
 	}
-	struct inspect_ext ext;
 	inspect_ext_init(&ext, vm, be);
 	if (inspect_attach(sess, &ext) != 0) {
 		script_session_free(sess);
 		backend_free(be);
 		return VMM_EXIT_FAIL;
 	}
-	if (check) {
+	if (o->check) {
 		be->after_step = check_step;
 		be->after_step_ctx = &ext;
 	}
-	if (script) {
-		FILE *in = fopen(script, "r");
-		if (!in) {
-			fprintf(stderr, "vmm: cannot read %s: %s\n", script, strerror(errno));
-			status = VMM_EXIT_INPUT;
-		} else {
-			status = script_session_run_file(sess, in, stdout, stderr);
-			fclose(in);
-		}
-	} else {
-		const char *prompt = isatty(STDIN_FILENO) ? "vmm> " : NULL;
-		status = script_session_run_stream(sess, stdin, stdout, stderr, prompt);
-	}
+	if (o->script_file)
+		status = script_session_run_file(sess, o->script_file, stdout, stderr);
+	else if (isatty(STDIN_FILENO))
+		status = prompt_run(sess, name, stdin, stdout, stderr);
+	else
+		status = script_session_run_stream(sess, stdin, stdout, stderr, NULL);
 	fflush(stdout);
 	script_session_free(sess);
 	backend_free(be);
@@ -175,68 +244,52 @@ static int control_status(int r)
 	}
 }
 
-static int run_control(struct vm *vm, const char *path, bool check)
+static int run_control(struct vm *vm, const struct options *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return control_status(control_run(vm, path, &stop_requested, check));
+	return control_status(control_run(vm, o->control, &stop_requested, o->check,
+					  o->cfg.quiet));
+}
+
+/* A message of vm_create, one "vmm: " line per line. */
+static void print_lines(const char *msg)
+{
+	for (const char *p = msg; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(stderr, "vmm: %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "script", required_argument, NULL, 's' },
-		{ "mem", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "control", required_argument, NULL, 'C' },
-		{ "info", no_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct vm_config cfg = { .mem_size = GUEST_MEM_DEFAULT };
-	const char *script = NULL, *control = NULL;
-	bool info = false, check = false;
-	int c;
+	struct options o = { .cfg = { .mem_size = GUEST_MEM_DEFAULT } };
+	char err[4096] = "";
+	struct vm *vm;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': script = optarg; break;
-		case 'm':
-			cfg.mem_size = parse_size(optarg);
-			if (!cfg.mem_size)
-				return bad_usage("--mem needs a size such as 128M", optarg);
-			break;
-		case 'q': cfg.quiet = true; break;
-		case 'c': check = true; break;
-		case 'C': control = optarg; break;
-		case 'i': info = true; break;
-		case 'h': fputs(usage, stdout); return 0;
-		default: return bad_usage("unknown option", NULL);
-		}
-	}
-	if (info)
+	if ((status = parse_args(argc, argv, &o)) >= 0)
+		return status;
+	if (o.info)
 		return info_print(stdout) ? VMM_EXIT_FAIL : VMM_EXIT_OK;
-	if (control && script)
-		return bad_usage("--control and --script exclude each other", NULL);
-	if (optind != argc - 1)
-		return bad_usage(optind >= argc ? "no guest ELF given" : "more than one guest ELF given", NULL);
-	cfg.guest_path = argv[optind];
+	if ((status = check_inputs(argc, argv, &o)) >= 0)
+		return status;
 	signal(SIGPIPE, SIG_IGN);
 
-	char err[512] = "";
-	struct vm *vm;
-	int status = create_status(vm_create(&cfg, &vm, err, sizeof(err)));
-	if (status == VMM_EXIT_OK) {
-		status = control ? run_control(vm, control, check) : run_scenario(vm, script, check);
-	} else if (status != VMM_EXIT_GUEST) {
-		fprintf(stderr, "vmm: %s\n", err);
-	}
+	status = create_status(vm_create(&o.cfg, &vm, err, sizeof(err)));
+	if (status == VMM_EXIT_OK)
+		status = o.control ? run_control(vm, &o) : run_scenario(vm, &o);
+	else if (status != VMM_EXIT_GUEST)
+		print_lines(err);
 	if (status == VMM_EXIT_GUEST && vm)
 		vm_report_failure(vm, stderr);
 	vm_destroy(vm);
+	if (o.script_file)
+		fclose(o.script_file);
 	return status;
 }

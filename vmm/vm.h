@@ -39,7 +39,9 @@ struct vm_config {
  *               vm_report_failure; vm_destroy it)
  *   other       the host could not set the VM up (/dev/kvm, memory,
  *               threads): the errno of the failing call, -ENODEV where that
- *               errno is one of the above; *out stays NULL
+ *               errno is one of the above; *out stays NULL.  For /dev/kvm
+ *               the message has several lines: the cause and what to do
+ *               (vmm/kvm_diag.h)
  * Only vmm's main turns these into exit statuses.
  */
 int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen);

@@ -144,7 +144,7 @@ Test(icmd, ptdump_json_has_no_header)
 Test(icmd, ptdump_errors)
 {
 	cr_assert_eq(run(MM, "ptdump sideways"), ICMD_ERROR);
-	cr_assert_str_eq(ERR, "ptdump: unknown mode 'sideways' (merged, leaves, json, json-leaves)");
+	cr_assert_str_eq(ERR, "ptdump: unknown mode 'sideways' (merged, leaves, json, json-leaves, linux)");
 	cr_assert_eq(run(MM, "ptdump 0x1000"), ICMD_ERROR);
 	cr_assert_eq(run(MM, "ptdump 0x2000 0x1000"), ICMD_ERROR);
 	cr_assert_str_eq(ERR, "ptdump: END must be above START");

@@ -64,12 +64,21 @@ Test(vmm_cli, memory_size_malformed)
 	run_free(&r);
 }
 
-Test(vmm_cli, no_guest)
+/* No guest named: the installed one, here build/bin/guest.elf next to vmm;
+ * $VMM_GUEST overrides it, and a missing one is refused before booting. */
+Test(vmm_cli, default_guest)
 {
-	struct run r = run_vmm(NULL, (const char *[]){ NULL });
+	struct run r = run_vmm("mmap 0x100000000000 4K rw-\n", (const char *[]){ "--quiet", NULL });
 
+	cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+	cr_expect_str_eq(r.out, "mmap 0x100000000000 0x1000 rw- -> 0x100000000000\n");
+	run_free(&r);
+	setenv("VMM_GUEST", "/nonexistent/guest.elf", 1);
+	r = run_vmm(NULL, (const char *[]){ NULL });
+	unsetenv("VMM_GUEST");
 	cr_expect_eq(r.status, 2, "stderr: %s", r.err);
-	cr_expect(strstr(r.err, "guest"), "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "no guest ELF given, and no installed one (looked at "
+			 "$VMM_GUEST=/nonexistent/guest.elf)"), "stderr: %s", r.err);
 	run_free(&r);
 }
 

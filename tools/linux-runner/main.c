@@ -7,14 +7,31 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tools/linux-runner/backend_linux.h"
+#include "vmm/paths.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: linux-runner FILE    (FILE '-' reads standard input)\n"
-		   "Runs a scenario on the host's Linux and prints its transcript.\n");
+		   "       linux-runner --help | --version\n"
+		   "Runs a scenario on the host's Linux and prints its transcript.\n"
+		   "Exit status: 0 fine, 1 an expect failed, 2 bad input, 3 the child died.\n");
+}
+
+/* The child program: $LINUX_RUNNER_CHILD, beside this program (the build
+ * tree) or in the installation's libexec directory (vmm/paths.h); the
+ * backend reads it from the environment. */
+static void locate_child(void)
+{
+	char path[4096];
+
+	if (!getenv("LINUX_RUNNER_CHILD") &&
+	    vmm_path_find(VMM_PATH_LIBEXEC, "linux-runner-child", NULL, path, sizeof path,
+			  NULL, 0) == 0)
+		setenv("LINUX_RUNNER_CHILD", path, 1);
 }
 
 int main(int argc, char **argv)
@@ -28,10 +45,17 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc != 2) {
+	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("linux-runner (vmm-mm) %s\n", VMM_MM_VERSION);
+		return 0;
+	}
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0')) {
+		if (argc == 2)
+			fprintf(stderr, "linux-runner: unknown option %s\n", argv[1]);
 		usage(stderr);
 		return SCRIPT_PARSE;
 	}
+	locate_child();
 	path = argv[1];
 	in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	if (!in) {

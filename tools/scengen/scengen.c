@@ -227,12 +227,25 @@ int main(int argc, char **argv)
 	bool v2 = argc > 1 && strcmp(argv[1], "--v2") == 0;
 	char *end;
 
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("usage: scengen [--v2] SEED [NOPS]\n"
+		       "       scengen --help | --version\n"
+		       "Print a random portable scenario: the same SEED (decimal or 0x hex)\n"
+		       "gives the same scenario; NOPS operations (default %d, at most\n"
+		       "1000000), the last one 'maps'.  --v2: a scenario of language\n"
+		       "version 2 (processes, mremap, madvise, mlock, mmap flags).\n", DEFAULT_NOPS);
+		return 0;
+	}
+	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
+		printf("scengen (vmm-mm) %s\n", VMM_MM_VERSION);
+		return 0;
+	}
 	if (v2) {
 		argv++;
 		argc--;
 	}
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: scengen [--v2] SEED [NOPS]\n");
+	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: scengen [--v2] SEED [NOPS]    (scengen --help)\n");
 		return 2;
 	}
 	errno = 0;

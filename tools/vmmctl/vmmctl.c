@@ -2,6 +2,7 @@
  * vmmctl: send lines to a vmm control socket and print the answers.
  *
  *   vmmctl [-s PATH] [-r] [COMMAND...]
+ *   vmmctl --help | --version
  *
  * With COMMAND, its words joined by spaces are one request; without, every
  * line of standard input is one.  Each request is sent, then its response
@@ -11,6 +12,7 @@
  * 1 some said error, 2 usage or connection problem.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +25,15 @@
 
 static const char usage[] =
 	"usage: vmmctl [-s PATH] [-r] [COMMAND...]\n"
+	"       vmmctl --help | --version\n"
 	"Send COMMAND (its words joined by spaces), or every line of standard\n"
-	"input, to the control socket of a running vmm and print the answers.\n"
-	"  -s PATH   the socket (default: $VMM_CONTROL, else ./" DEFAULT_SOCKET ")\n"
-	"  -r        raw: also print each response's status line (ok)\n"
-	"  -h        this text\n"
+	"input, to the control socket of a running vmm (vmm --control PATH) and\n"
+	"print the answers: output lines on standard output, error status lines\n"
+	"on standard error.\n"
+	"  -s, --socket PATH  the socket (default: $VMM_CONTROL, else ./" DEFAULT_SOCKET ")\n"
+	"  -r, --raw          also print each response's status line (ok)\n"
+	"  -h, --help         this text\n"
+	"  -V, --version      the version\n"
 	"Commands: every line vmm takes in a script, the scenario language and the\n"
 	"guest-only commands (send 'help' for the list).  Exit status: 0 all ok,\n"
 	"1 some request failed, 2 usage or connection error.\n";
@@ -150,12 +156,22 @@ int main(int argc, char **argv)
 	bool raw = false;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "+s:rh")) != -1) {
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	/* '+': the command's own words (ptdump --format linux) are not ours. */
+	while ((opt = getopt_long(argc, argv, "+s:rhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 's': path = optarg; break;
 		case 'r': raw = true; break;
 		case 'h': fputs(usage, stdout); return 0;
-		default: fputs(usage, stderr); return 2;
+		case 'V': printf("vmmctl (vmm-mm) %s\n", VMM_MM_VERSION); return 0;
+		default: fprintf(stderr, "try 'vmmctl --help'\n"); return 2;
 		}
 	}
 	if (!path || !*path)

@@ -1,78 +1,13 @@
 /*
  * What the walker finds, printed: the dumps of docs/inspection.md (merged
- * ranges, leaves, JSON) and the level-by-level walk of one address (walk,
- * crash reports).  The walk itself is in ptwalk.c.
+ * ranges, leaves, JSON).  The walk itself is in ptwalk.c, the walk of one
+ * address in ptwalk_steps.c, Linux's dump format in ptdump_linux.c.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 
 #include "vmm/inspect/ptwalk.h"
-
-static void format_bits(uint64_t e, unsigned level, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s",
-		 (e & PTE_P) ? "P" : "-", (e & PTE_W) ? " W" : "", (e & PTE_U) ? " U" : "",
-		 (e & PTE_PWT) ? " PWT" : "", (e & PTE_PCD) ? " PCD" : "",
-		 (e & PTE_A) ? " A" : "", (e & PTE_D) ? " D" : "",
-		 (level > PTW_LEVEL_PTE && (e & PTE_PS)) ? " PS" : "",
-		 !(e & PTE_G) ? "" : (e & PTE_P) ? " G" : " PROTNONE", (e & PTE_NX) ? " NX" : "");
-}
-
-void ptwalk_describe(const struct gmem *g, uint64_t pml4, uint64_t va, FILE *out)
-{
-	static const char *const names[] = { "", "pte", "pde", "pdpte", "pml4e" };
-	uint32_t eff = PTW_USER | PTW_WRITE;
-	uint64_t table = pml4;
-
-	if (ptw_canonical(va) != va) {
-		fprintf(out, "  -> not canonical\n");
-		return;
-	}
-	if ((pml4 & (PAGE_SIZE_4K - 1)) || !gmem_range_ok(g, pml4, PAGE_SIZE_4K)) {
-		fprintf(out, "  -> PML4 address misaligned or outside RAM\n");
-		return;
-	}
-	for (unsigned level = PTW_LEVEL_PGD; level >= PTW_LEVEL_PTE; level--) {
-		unsigned shift = 12 + 9 * (level - 1);
-		unsigned idx = (unsigned)((va >> shift) & 511);
-		uint64_t egpa = table + 8ULL * idx, e = 0;
-		char bits[64];
-		if (gmem_read_u64(g, egpa, &e) != 0) {
-			fprintf(out, "  -> %s at 0x%" PRIx64 " unreadable\n", names[level], egpa);
-			return;
-		}
-		format_bits(e, level, bits, sizeof bits);
-		fprintf(out, "  %-5s[%3u] at 0x%012" PRIx64 " = 0x%016" PRIx64 " %s\n",
-			names[level], idx, egpa, e, bits);
-		if (!(e & PTE_P)) {
-			if ((e & PTE_PROTNONE) &&
-			    (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))))
-				fprintf(out, "  -> not present: PROT_NONE entry holding frame 0x%" PRIx64 "\n",
-					(uint64_t)(e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR)));
-			else
-				fprintf(out, "  -> not present at the %s\n", names[level]);
-			return;
-		}
-		const char *bad = ptw_entry_problem(g, e, level);
-		if (bad) {
-			fprintf(out, "  -> bad entry: %s\n", bad);
-			return;
-		}
-		eff = ptw_fold_attrs(eff, e);
-		if (level == PTW_LEVEL_PTE || (level == PTW_LEVEL_PMD && (e & PTE_PS))) {
-			uint64_t size = 1ULL << shift;
-			uint64_t base = e & (level == PTW_LEVEL_PTE ? PTE_ADDR_MASK : PDE_2M_ADDR);
-			fprintf(out, "  -> gpa 0x%" PRIx64 ", %s page, effective %c%c%c%c%s\n",
-				base + (va & (size - 1)), level == PTW_LEVEL_PTE ? "4K" : "2M",
-				(eff & PTW_USER) ? 'u' : 's', 'r', (eff & PTW_WRITE) ? 'w' : '-',
-				(eff & PTW_NX) ? '-' : 'x',
-				gmem_range_ok(g, base, size) ? "" : " (frame outside RAM)");
-			return;
-		}
-		table = e & PTE_ADDR_MASK;
-	}
-}
 
 /* ---- dumps ---- */
 
@@ -191,6 +126,7 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 		return 0;
 	case PTDUMP_MERGED:
 	case PTDUMP_JSON:
+	case PTDUMP_LINUX:      /* not reached: ptdump_linux walks itself */
 		break;
 	}
 	a &= MERGE_ATTRS;
@@ -238,6 +174,11 @@ int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FIL
 {
 	if (o->end != 0 && o->end <= o->start)
 		return -EINVAL;
+	if (o->mode == PTDUMP_LINUX) {
+		int r = ptdump_linux(g, pml4, o->start, o->end, out);
+
+		return r == 0 && ferror(out) ? -EIO : r;
+	}
 	struct dumper *d = calloc(1, sizeof *d);
 	if (!d)
 		return -ENOMEM;

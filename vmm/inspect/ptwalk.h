@@ -117,6 +117,42 @@ struct ptw_xlate {
 int ptwalk_translate(const struct gmem *g, uint64_t pml4, uint64_t va,
 		     struct ptw_xlate *x);
 
+/* ---- the walk of one address, level by level (ptwalk_steps.c) ---- */
+
+enum ptw_outcome {
+	PTW_WALK_MAPPED,             /* gpa, size, attrs (effective) */
+	PTW_WALK_NOT_PRESENT,        /* the last step's entry is not present */
+	PTW_WALK_PROTNONE,      /* a PROT_NONE leaf: gpa = the frame it holds */
+	PTW_WALK_BAD_ENTRY,          /* the last step's entry cannot be followed: problem */
+	PTW_WALK_NONCANONICAL,       /* no step */
+	PTW_WALK_BAD_PML4,           /* the PML4 address is misaligned or outside RAM */
+	PTW_WALK_UNREADABLE,         /* the next entry (at unreadable_gpa) lies outside RAM */
+};
+
+struct ptw_step {
+	uint8_t level;          /* PTW_LEVEL_PGD .. PTW_LEVEL_PTE */
+	uint16_t index;         /* 0..511 */
+	uint64_t entry_gpa;
+	uint64_t entry;
+};
+
+struct ptw_steps {
+	uint64_t va;
+	unsigned n;             /* entries read */
+	struct ptw_step step[4];
+	enum ptw_outcome outcome;
+	uint64_t gpa;           /* MAPPED: va's address; PROTNONE: the frame */
+	uint64_t size;          /* MAPPED: page size */
+	uint32_t attrs;         /* MAPPED: effective PTW_USER, PTW_WRITE, PTW_NX */
+	bool frame_outside_ram; /* MAPPED: the page is not inside RAM */
+	uint8_t unreadable_level; /* UNREADABLE: the level of the entry */
+	uint64_t unreadable_gpa;
+	const char *problem;    /* BAD_ENTRY: static text */
+};
+
+/* Walk va from pml4 as the CPU would, keeping every entry read. */
+void ptwalk_steps(const struct gmem *g, uint64_t pml4, uint64_t va, struct ptw_steps *w);
+
 /*
  * Print the walk of one address: one line per level (entry name and index,
  * where the entry lives, its value and decoded bits), then a line "  -> "
@@ -124,6 +160,13 @@ int ptwalk_translate(const struct gmem *g, uint64_t pml4, uint64_t va,
  * No heading: the caller prints one.  For crash reports and `walk`.
  */
 void ptwalk_describe(const struct gmem *g, uint64_t pml4, uint64_t va, FILE *out);
+
+/* The walk as one JSON object (docs/inspection.md, `walk json`), with mm
+ * and pml4, and a newline. */
+void ptwalk_steps_json(FILE *out, const struct ptw_steps *w, uint32_t mm, uint64_t pml4);
+
+/* The entry names of the levels: "pte", "pde", "pdpte", "pml4e". */
+const char *ptw_entry_name(unsigned level);
 
 /*
  * Why a present entry at level cannot be followed or used as a leaf
@@ -153,6 +196,7 @@ enum ptdump_mode {
 	PTDUMP_LEAVES,          /* one line per leaf, like QEMU "info tlb" */
 	PTDUMP_JSON,            /* merged ranges as one JSON object */
 	PTDUMP_JSON_LEAVES,     /* leaves as one JSON object */
+	PTDUMP_LINUX,           /* Linux's kernel_page_tables format (ptdump_linux.c) */
 };
 
 /* The dumps include PROT_NONE leaves (see ptw_visitor.protnone). */
@@ -173,6 +217,15 @@ struct ptdump_opts {
  * if writing failed.
  */
 int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FILE *out);
+
+/*
+ * The PTDUMP_LINUX dump: every entry of [start, end) (end 0 = to the top)
+ * within Linux's two walked ranges (the user half, and the kernel half from
+ * 0xffff880000000000), printed by the rules of Linux's x86-64 dumper, then
+ * a "bad:" line per entry that could not be followed.  Returns 0, -E2BIG
+ * (walk budget, PTDUMP_MAX_ITEMS lines, or a bad PML4 address), -ENOMEM.
+ */
+int ptdump_linux(const struct gmem *g, uint64_t pml4, uint64_t start, uint64_t end, FILE *out);
 
 /* Human size as ptdump prints it: exact, in the largest unit that divides
  * (4096 -> "4K", 0x600000 -> "6M").  buf needs 24 bytes. */

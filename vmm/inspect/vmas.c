@@ -138,9 +138,10 @@ const struct vma_info *vmas_find(const struct vma_list *l, uint64_t va)
 
 void vma_format(const struct vma_info *v, bool verbose, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%08" PRIx64 "-%08" PRIx64 " %c%c%cp", v->start, v->end,
+	/* 's' for VM_MAYSHARE (0x80), as Linux's show_map_vma. */
+	int n = snprintf(buf, len, "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c", v->start, v->end,
 			 (v->flags & VM_READ) ? 'r' : '-', (v->flags & VM_WRITE) ? 'w' : '-',
-			 (v->flags & VM_EXEC) ? 'x' : '-');
+			 (v->flags & VM_EXEC) ? 'x' : '-', (v->flags & 0x80) ? 's' : 'p');
 	if (verbose && n > 0 && (size_t)n < len)
 		snprintf(buf + n, len - (size_t)n, " %08" PRIx64 " 0x%" PRIx64 " %s", v->pgoff,
 			 v->flags, v->anon_vma ? "anon" : "-");
@@ -164,4 +165,29 @@ void mm_stats_print(FILE *out, const struct mm_table *t, const struct mm_desc *m
 		" frames_zero=%" PRIu64 " requests=%" PRIu64 "\n",
 		mm->id, mm->map_count, mm->rss_pages, mm->zero_ptes, mm->pt_pages,
 		t->frames_total, t->frames_free, t->frames_zero, t->requests);
+}
+
+void mm_stats_json(FILE *out, const struct mm_table *t, const struct mm_desc *mm)
+{
+	fprintf(out, "{\"mm\":%u,\"vmas\":%" PRIu64 ",\"rss_pages\":%" PRIu64 ",\"zero_ptes\":%" PRIu64
+		",\"pt_pages\":%" PRIu64 ",\"frames_total\":%" PRIu64 ",\"frames_free\":%" PRIu64
+		",\"frames_zero\":%" PRIu64 ",\"requests\":%" PRIu64 "}\n",
+		mm->id, mm->map_count, mm->rss_pages, mm->zero_ptes, mm->pt_pages,
+		t->frames_total, t->frames_free, t->frames_zero, t->requests);
+}
+
+void vmas_json(FILE *out, uint32_t mm, const struct vma_list *l)
+{
+	fprintf(out, "{\"mm\":%u,\"vmas\":[", mm);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct vma_info *v = &l->v[i];
+
+		fprintf(out, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\","
+			"\"prot\":\"%c%c%c\",\"shared\":%s,\"pgoff\":%" PRIu64 ",\"flags\":%" PRIu64
+			",\"anon\":%s}", i ? "," : "", v->start, v->end,
+			(v->flags & VM_READ) ? 'r' : '-', (v->flags & VM_WRITE) ? 'w' : '-',
+			(v->flags & VM_EXEC) ? 'x' : '-', (v->flags & 0x80) ? "true" : "false",
+			v->pgoff, v->flags, v->anon_vma ? "true" : "false");
+	}
+	fputs("]}\n", out);
 }

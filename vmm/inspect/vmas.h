@@ -75,4 +75,10 @@ void vmas_print(FILE *out, const struct vma_list *l, uint64_t lo, uint64_t hi, b
  * pt_pages=N frames_total=N frames_free=N frames_zero=N requests=N". */
 void mm_stats_print(FILE *out, const struct mm_table *t, const struct mm_desc *mm);
 
+/* The same counters as one JSON object (docs/inspection.md), with newline. */
+void mm_stats_json(FILE *out, const struct mm_table *t, const struct mm_desc *mm);
+
+/* The VMAs of mm as one JSON object {"mm":ID,"vmas":[...]}, with newline. */
+void vmas_json(FILE *out, uint32_t mm, const struct vma_list *l);
+
 #endif

@@ -1,0 +1,120 @@
+/*
+ * vmm's interactive prompt (vmm/prompt.c) at a real terminal (a pty), on a
+ * stand-in backend: the prompt, the continuation prompt inside an `expect
+ * maps` block, history recalled with the arrow keys and saved to
+ * $VMM_HISTORY, end of input.
+ */
+#include <criterion/criterion.h>
+#include <poll.h>
+#include <pty.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/cli/run.h"
+#include "vmm/prompt.h"
+#include "vmm/script/script.h"
+
+/* A backend whose every mapping succeeds and whose address space shows
+ * nothing: enough for the prompt's lines. */
+static int fake_mmap(struct scen_backend *be, uint64_t addr, uint64_t len, unsigned prot,
+		     unsigned how, unsigned flags, int64_t *result)
+{
+	(void)be, (void)len, (void)prot, (void)how, (void)flags;
+	*result = (int64_t)addr;
+	return 0;
+}
+
+static int fake_maps(struct scen_backend *be, uint64_t lo, uint64_t hi, struct scen_map **maps,
+		     size_t *n)
+{
+	(void)be, (void)lo, (void)hi;
+	*maps = NULL;
+	*n = 0;
+	return 0;
+}
+
+static void fake_destroy(struct scen_backend *be)
+{
+	(void)be;
+}
+
+static const struct scen_backend_ops fake_ops = {
+	.name = "fake", .mmap = fake_mmap, .maps = fake_maps, .destroy = fake_destroy,
+};
+
+static unsigned count(const char *text, const char *want)
+{
+	unsigned n = 0;
+
+	for (const char *p = strstr(text, want); p; p = strstr(p + 1, want))
+		n++;
+	return n;
+}
+
+/* Read from fd until want appears times times in all read so far (5 s at
+ * most); the text read so far. */
+static const char *expect_text(int fd, const char *want, unsigned times)
+{
+	static char buf[16384];
+	static size_t len;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	while (count(buf, want) < times) {
+		ssize_t n;
+
+		if (poll(&p, 1, 5000) <= 0 || len >= sizeof buf - 1)
+			break;
+		n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = 0;
+	}
+	cr_assert_geq(count(buf, want), times, "not %u times '%s' in: %s", times, want, buf);
+	return buf;
+}
+
+static void type(int fd, const char *s)
+{
+	cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+Test(prompt, editing_continuation_and_history)
+{
+	char hist[] = "/tmp/vmm-history-XXXXXX";
+	int hfd = mkstemp(hist), master, status;
+	pid_t pid;
+
+	close(hfd);
+	unlink(hist);
+	pid = forkpty(&master, NULL, NULL, NULL);
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct scen_backend be = { .ops = &fake_ops };
+		struct script_session *s = script_session_new(&be, "<stdin>");
+
+		setenv("TERM", "xterm", 1);
+		setenv("VMM_HISTORY", hist, 1);
+		_exit(prompt_run(s, "<stdin>", stdin, stdout, stderr));
+	}
+	expect_text(master, PROMPT_MAIN, 1);
+	type(master, "mmap 0x100000000000 4K rw-\r");
+	expect_text(master, "mmap 0x100000000000 0x1000 rw- -> 0x100000000000", 1);
+	type(master, "expect maps\r");
+	expect_text(master, PROMPT_CONTINUE, 1);
+	type(master, "end\r");
+	expect_text(master, "expect maps -> ok", 1);
+	/* Three lines back: the mmap, run again. */
+	type(master, "\033[A\033[A\033[A\r");
+	expect_text(master, "mmap 0x100000000000 0x1000 rw- -> 0x100000000000", 2);
+	type(master, "\004");
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	close(master);
+	char *saved = read_file(hist);
+	cr_assert(saved && strstr(saved, "mmap"), "history saved: %s", saved ? saved : "(none)");
+	free(saved);
+	unlink(hist);
+}
