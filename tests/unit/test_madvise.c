@@ -112,3 +112,29 @@ Test(madvise, dontneed_frees_after_flush)
 	cr_assert_eq(fake.flush_all, 1);
 	check_all();
 }
+
+static uint64_t watched;
+static int live_at_first_flush = -1;
+
+static void note_flush(void)
+{
+	if (live_at_first_flush < 0)
+		live_at_first_flush = mm_g.pages[watched >> 12].type != PAGE_T_FREE;
+}
+
+/* dontneed: the zapped frames are still allocated when the TLB is flushed. */
+Test(madvise, dontneed_flushes_before_freeing)
+{
+	struct mm_struct *mm = new_mm();
+
+	map_fixed(mm, BASE, 4 * PG, RW);
+	cr_assert_eq(touch(mm, BASE + PG, true), 0);
+	watched = pte_of(mm, BASE + PG) & PTE_ADDR;
+	fake.on_flush = note_flush;
+	cr_assert_eq(do_madvise(mm, BASE, 4 * PG, MM_MADV_DONTNEED), 0);
+	fake.on_flush = NULL;
+	cr_assert_eq(live_at_first_flush, 1);
+	cr_assert_eq(mm_g.pages[watched >> 12].type, PAGE_T_FREE);
+	cr_assert_eq(pte_of(mm, BASE + PG), 0);
+	check_all();
+}

@@ -139,12 +139,13 @@ Test(mremap, moves_entries_not_frames)
 {
 	struct mm_struct *mm = new_mm();
 	const uint64_t M2 = 2ULL << 20, n = 1024;
-	uint64_t frames[4], used;
+	uint64_t frames[4], used, pt, new_pt;
 
 	cr_assert_eq(map_fixed(mm, BASE, n * PG, RW), (long)BASE);
 	cr_assert_eq(do_madvise(mm, BASE, n * PG, MM_MADV_POPULATE_WRITE), 0);
 	for (int i = 0; i < 4; i++)
 		frames[i] = pte_of(mm, BASE + (uint64_t)i * 300 * PG) & PTE_ADDR;
+	cr_assert_not_null(pte_walk(mm, BASE + 512 * PG, &pt));
 	used = frames_used();
 	fake_reset_counts();
 	cr_assert_eq(do_mremap(mm, BASE, n * PG, n * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED,
@@ -153,6 +154,9 @@ Test(mremap, moves_entries_not_frames)
 		cr_assert_eq(pte_of(mm, BASE + 64 * M2 + (uint64_t)i * 300 * PG) & PTE_ADDR, frames[i]);
 	cr_assert_eq(pte_of(mm, BASE), 0);
 	cr_assert_eq(mm->rss_pages, n);
+	/* The second 2 MiB's PT page itself now maps the new place. */
+	cr_assert_not_null(pte_walk(mm, BASE + 64 * M2 + 512 * PG, &new_pt));
+	cr_assert_eq(new_pt, pt);
 	/* Whole PT pages moved: the old PTs went with them, the old PD and
 	 * PDPT were freed by the munmap, new ones made: same count. */
 	cr_assert_eq(frames_used(), used);
