@@ -134,7 +134,8 @@ static const char *op_name(uint16_t op)
 		[OP_MUNMAP] = "OP_MUNMAP", [OP_MPROTECT] = "OP_MPROTECT",
 		[OP_TOUCH] = "OP_TOUCH", [OP_FILL] = "OP_FILL", [OP_CHECK] = "OP_CHECK",
 		[OP_VMA_LIST] = "OP_VMA_LIST", [OP_PTE] = "OP_PTE", [OP_STATS] = "OP_STATS",
-		[OP_INJECT] = "OP_INJECT",
+		[OP_INJECT] = "OP_INJECT", [OP_MREMAP] = "OP_MREMAP",
+		[OP_MADVISE] = "OP_MADVISE", [OP_MLOCK] = "OP_MLOCK", [OP_MUNLOCK] = "OP_MUNLOCK",
 	};
 
 	return op < OP_NR && names[op] ? names[op] : "an unknown op";

@@ -21,6 +21,7 @@
 #include "vmm/inspect/ptwalk.h"
 #include "vmm/inspect/snapshot.h"
 #include "vmm/inspect/vmas.h"
+#include "vmm/script/backend_guest_int.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
 
@@ -39,24 +40,9 @@ _Static_assert(SCEN_FAULT_MAPERR == FAULT_MAPERR && SCEN_FAULT_ACCERR == FAULT_A
 #define MAPS_MAX_ENTRIES   (MAX_MAP_COUNT + 1)
 #define MAPS_MAX_ROUNDS    ((unsigned)(MAPS_MAX_ENTRIES / VMA_LIST_MAX + 2))
 
-struct guest_backend {
-	struct scen_backend be;           /* first: backends are cast to it */
-	struct vm *vm;
-	uint32_t mm;
-};
-
 static const struct scen_backend_ops guest_ops;
 
-static struct guest_backend *to_guest(struct scen_backend *be)
-{
-	return (struct guest_backend *)be;
-}
-
-/* The backend is dead: say why (0 or -1 for the caller's return). */
-static int dead(struct guest_backend *g, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int dead(struct guest_backend *g, const char *fmt, ...)
+int guest_dead(struct guest_backend *g, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,7 +54,7 @@ static int dead(struct guest_backend *g, const char *fmt, ...)
 
 /* Post req (op and IN fields set) on the backend's mm: 0 when the guest
  * answered (its result is in range), or -1 with be->failure set. */
-static int guest_request(struct guest_backend *g, struct chan_slot *req)
+int guest_request(struct guest_backend *g, struct chan_slot *req)
 {
 	int r;
 
@@ -77,7 +63,7 @@ static int guest_request(struct guest_backend *g, struct chan_slot *req)
 	if (r == 0)
 		return 0;
 	const char *why = vm_failure(g->vm);
-	return dead(g, "%s", why ? why : strerror(-r));
+	return guest_dead(g, "%s", why ? why : strerror(-r));
 }
 
 /* The errno of a guest result known to be in [-CHAN_ERRNO_MAX, -1]. */
@@ -87,11 +73,22 @@ static int guest_errno(int64_t result)
 }
 
 /* 0 or -errno expected: anything positive is a broken answer. */
-static int zero_or_errno(struct guest_backend *g, const char *op, const struct chan_slot *req,
+int guest_zero_or_errno(struct guest_backend *g, const char *op, const struct chan_slot *req,
 			 int64_t *result)
 {
 	if (req->result > 0)
-		return dead(g, "%s answered %" PRId64 ", expected 0 or -errno", op, req->result);
+		return guest_dead(g, "%s answered %" PRId64 ", expected 0 or -errno", op, req->result);
+	*result = req->result;
+	return 0;
+}
+
+int guest_address_or_errno(struct guest_backend *g, const char *op,
+			   const struct chan_slot *req, int64_t *result)
+{
+	/* An address must be a page of the user half. */
+	if (req->result >= 0 && ((req->result & 0xfff) || (uint64_t)req->result >= TASK_SIZE))
+		return guest_dead(g, "%s answered 0x%" PRIx64 ", not a user page address", op,
+				  (uint64_t)req->result);
 	*result = req->result;
 	return 0;
 }
@@ -103,23 +100,14 @@ static int guest_mmap(struct scen_backend *be, uint64_t addr, uint64_t len,
 	struct chan_slot req = {
 		.op = OP_MMAP,
 		.mmap = { .addr = addr, .len = len, .prot = prot,
-			  .flags = how == SCEN_MMAP_FIXED ? MMAP_F_FIXED :
-				   how == SCEN_MMAP_NOREPLACE ? MMAP_F_NOREPLACE : 0 },
+			  .flags = guest_mmap_flags(flags) |
+				   (how == SCEN_MMAP_FIXED ? MMAP_F_FIXED :
+				    how == SCEN_MMAP_NOREPLACE ? MMAP_F_NOREPLACE : 0) },
 	};
 
-	/* The version-2 flags are not wired to the guest yet. */
-	if (flags) {
-		*result = -ENOSYS;
-		return 0;
-	}
 	if (guest_request(g, &req))
 		return -1;
-	/* An address must be a page of the user half. */
-	if (req.result >= 0 && ((req.result & 0xfff) || (uint64_t)req.result >= TASK_SIZE))
-		return dead(g, "OP_MMAP answered 0x%" PRIx64 ", not a user page address",
-			    (uint64_t)req.result);
-	*result = req.result;
-	return 0;
+	return guest_address_or_errno(g, "OP_MMAP", &req, result);
 }
 
 static int guest_munmap(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result)
@@ -129,7 +117,7 @@ static int guest_munmap(struct scen_backend *be, uint64_t addr, uint64_t len, in
 
 	if (guest_request(g, &req))
 		return -1;
-	return zero_or_errno(g, "OP_MUNMAP", &req, result);
+	return guest_zero_or_errno(g, "OP_MUNMAP", &req, result);
 }
 
 static int guest_mprotect(struct scen_backend *be, uint64_t addr, uint64_t len,
@@ -143,7 +131,7 @@ static int guest_mprotect(struct scen_backend *be, uint64_t addr, uint64_t len,
 
 	if (guest_request(g, &req))
 		return -1;
-	return zero_or_errno(g, "OP_MPROTECT", &req, result);
+	return guest_zero_or_errno(g, "OP_MPROTECT", &req, result);
 }
 
 /* The request of an access: OP_TOUCH, OP_FILL or OP_CHECK. */
@@ -188,20 +176,20 @@ static int guest_access(struct scen_backend *be, enum scen_access_op op, uint64_
 		res->detail = (unsigned)guest_errno(req.result);
 	} else if (req.result == ACCESS_FAULT) {
 		if (a.fault != FAULT_MAPERR && a.fault != FAULT_ACCERR)
-			return dead(g, "the guest reported a fault of the unknown kind %u", a.fault);
+			return guest_dead(g, "the guest reported a fault of the unknown kind %u", a.fault);
 		res->status = SCEN_ACC_FAULT;
 		res->addr = a.addr;
 		res->detail = a.fault;
 	} else if (req.result == ACCESS_MISMATCH) {
 		if (a.found > 0xff)
-			return dead(g, "the guest reported a mismatch with the byte %u", a.found);
+			return guest_dead(g, "the guest reported a mismatch with the byte %u", a.found);
 		res->status = SCEN_ACC_MISMATCH;
 		res->addr = a.addr;
 		res->detail = a.found;
 	} else if (req.result == ACCESS_OK) {
 		res->status = SCEN_ACC_OK;
 	} else {
-		return dead(g, "the guest answered an access with the unknown result %" PRId64,
+		return guest_dead(g, "the guest answered an access with the unknown result %" PRId64,
 			    req.result);
 	}
 	return 0;
@@ -227,16 +215,16 @@ struct map_list {
 static int map_append(struct guest_backend *g, struct map_list *l, const struct chan_vma *e)
 {
 	if (l->n && e->start < l->v[l->n - 1].end)
-		return dead(g, "OP_VMA_LIST gave 0x%" PRIx64 "-0x%" PRIx64 " overlapping the VMA "
+		return guest_dead(g, "OP_VMA_LIST gave 0x%" PRIx64 "-0x%" PRIx64 " overlapping the VMA "
 			    "before it", e->start, e->end);
 	if (l->n == MAPS_MAX_ENTRIES)
-		return dead(g, "OP_VMA_LIST gave more than %u VMAs", MAPS_MAX_ENTRIES);
+		return guest_dead(g, "OP_VMA_LIST gave more than %u VMAs", MAPS_MAX_ENTRIES);
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? 2 * l->cap : 32;
 		struct scen_map *nv = realloc(l->v, ncap * sizeof(*nv));
 
 		if (!nv)
-			return dead(g, "out of memory");
+			return guest_dead(g, "out of memory");
 		l->v = nv;
 		l->cap = ncap;
 	}
@@ -259,13 +247,13 @@ static int maps_round(struct guest_backend *g, struct map_list *l, uint64_t *fro
 	if (guest_request(g, &req))
 		return -1;
 	if (req.result < 0 || (uint64_t)req.result > VMA_LIST_MAX)
-		return dead(g, "OP_VMA_LIST answered %" PRId64, req.result);
+		return guest_dead(g, "OP_VMA_LIST answered %" PRId64, req.result);
 	for (int64_t i = 0; i < req.result; i++) {
 		struct chan_vma e;
 
 		memcpy(&e, &vmas[i], sizeof(e));
 		if (e.end <= *from || e.start >= e.end)
-			return dead(g, "OP_VMA_LIST from 0x%" PRIx64 " gave the bad VMA 0x%" PRIx64
+			return guest_dead(g, "OP_VMA_LIST from 0x%" PRIx64 " gave the bad VMA 0x%" PRIx64
 				    "-0x%" PRIx64, *from, e.start, e.end);
 		if (e.start >= hi)
 			return 0;
@@ -289,7 +277,7 @@ static int guest_maps(struct scen_backend *be, uint64_t lo, uint64_t hi,
 	*n = 0;
 	do {
 		if (++rounds > MAPS_MAX_ROUNDS) {
-			more = dead(g, "OP_VMA_LIST took more than %u rounds", MAPS_MAX_ROUNDS);
+			more = guest_dead(g, "OP_VMA_LIST took more than %u rounds", MAPS_MAX_ROUNDS);
 			break;
 		}
 		more = maps_round(g, &l, &from, hi);
@@ -311,7 +299,7 @@ static int guest_vma_count(struct scen_backend *be, uint64_t *count)
 	if (guest_request(g, &req))
 		return -1;
 	if (req.result != 0)
-		return dead(g, "OP_STATS answered %" PRId64, req.result);
+		return guest_dead(g, "OP_STATS answered %" PRId64, req.result);
 	*count = req.stats.map_count;
 	return 0;
 }
@@ -384,13 +372,13 @@ static int guest_pte_present(struct scen_backend *be, uint64_t addr, uint64_t np
 	if (npages == 0)
 		return 0;
 	if (npages > (UINT64_MAX - addr) / PAGE_SIZE_4K)
-		return dead(g, "expect mapped: 0x%" PRIx64 " + %" PRIu64 " pages wraps", addr, npages);
+		return guest_dead(g, "expect mapped: 0x%" PRIx64 " + %" PRIu64 " pages wraps", addr, npages);
 	p.end = addr + npages * PAGE_SIZE_4K;
 	r = snapshot_run(&gm, 0, scan_once, &p, NULL);
 	if (r == -EBUSY)
-		return dead(g, "busy: the guest kept changing its page tables");
+		return guest_dead(g, "busy: the guest kept changing its page tables");
 	if (r)
-		return dead(g, "%s", p.err[0] ? p.err : strerror(-r));
+		return guest_dead(g, "%s", p.err[0] ? p.err : strerror(-r));
 	return 0;
 }
 
@@ -415,6 +403,10 @@ static const struct scen_backend_ops guest_ops = {
 	.vma_count = guest_vma_count,
 	.pte_present = guest_pte_present,
 	.destroy = guest_destroy,
+	.mremap = guest_mremap,
+	.madvise = guest_madvise,
+	.mlock = guest_mlock,
+	.munlock = guest_munlock,
 };
 
 struct scen_backend *backend_guest_new(struct vm *vm)
