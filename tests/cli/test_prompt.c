@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <poll.h>
+#include <signal.h>
 #include <pty.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,7 @@ static unsigned count(const char *text, const char *want)
 	return n;
 }
 
-/* Read from fd until want appears times times in all read so far (5 s at
+/* Read from fd until want appears times times in all read so far (20 s at
  * most); the text read so far. */
 static const char *expect_text(int fd, const char *want, unsigned times)
 {
@@ -64,7 +65,7 @@ static const char *expect_text(int fd, const char *want, unsigned times)
 	while (count(buf, want) < times) {
 		ssize_t n;
 
-		if (poll(&p, 1, 5000) <= 0 || len >= sizeof buf - 1)
+		if (poll(&p, 1, 20000) <= 0 || len >= sizeof buf - 1)
 			break;
 		n = read(fd, buf + len, sizeof buf - 1 - len);
 		if (n <= 0)
@@ -81,7 +82,19 @@ static void type(int fd, const char *s)
 	cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
 
-Test(prompt, editing_continuation_and_history)
+static pid_t child;
+
+/* A failed assertion must not leave the prompt running: it holds the test's
+ * output pipes open and ctest would wait for it. */
+static void kill_child(void)
+{
+	if (child > 0)
+		kill(child, SIGKILL);
+}
+
+/* Each line is typed only once its prompt is out: libedit sets the terminal
+ * up before it prints the prompt, and may discard what was typed earlier. */
+Test(prompt, editing_continuation_and_history, .fini = kill_child)
 {
 	char hist[] = "/tmp/vmm-history-XXXXXX";
 	int hfd = mkstemp(hist), master, status;
@@ -91,6 +104,7 @@ Test(prompt, editing_continuation_and_history)
 	unlink(hist);
 	pid = forkpty(&master, NULL, NULL, NULL);
 	cr_assert_geq(pid, 0);
+	child = pid;
 	if (pid == 0) {
 		struct scen_backend be = { .ops = &fake_ops };
 		struct script_session *s = script_session_new(&be, "<stdin>");
@@ -102,15 +116,19 @@ Test(prompt, editing_continuation_and_history)
 	expect_text(master, PROMPT_MAIN, 1);
 	type(master, "mmap 0x100000000000 4K rw-\r");
 	expect_text(master, "mmap 0x100000000000 0x1000 rw- -> 0x100000000000", 1);
+	expect_text(master, PROMPT_MAIN, 2);
 	type(master, "expect maps\r");
 	expect_text(master, PROMPT_CONTINUE, 1);
 	type(master, "end\r");
 	expect_text(master, "expect maps -> ok", 1);
+	expect_text(master, PROMPT_MAIN, 3);
 	/* Three lines back: the mmap, run again. */
 	type(master, "\033[A\033[A\033[A\r");
 	expect_text(master, "mmap 0x100000000000 0x1000 rw- -> 0x100000000000", 2);
+	expect_text(master, PROMPT_MAIN, 4);
 	type(master, "\004");
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	child = 0;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
 	close(master);
 	char *saved = read_file(hist);
