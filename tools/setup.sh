@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Install what is missing (Debian 12, as root or with sudo), then configure
 # and build into build/ (and build-asan/ with --asan: AddressSanitizer +
-# UndefinedBehaviorSanitizer on the host code).
-#   tools/setup.sh [--asan]
+# UndefinedBehaviorSanitizer on the host code; build-fuzz/ with --fuzz: the
+# libFuzzer targets of tests/fuzz, with clang; --fuzz-only: that one alone).
+#   tools/setup.sh [--asan] [--fuzz | --fuzz-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+asan=0 fuzz=0 main=1
+for a in "$@"; do
+	case $a in
+	--asan) asan=1 ;;
+	--fuzz) fuzz=1 ;;
+	--fuzz-only) fuzz=1 main=0 ;;
+	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only]" >&2; exit 2 ;;
+	esac
+done
+
 packages=(gcc make cmake pkg-config libelf-dev libcriterion-dev socat)
+# The fuzz build: clang with libFuzzer and its sanitizers, llvm-cov for
+# coverage figures.
+((fuzz)) && packages+=(clang-14 libclang-rt-14-dev llvm-14)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,7 +44,20 @@ build() {
 	fi
 	echo "setup: built $dir (log: $dir/build.log)" >&2
 }
-build build -DVMM_SANITIZE=OFF
-if [ "${1:-}" = "--asan" ]; then
-	build build-asan -DVMM_SANITIZE=ON
+# The fuzz build is a project of its own (tests/fuzz/CMakeLists.txt).
+build_fuzz() {
+	mkdir -p build-fuzz
+	if ! { cmake -S tests/fuzz -B build-fuzz -DCMAKE_C_COMPILER=clang-14 &&
+	       cmake --build build-fuzz -j"$(nproc)"; } >build-fuzz/build.log 2>&1; then
+		cat build-fuzz/build.log >&2
+		echo "setup: building build-fuzz failed (log: build-fuzz/build.log)" >&2
+		exit 1
+	fi
+	echo "setup: built build-fuzz (log: build-fuzz/build.log)" >&2
+}
+if ((main)); then
+	build build -DVMM_SANITIZE=OFF
+	((asan)) && build build-asan -DVMM_SANITIZE=ON
 fi
+((fuzz)) && build_fuzz
+exit 0

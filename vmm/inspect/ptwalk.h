@@ -43,6 +43,11 @@
 
 /* Tables beyond the RAM's frame count a walk may visit (aliasing slack). */
 #define PTW_TABLE_SLACK 64
+/* And at most this many in any case: none here; the fuzz build sets a small
+ * one so that aliased tables end a walk in less time (the same code path). */
+#ifndef PTW_MAX_TABLES
+#define PTW_MAX_TABLES  UINT64_MAX
+#endif
 
 struct ptw_leaf {
 	uint64_t va;            /* canonical virtual address of the page */
@@ -161,8 +166,11 @@ enum ptdump_mode {
  * it says "truncated".  This bounds what a hostile guest (page tables that
  * point back at themselves) can make the host print, and keep in memory
  * when the answer is buffered (icmd.c, the control socket); about 150,000
- * text lines, 30,000 JSON leaves. */
+ * text lines, 30,000 JSON leaves.  The fuzz build sets a smaller one
+ * (tests/fuzz/CMakeLists.txt). */
+#ifndef PTDUMP_MAX_BYTES
 #define PTDUMP_MAX_BYTES (8u << 20)
+#endif
 
 struct ptdump_opts {
 	enum ptdump_mode mode;

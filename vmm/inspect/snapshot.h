@@ -30,8 +30,11 @@
  * page array and the per-mm records together (about a million leaves).
  * A snapshot that would need more fails with -E2BIG.  With the checker's
  * own arrays (5 bytes per RAM frame) and its report, a check stays under
- * 64 MiB (docs/inspection.md, "Trust"). */
+ * 64 MiB (docs/inspection.md, "Trust").  The fuzz build sets a smaller
+ * one, to reach it in less time (tests/fuzz/CMakeLists.txt). */
+#ifndef SNAP_MAX_BYTES
 #define SNAP_MAX_BYTES        (48u << 20)
+#endif
 /* The user half: PML4 entries 0..255. */
 #define USER_HALF_LAST        0x00007fffffffffffULL
 
