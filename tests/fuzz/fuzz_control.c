@@ -75,8 +75,14 @@ static int connect_to(void)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	memcpy(sa.sun_path, sock_path, strlen(sock_path) + 1);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+	if (fd < 0)
 		abort();
+	while (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+		if (errno == EISCONN)   /* an interrupted connect went on */
+			break;
+		if (errno != EINTR)
+			abort();
+	}
 	return fd;
 }
 
@@ -106,8 +112,11 @@ static char *talk(const uint8_t *in, size_t n, size_t *outlen)
 		shutdown(fd, SHUT_WR);
 	for (;;) {
 		struct pollfd pf = { .fd = fd, .events = POLLIN | (sent < n ? POLLOUT : 0) };
-		if (poll(&pf, 1, -1) < 0)
+		if (poll(&pf, 1, -1) < 0) {
+			if (errno == EINTR)   /* libFuzzer's SIGALRM (-timeout) */
+				continue;
 			abort();
+		}
 		if ((pf.revents & POLLOUT) && sent < n) {
 			ssize_t k = send(fd, in + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (k > 0 && (sent += (size_t)k) == n)

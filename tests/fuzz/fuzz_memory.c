@@ -68,32 +68,43 @@ static void readers(const struct gmem *g)
 	}
 }
 
-/* Every inspection command, as a session would run it. */
+/* Run one command line (words) of the icmd table. */
+static void command(const struct gmem *g, const char *const *words)
+{
+	struct icmd_ctx ctx = { .g = *g };
+	struct scen_io io = { .out = null_out(), .err = null_out() };
+	char *argv[4], msg[256];
+	int argc = 0;
+
+	for (; argc < 4 && words[argc]; argc++)
+		argv[argc] = (char *)words[argc];   /* parse functions do not write */
+	const struct scen_cmd *c = scen_cmd_find(&icmd_commands, argc, argv, false);
+	struct scen_stmt st = { .cmd = c };
+
+	if (!c)
+		abort();
+	if (c->parse(argc, argv, &st, msg, sizeof msg) == 0)
+		c->run(&ctx, &st, &io);
+}
+
+/* Every inspection command, as a session would run it; one dump mode per
+ * input (the mm table's reserved[0] picks it), since the modes share the
+ * walk and differ only in printing. */
 static void commands(const struct gmem *g)
 {
-	static const char *const lines[][4] = {
+	static const char *const dumps[][4] = {
 		{ "ptdump" }, { "ptdump", "leaves" }, { "ptdump", "json" },
 		{ "ptdump", "json-leaves", "0x100000000000", "0x100000200000" },
+	};
+	static const char *const others[][4] = {
 		{ "vmas" }, { "stats" }, { "mm", "list" }, { "walk", "0x100000000000" },
 		{ "check" },
 	};
-	struct icmd_ctx ctx = { .g = *g };
+	const struct mm_table *t = (const struct mm_table *)(const void *)(g->ram + MM_TABLE_GPA);
 
-	for (unsigned i = 0; i < sizeof lines / sizeof lines[0]; i++) {
-		char *argv[4];
-		int argc = 0;
-		for (; argc < 4 && lines[i][argc]; argc++)
-			argv[argc] = (char *)lines[i][argc];   /* parse functions do not write */
-		const struct scen_cmd *c = scen_cmd_find(&icmd_commands, argc, argv, false);
-		struct scen_stmt st = { .cmd = c };
-		struct scen_io io = { .out = null_out(), .err = null_out() };
-		char msg[256];
-
-		if (!c)
-			abort();
-		if (c->parse(argc, argv, &st, msg, sizeof msg) == 0)
-			c->run(&ctx, &st, &io);
-	}
+	command(g, dumps[t->reserved[0] % 4]);
+	for (unsigned i = 0; i < sizeof others / sizeof others[0]; i++)
+		command(g, others[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
