@@ -9,8 +9,8 @@
  * pointer in it a real address.
  *
  * The RAM is small (512 KiB) and only FUZZ_MMS of the 64 mm slots can be
- * used, because the work of a walk grows with both (a walk visits up to
- * RAM frames + 64 tables): the code that reads slot 9 is the code that
+ * used, because the work of a snapshot grows with both (a walk visits up to
+ * RAM frames + 64 tables): the code that reads slot 5 is the code that
  * reads slot 1, and what all 64 slots can make the host allocate is
  * tests/inspect/test_bound.c's business.  The mm table's seq is always
  * made even (a quiet guest: busy guests are tests/inspect/test_snapshot.c's).
@@ -27,7 +27,7 @@
 
 #define FUZZ_RAM_SIZE    0x80000ULL   /* 512 KiB: 128 frames */
 #define FUZZ_DATA_GPA    0x60000ULL   /* the page array, then the frames */
-#define FUZZ_MMS         8
+#define FUZZ_MMS         4
 #define FUZZ_TABLE_BYTES (offsetof(struct mm_table, mms) + FUZZ_MMS * sizeof(struct mm_desc))
 
 /* The RAM (allocated once, FUZZ_RAM_SIZE bytes). */
