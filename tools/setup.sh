@@ -2,13 +2,28 @@
 # Install what is missing (Debian 12, as root or with sudo; without either,
 # name the packages to install and stop), then configure and build into
 # build/ (and build-asan/ with --asan: AddressSanitizer +
-# UndefinedBehaviorSanitizer on the host code).
-#   tools/setup.sh [--asan]     install, build build/ (and build-asan/)
-#   tools/setup.sh --deps       install only
+# UndefinedBehaviorSanitizer on the host code; build-fuzz/ with --fuzz: the
+# libFuzzer targets of tests/fuzz, with clang; --fuzz-only: that one alone).
+#   tools/setup.sh [--asan] [--fuzz | --fuzz-only]
+#   tools/setup.sh --deps [--fuzz]      install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+asan=0 fuzz=0 main=1 deps=0
+for a in "$@"; do
+	case $a in
+	--asan) asan=1 ;;
+	--fuzz) fuzz=1 ;;
+	--fuzz-only) fuzz=1 main=0 ;;
+	--deps) deps=1 ;;
+	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only] | --deps [--fuzz]" >&2; exit 2 ;;
+	esac
+done
+
 packages=(gcc make cmake pkg-config libelf-dev libedit-dev libcriterion-dev socat)
+# The fuzz build: clang with libFuzzer and its sanitizers, llvm-cov for
+# coverage figures.
+((fuzz)) && packages+=(clang-14 libclang-rt-14-dev llvm-14)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,21 +43,23 @@ if ((${#missing[@]})); then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
 fi
-
-[ "${1:-}" = "--deps" ] && exit 0
+((deps)) && exit 0
 
 # The build's output goes to DIR/build.log, and to the terminal only if it fails.
 build() {
-	local dir=$1; shift
+	local dir=$1 src=$2; shift 2
 	mkdir -p "$dir"
-	if ! { cmake -S . -B "$dir" "$@" && cmake --build "$dir" -j"$(nproc)"; } >"$dir/build.log" 2>&1; then
+	if ! { cmake -S "$src" -B "$dir" "$@" && cmake --build "$dir" -j"$(nproc)"; } >"$dir/build.log" 2>&1; then
 		cat "$dir/build.log" >&2
 		echo "setup: building $dir failed (log: $dir/build.log)" >&2
 		exit 1
 	fi
 	echo "setup: built $dir (log: $dir/build.log)" >&2
 }
-build build -DVMM_SANITIZE=OFF
-if [ "${1:-}" = "--asan" ]; then
-	build build-asan -DVMM_SANITIZE=ON
+if ((main)); then
+	build build . -DVMM_SANITIZE=OFF
+	((asan)) && build build-asan . -DVMM_SANITIZE=ON
 fi
+# The fuzz build is a project of its own (tests/fuzz/CMakeLists.txt).
+((fuzz)) && build build-fuzz tests/fuzz -DCMAKE_C_COMPILER=clang-14
+exit 0

@@ -17,6 +17,11 @@ static void die(const char *msg)
 
 void synth_init(struct synth *s, uint64_t ram_size)
 {
+	synth_init_at(s, ram_size, PAGES_GPA);
+}
+
+void synth_init_at(struct synth *s, uint64_t ram_size, uint64_t pages_gpa)
+{
 	memset(s, 0, sizeof *s);
 	s->g.size = ram_size;
 	s->g.ram = aligned_alloc(4096, ram_size);
@@ -24,12 +29,12 @@ void synth_init(struct synth *s, uint64_t ram_size)
 		die("out of memory");
 	memset(s->g.ram, 0, ram_size);
 	s->tab = (struct mm_table *)(void *)(s->g.ram + MM_TABLE_GPA);
-	s->pages = (struct abi_page *)(void *)(s->g.ram + PAGES_GPA);
+	s->pages = (struct abi_page *)(void *)(s->g.ram + pages_gpa);
 	uint64_t frames = ram_size >> 12;
-	uint64_t first = (PAGES_GPA + frames * sizeof(struct abi_page) + 4095) >> 12;
+	uint64_t first = (pages_gpa + frames * sizeof(struct abi_page) + 4095) >> 12;
 	s->tab->magic = MM_TABLE_MAGIC;
 	s->tab->version = MM_TABLE_VERSION;
-	s->tab->pages = synth_dm(PAGES_GPA);
+	s->tab->pages = synth_dm(pages_gpa);
 	for (uint64_t f = 0; f < frames; f++) {
 		s->pages[f].type = f < first ? PAGE_T_RESERVED : PAGE_T_FREE;
 		s->pages[f].refcount = f < first ? 1 : 0;

@@ -29,6 +29,9 @@ struct synth {
 #define SYN_NX   (1ULL << 63)
 
 void synth_init(struct synth *s, uint64_t ram_size);
+/* The same with the page array at pages_gpa (page aligned, above the mm
+ * table) instead of 0x100000: a smaller RAM (the fuzz targets' seeds). */
+void synth_init_at(struct synth *s, uint64_t ram_size, uint64_t pages_gpa);
 void synth_free(struct synth *s);
 
 /* Take a free frame, give it type and refcount; returns its GPA (aborts

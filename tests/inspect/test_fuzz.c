@@ -3,6 +3,12 @@
  * go through every reader (walk, translate, describe, dumps, VMA list,
  * snapshot, checker, commands).  Nothing may crash or hang; run under ASan
  * and UBSan this also proves every access stays in bounds.
+ *
+ * A fixed number of rounds, each costing about a second of CPU under ASan
+ * (every walk runs to its table budget, every leaf dump to its 8 MiB):
+ * the breadth comes from the libFuzzer target tests/fuzz/fuzz_memory.c,
+ * which runs the same readers over millions of inputs (docs/fuzzing.md);
+ * this is the deterministic smoke run of the main suite.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -42,9 +48,8 @@ static uint64_t rnd_ptr(uint64_t ram)
 
 static void exercise(const struct gmem *g)
 {
-	char *buf = NULL, err[256];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	char err[256];
+	FILE *f = fopen("/dev/null", "w");
 	struct mm_table t;
 
 	if (mmtab_read(g, &t, err, sizeof err) == 0) {
@@ -97,14 +102,13 @@ static void exercise(const struct gmem *g)
 			c->run(&ctx, &st, &io);
 	}
 	fclose(f);
-	free(buf);
 }
 
 Test(fuzz, random_memory, .timeout = 120)
 {
 	struct gmem g = { .size = 1 << 20 };
 	g.ram = malloc(g.size);
-	for (uint64_t seed = 1; seed <= 24; seed++) {
+	for (uint64_t seed = 1; seed <= 6; seed++) {
 		rng_state = seed * 0x9e3779b97f4a7c15ULL;
 		for (uint64_t i = 0; i < g.size / 8; i++)
 			((uint64_t *)(void *)g.ram)[i] = rnd();
@@ -149,6 +153,9 @@ Test(fuzz, bit_flips_in_a_valid_state, .timeout = 120)
 			uint64_t off = rnd() % 2 ? MM_TABLE_GPA + rnd() % sizeof(struct mm_table)
 						 : 0x100000 + rnd() % (0x40000);
 			s.g.ram[off] ^= (uint8_t)(1u << (rnd() % 8));
+			/* An odd seq would make every reader wait for its
+			 * timeout: a busy guest is test_snapshot.c's case. */
+			s.tab->seq &= ~1u;
 			if (k % 20 == 0)
 				exercise(&s.g);
 		}

@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -178,9 +179,16 @@ Test(snapshot, concurrent_writer_never_shows_half_done_state)
 	cr_assert_eq(pthread_create(&t, NULL, writer, NULL), 0);
 
 	unsigned long attempts = 0;
-	size_t seen_mapped = 0;
-	for (int i = 0; i < 1000; i++) {
-		struct snap_opts o = { .walk = true, .pages = true };
+	size_t seen_mapped = 0, seen_unmapped = 0;
+	int i;
+	/* At least 1,000 snapshots, and on until both states were seen 10
+	 * times (a loaded machine may run the writer seldom), at most 100,000:
+	 * counts, not seconds. */
+	for (i = 0; i < 100000 && (i < 1000 || seen_mapped < 10 || seen_unmapped < 10); i++) {
+		/* The writer may be descheduled with seq odd for as long as the
+		 * scheduler likes: this test is about consistency, not about
+		 * giving up (odd_seq_is_busy). */
+		struct snap_opts o = { .walk = true, .pages = true, .timeout_ms = 60000 };
 		struct snapshot s;
 		struct check_report r;
 		char err[256];
@@ -194,6 +202,8 @@ Test(snapshot, concurrent_writer_never_shows_half_done_state)
 		}
 		if (s.mms[0].vmas.n == 2)
 			seen_mapped++;
+		else
+			seen_unmapped++;
 		check_report_free(&r);
 		snapshot_free(&s);
 		struct timespec ts = { 0, 50000 };   /* let the writer interleave */
@@ -201,11 +211,11 @@ Test(snapshot, concurrent_writer_never_shows_half_done_state)
 	}
 	atomic_store(&stop_writer, true);
 	pthread_join(t, NULL);
-	cr_log_info("1000 snapshots, %lu attempts, writer %lu ops, %zu with the VMA mapped",
-		    attempts, atomic_load(&writer_ops), seen_mapped);
-	cr_assert_gt(atomic_load(&writer_ops), 100, "the writer ran");
-	cr_assert_gt(seen_mapped, 10);
-	cr_assert_lt(seen_mapped, 990);
+	cr_log_info("%d snapshots, %lu attempts, writer %lu ops, %zu with the VMA mapped",
+		    i, attempts, atomic_load(&writer_ops), seen_mapped);
+	/* The writer ran, and the snapshots saw both of its states. */
+	cr_assert_geq(seen_mapped, 10);
+	cr_assert_geq(seen_unmapped, 10);
 }
 
 /* ---- the same reads without the seqlock ---- */
@@ -266,11 +276,14 @@ Test(snapshot, unlocked_reads_do_see_half_done_state)
 	atomic_store(&stop_writer, false);
 	cr_assert_eq(pthread_create(&t, NULL, writer, NULL), 0);
 	unsigned long reads = 0, broken = 0;
-	uint64_t deadline = now_ms() + 5000;
-	while (broken == 0 && now_ms() < deadline) {
+	/* A count, not seconds: usually a torn read comes within tens of
+	 * reads; yielding now and then lets the writer run on a loaded CPU. */
+	while (broken == 0 && reads < 1000000) {
 		reads++;
 		if (unlocked_check() != 0)
 			broken++;
+		if (reads % 64 == 0)
+			sched_yield();
 	}
 	atomic_store(&stop_writer, true);
 	pthread_join(t, NULL);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "vmm/inspect/ptwalk.h"
@@ -40,6 +41,7 @@ struct dumper {
 	uint8_t level;
 	unsigned items;          /* JSON elements written */
 	unsigned long emitted;   /* ranges or leaves written */
+	size_t bytes;            /* written so far (items and error lines) */
 	bool truncated;
 	struct ptw_error errors[DUMP_MAX_ERRORS];
 	unsigned nerrors;
@@ -48,6 +50,28 @@ struct dumper {
 
 #define MERGE_ATTRS (PTW_USER | PTW_WRITE | PTW_NX | PTW_ACCESSED | PTW_DIRTY | PTW_GLOBAL | \
 		     PTW_PROTNONE)
+
+/* fprintf to the dump's stream, counting what it writes. */
+static void __attribute__((format(printf, 2, 3))) emit(struct dumper *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vfprintf(d->out, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		d->bytes += (size_t)n;
+}
+
+/* The dump is as long as it may get (PTDUMP_MAX_BYTES): it stops and
+ * says so. */
+static bool full(struct dumper *d)
+{
+	if (d->bytes >= PTDUMP_MAX_BYTES)
+		d->truncated = true;
+	return d->truncated;
+}
 
 static void print_end(FILE *out, uint64_t end, bool wrapped, bool json)
 {
@@ -67,21 +91,23 @@ static void flush_run(struct dumper *d)
 	uint32_t a = d->attrs;
 	if (d->mode == PTDUMP_MERGED) {
 		ptw_format_size(d->end - d->start, size, sizeof size);   /* mod 2^64 */
-		fprintf(d->out, "%016" PRIx64 "-", d->start);
+		emit(d, "%016" PRIx64 "-", d->start);
 		print_end(d->out, d->end, d->end_wrapped, false);
+		d->bytes += 17;
 		if (a & PTW_PROTNONE)
-			fprintf(d->out, " %6s n--- %c%c- %s\n", size, (a & PTW_ACCESSED) ? 'a' : '-',
+			emit(d, " %6s n--- %c%c- %s\n", size, (a & PTW_ACCESSED) ? 'a' : '-',
 				(a & PTW_DIRTY) ? 'd' : '-', ptw_level_name(d->level));
 		else
-			fprintf(d->out, " %6s %c%c%c%c %c%c%c %s\n", size,
+			emit(d, " %6s %c%c%c%c %c%c%c %s\n", size,
 				(a & PTW_USER) ? 'u' : 's', 'r', (a & PTW_WRITE) ? 'w' : '-',
 				(a & PTW_NX) ? '-' : 'x', (a & PTW_ACCESSED) ? 'a' : '-',
 				(a & PTW_DIRTY) ? 'd' : '-', (a & PTW_GLOBAL) ? 'g' : '-',
 				ptw_level_name(d->level));
 	} else {
-		fprintf(d->out, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"", d->items ? "," : "", d->start);
+		emit(d, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"", d->items ? "," : "", d->start);
 		print_end(d->out, d->end, d->end_wrapped, true);
-		fprintf(d->out, "\",\"size\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"level\":\"%s\","
+		d->bytes += 19;
+		emit(d, "\",\"size\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"level\":\"%s\","
 			"\"user\":%s,\"write\":%s,\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,"
 			"\"protnone\":%s}",
 			d->end - d->start, d->pages, ptw_level_name(d->level),
@@ -98,15 +124,13 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 	struct dumper *d = ctx;
 	uint32_t a = l->attrs;
 
-	if (d->emitted >= PTDUMP_MAX_ITEMS) {
-		d->truncated = true;
+	if (full(d))
 		return 1;
-	}
 	if (d->mode == PTDUMP_LEAVES || d->mode == PTDUMP_JSON_LEAVES)
 		d->emitted++;
 	switch (d->mode) {
 	case PTDUMP_LEAVES:
-		fprintf(d->out, "%016" PRIx64 ": %016" PRIx64 " %c%c%c%c%c%c%c%c%c%s\n", l->va, l->pa,
+		emit(d, "%016" PRIx64 ": %016" PRIx64 " %c%c%c%c%c%c%c%c%c%s\n", l->va, l->pa,
 			(a & PTW_NX) ? 'X' : '-', (a & PTW_GLOBAL) ? 'G' : '-',
 			l->level == PTW_LEVEL_PMD ? 'P' : '-', (a & PTW_DIRTY) ? 'D' : '-',
 			(a & PTW_ACCESSED) ? 'A' : '-', (a & PTW_PCD) ? 'C' : '-',
@@ -114,7 +138,7 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 			(a & PTW_WRITE) ? 'W' : '-', (a & PTW_PROTNONE) ? " protnone" : "");
 		return 0;
 	case PTDUMP_JSON_LEAVES:
-		fprintf(d->out, "%s{\"va\":\"0x%" PRIx64 "\",\"pa\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
+		emit(d, "%s{\"va\":\"0x%" PRIx64 "\",\"pa\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
 			",\"level\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"user\":%s,\"write\":%s,"
 			"\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,\"protnone\":%s}",
 			d->items ? "," : "", l->va, l->pa, l->size, ptw_level_name(l->level), l->entry,
@@ -146,21 +170,25 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 	return 0;
 }
 
-static void print_error_text(FILE *out, const struct ptw_error *e)
+static void print_error_text(struct dumper *d, const struct ptw_error *e)
 {
 	if (e->level > PTW_LEVEL_PGD)
-		fprintf(out, "bad: pml4 0x%" PRIx64 ": %s\n", e->entry, e->msg);
+		emit(d, "bad: pml4 0x%" PRIx64 ": %s\n", e->entry, e->msg);
 	else
-		fprintf(out, "bad: va %016" PRIx64 " %s entry 0x%016" PRIx64 " at 0x%" PRIx64 ": %s\n",
-			e->va, ptw_level_name(e->level), e->entry, e->entry_gpa, e->msg);
+		emit(d, "bad: va %016" PRIx64 " %s entry 0x%016" PRIx64 " at 0x%" PRIx64 ": %s\n",
+		     e->va, ptw_level_name(e->level), e->entry, e->entry_gpa, e->msg);
 }
 
 static int dump_error(void *ctx, const struct ptw_error *e)
 {
 	struct dumper *d = ctx;
 	if (d->mode == PTDUMP_MERGED || d->mode == PTDUMP_LEAVES) {
+		/* Bad entries are lines too: a guest can make as many as it
+		 * makes leaves. */
+		if (full(d))
+			return 1;
 		flush_run(d);
-		print_error_text(d->out, e);
+		print_error_text(d, e);
 		return 0;
 	}
 	if (d->nerrors < DUMP_MAX_ERRORS)
@@ -200,8 +228,9 @@ int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FIL
 	if (d->truncated) {
 		r = -E2BIG;
 		if (!json)
-			fprintf(out, "truncated: more than %u %s\n", PTDUMP_MAX_ITEMS,
-				o->mode == PTDUMP_LEAVES ? "leaves" : "ranges");
+			fprintf(out, "truncated: after %lu %s (a dump stops at %u MiB)\n",
+				d->emitted, o->mode == PTDUMP_LEAVES ? "leaves" : "ranges",
+				PTDUMP_MAX_BYTES >> 20);
 	}
 
 	if (json) {

@@ -211,6 +211,9 @@ int ptwalk(const struct gmem *g, uint64_t pml4, uint64_t first, uint64_t last,
 	struct walk w = { .g = g, .v = v, .first = first, .last = last,
 			  .budget = (g->size >> 12) + PTW_TABLE_SLACK };
 
+	if (w.budget > PTW_MAX_TABLES)
+		w.budget = PTW_MAX_TABLES;
+
 	if (first > last)
 		return 0;
 	if ((pml4 & (PAGE_SIZE_4K - 1)) || !gmem_range_ok(g, pml4, PAGE_SIZE_4K))

@@ -43,6 +43,11 @@
 
 /* Tables beyond the RAM's frame count a walk may visit (aliasing slack). */
 #define PTW_TABLE_SLACK 64
+/* And at most this many in any case: none here; the fuzz build sets a small
+ * one so that aliased tables end a walk in less time (the same code path). */
+#ifndef PTW_MAX_TABLES
+#define PTW_MAX_TABLES  UINT64_MAX
+#endif
 
 struct ptw_leaf {
 	uint64_t va;            /* canonical virtual address of the page */
@@ -201,8 +206,15 @@ enum ptdump_mode {
 
 /* The dumps include PROT_NONE leaves (see ptw_visitor.protnone). */
 
-/* Most lines (ranges or leaves) one dump prints; then it says "truncated". */
-#define PTDUMP_MAX_ITEMS (1u << 22)
+/* Most bytes of ranges, leaves and bad-entry lines one dump prints; then
+ * it says "truncated".  This bounds what a hostile guest (page tables that
+ * point back at themselves) can make the host print, and keep in memory
+ * when the answer is buffered (icmd.c, the control socket); about 150,000
+ * text lines, 30,000 JSON leaves.  The fuzz build sets a smaller one
+ * (tests/fuzz/CMakeLists.txt). */
+#ifndef PTDUMP_MAX_BYTES
+#define PTDUMP_MAX_BYTES (8u << 20)
+#endif
 
 struct ptdump_opts {
 	enum ptdump_mode mode;
@@ -213,7 +225,7 @@ struct ptdump_opts {
 /*
  * Dump the page tables rooted at pml4 to out in the chosen format.
  * Returns 0, -EINVAL for a bad range, -E2BIG if the walk budget ran out or
- * more than PTDUMP_MAX_ITEMS items were found (the dump says so), or -EIO
+ * it reached PTDUMP_MAX_BYTES (the dump says so), or -EIO
  * if writing failed.
  */
 int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FILE *out);

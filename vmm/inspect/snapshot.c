@@ -84,58 +84,54 @@ out:
 
 /* ---- collecting one mm ---- */
 
-static bool grow_array(void **arr, size_t *cap, size_t n, size_t elem, size_t max)
-{
-	if (n < *cap)
-		return true;
-	if (n >= max)
-		return false;
-	size_t ncap = *cap ? *cap * 2 : 256;
-	if (ncap > max)
-		ncap = max;
-	void *na = realloc(*arr, ncap * elem);
-	if (!na)
-		return false;
-	*arr = na;
-	*cap = ncap;
-	return true;
-}
+/* What the walk of one mm adds to, and what stopped it. */
+struct collect {
+	struct mm_snap *m;
+	struct host_budget *mem;
+	int err;                 /* 0, -E2BIG (budget spent) or -ENOMEM */
+};
 
 static int collect_leaf(void *ctx, const struct ptw_leaf *l)
 {
-	struct mm_snap *m = ctx;
-	if (!grow_array((void **)&m->leaves, &m->leaves_cap, m->nleaves, sizeof *l, SNAP_MAX_LEAVES)) {
-		m->walk_err = -ENOMEM;
+	struct collect *c = ctx;
+	struct mm_snap *m = c->m;
+
+	if ((c->err = budget_grow(c->mem, (void **)&m->leaves, &m->leaves_cap, m->nleaves,
+				  sizeof *l)) != 0)
 		return 1;
-	}
 	m->leaves[m->nleaves++] = *l;
 	return 0;
 }
 
 static int collect_table(void *ctx, const struct ptw_table *t)
 {
-	struct mm_snap *m = ctx;
-	if (!grow_array((void **)&m->tables, &m->tables_cap, m->ntables, sizeof *t, SIZE_MAX / 64)) {
-		m->walk_err = -ENOMEM;
+	struct collect *c = ctx;
+	struct mm_snap *m = c->m;
+
+	if ((c->err = budget_grow(c->mem, (void **)&m->tables, &m->tables_cap, m->ntables,
+				  sizeof *t)) != 0)
 		return 1;
-	}
 	m->tables[m->ntables++] = *t;
 	return 0;
 }
 
 static int collect_error(void *ctx, const struct ptw_error *e)
 {
-	struct mm_snap *m = ctx;
-	if (!grow_array((void **)&m->errors, &m->errors_cap, m->nerrors, sizeof *e, 1u << 20)) {
-		m->walk_err = -ENOMEM;
+	struct collect *c = ctx;
+	struct mm_snap *m = c->m;
+
+	if ((c->err = budget_grow(c->mem, (void **)&m->errors, &m->errors_cap, m->nerrors,
+				  sizeof *e)) != 0)
 		return 1;
-	}
 	m->errors[m->nerrors++] = *e;
 	return 0;
 }
 
-static void mm_snap_reset(struct mm_snap *m)
+/* Forget what an earlier attempt collected (the arrays stay, charged, for
+ * the next one; the VMA list is read anew). */
+static void mm_snap_reset(struct mm_snap *m, struct host_budget *mem)
 {
+	mem->used -= m->vmas.cap * sizeof *m->vmas.v;
 	vma_list_free(&m->vmas);
 	m->vmas_err = 0;
 	m->vmas_msg[0] = 0;
@@ -167,6 +163,39 @@ static int copy_pages(const struct gmem *g, struct snapshot *s)
 	return 0;
 }
 
+/* Read the VMA list and (o->walk) the page tables of the mm described by d
+ * into m: 0, or -E2BIG / -ENOMEM with a message in c->err. */
+static int take_mm(const struct gmem *g, struct take_ctx *c, struct mm_snap *m,
+		   const struct mm_desc *d)
+{
+	struct collect col = { .m = m, .mem = &c->s->mem };
+
+	m->desc = *d;
+	m->vmas_err = vmas_read_bounded(g, d, &m->vmas, &c->s->mem, m->vmas_msg,
+					sizeof m->vmas_msg);
+	if (m->vmas_err == -E2BIG || m->vmas_err == -ENOMEM) {
+		snprintf(c->err, c->errlen, "%s", m->vmas_msg);
+		return m->vmas_err;
+	}
+	if (!c->o->walk)
+		return 0;
+	struct ptw_visitor v = { .leaf = collect_leaf, .table = collect_table,
+				 .error = collect_error, .ctx = &col, .protnone = true };
+	int w = ptwalk(g, d->pml4, 0, USER_HALF_LAST, &v);
+	if (col.err == -E2BIG)
+		snprintf(c->err, c->errlen, "mm %u: its page tables hold more than %zu leaves and "
+			 "%zu tables: a snapshot would take the host past %u MiB (page tables that "
+			 "point back at themselves?)", d->id, m->nleaves, m->ntables,
+			 SNAP_MAX_BYTES >> 20);
+	else if (col.err)
+		snprintf(c->err, c->errlen, "out of memory");
+	if (col.err)
+		return col.err;
+	if (w < 0)
+		m->walk_err = w;
+	return 0;
+}
+
 static int take_once(const struct gmem *g, void *vctx)
 {
 	struct take_ctx *c = vctx;
@@ -175,7 +204,7 @@ static int take_once(const struct gmem *g, void *vctx)
 	int r;
 
 	for (unsigned i = 0; i < s->nmms; i++)
-		mm_snap_reset(&s->mms[i]);
+		mm_snap_reset(&s->mms[i], &s->mem);
 	s->nmms = 0;
 	if ((r = mmtab_read(g, &s->table, c->err, c->errlen)) != 0)
 		return r;
@@ -185,16 +214,8 @@ static int take_once(const struct gmem *g, void *vctx)
 		const struct mm_desc *d = &s->table.mms[i];
 		if (d->id == 0 || (o->mm && d->id != o->mm))
 			continue;
-		struct mm_snap *m = &s->mms[s->nmms++];
-		m->desc = *d;
-		m->vmas_err = vmas_read(g, d, &m->vmas, m->vmas_msg, sizeof m->vmas_msg);
-		if (o->walk) {
-			struct ptw_visitor v = { .leaf = collect_leaf, .table = collect_table,
-						 .error = collect_error, .ctx = m, .protnone = true };
-			int w = ptwalk(g, d->pml4, 0, USER_HALF_LAST, &v);
-			if (w < 0)
-				m->walk_err = w;
-		}
+		if ((r = take_mm(g, c, &s->mms[s->nmms++], d)) != 0)
+			return r;
 		if (o->mm)
 			break;
 	}
@@ -215,6 +236,16 @@ int snapshot_take(const struct gmem *g, const struct snap_opts *o, struct snapsh
 	memset(s, 0, sizeof *s);
 	s->opts = *o;
 	s->npages = g->size >> 12;
+	s->mem.max = SNAP_MAX_BYTES;
+	/* The page array's copy is as large as RAM makes it (8 bytes a frame:
+	 * 6 MiB for the largest RAM vmm gives a guest), the rest is the guest's
+	 * doing. */
+	if (budget_charge(&s->mem, MM_MAX * sizeof *s->mms +
+			  (o->pages ? (s->npages ? s->npages : 1) * sizeof *s->pages : 0)) != 0) {
+		snprintf(err, errlen, "a copy of the page array of %" PRIu64 " frames would take "
+			 "more than %u MiB", s->npages, SNAP_MAX_BYTES >> 20);
+		return -E2BIG;
+	}
 	s->mms = calloc(MM_MAX, sizeof *s->mms);
 	if (!s->mms)
 		goto nomem;

@@ -20,13 +20,21 @@
 
 #include "shared/mm_abi.h"
 #include "vmm/gmem.h"
+#include "vmm/inspect/budget.h"
 #include "vmm/inspect/ptwalk.h"
 #include "vmm/inspect/vmas.h"
 
 #define SNAP_TIMEOUT_MS       1000
-/* Most leaves one mm's walk may collect before it is cut short (16 GiB of
- * 4 KiB mappings; bounds what a hostile guest can make the host allocate). */
-#define SNAP_MAX_LEAVES       (1u << 22)
+/* Most host memory one snapshot may hold, whatever the guest wrote: its
+ * leaves, tables, bad entries and VMA lists of every mm, the copy of the
+ * page array and the per-mm records together (about a million leaves).
+ * A snapshot that would need more fails with -E2BIG.  With the checker's
+ * own arrays (5 bytes per RAM frame) and its report, a check stays under
+ * 64 MiB (docs/inspection.md, "Trust").  The fuzz build sets a smaller
+ * one, to reach it in less time (tests/fuzz/CMakeLists.txt). */
+#ifndef SNAP_MAX_BYTES
+#define SNAP_MAX_BYTES        (48u << 20)
+#endif
 /* The user half: PML4 entries 0..255. */
 #define USER_HALF_LAST        0x00007fffffffffffULL
 
@@ -59,7 +67,7 @@ struct mm_snap {
 	size_t ntables, tables_cap;
 	struct ptw_error *errors;
 	size_t nerrors, errors_cap;
-	int walk_err;            /* 0, -E2BIG (budget) or -ENOMEM (cut short) */
+	int walk_err;            /* 0, or -E2BIG: the walk's table budget ran out */
 };
 
 struct snapshot {
@@ -73,14 +81,16 @@ struct snapshot {
 	unsigned nmms;
 	unsigned attempts;       /* reads until consistent */
 	uint64_t elapsed_ns;     /* wall time taken */
+	struct host_budget mem;  /* what it holds, at most SNAP_MAX_BYTES */
 };
 
 /*
  * Take a consistent snapshot.  Returns 0 and *s (free with snapshot_free),
  * or -EBUSY / -EFAULT / -EPROTO (mm table unusable) / -ESRCH (opts.mm not
- * found) / -ENOMEM with a message in err.  Problems inside the guest's
- * structures (a bad VMA list, bad page-table entries) are not errors here:
- * they are recorded in the snapshot for the checker.
+ * found) / -E2BIG (it would hold more than SNAP_MAX_BYTES) / -ENOMEM with a
+ * message in err.  Problems inside the guest's structures (a bad VMA list,
+ * bad page-table entries) are not errors here: they are recorded in the
+ * snapshot for the checker.
  */
 int snapshot_take(const struct gmem *g, const struct snap_opts *o, struct snapshot *s,
 		  char *err, size_t errlen);

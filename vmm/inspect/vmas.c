@@ -39,27 +39,19 @@ void vma_list_free(struct vma_list *l)
 {
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
-}
-
-static int grow(struct vma_list *l, size_t *cap)
-{
-	if (l->n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	struct vma_info *nv = realloc(l->v, ncap * sizeof *nv);
-	if (!nv)
-		return -ENOMEM;
-	l->v = nv;
-	*cap = ncap;
-	return 0;
+	l->n = l->cap = 0;
 }
 
 int vmas_read(const struct gmem *g, const struct mm_desc *mm, struct vma_list *out,
 	      char *err, size_t errlen)
 {
+	return vmas_read_bounded(g, mm, out, NULL, err, errlen);
+}
+
+int vmas_read_bounded(const struct gmem *g, const struct mm_desc *mm, struct vma_list *out,
+		      struct host_budget *b, char *err, size_t errlen)
+{
 	struct vma_list l = { 0 };
-	size_t cap = 0;
 	uint64_t gva = mm->vma_head, prev_gva = 0, prev_end = 0;
 	int r = 0;
 
@@ -99,8 +91,12 @@ int vmas_read(const struct gmem *g, const struct mm_desc *mm, struct vma_list *o
 			r = -EINVAL;
 			goto fail;
 		}
-		if ((r = grow(&l, &cap)) != 0) {
-			snprintf(err, errlen, "out of memory");
+		if ((r = budget_grow(b, (void **)&l.v, &l.cap, l.n, sizeof *l.v)) != 0) {
+			if (r == -E2BIG)
+				snprintf(err, errlen, "mm %u: reading more than %zu VMAs would take the "
+					 "host past its memory bound", mm->id, l.n);
+			else
+				snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
 		l.v[l.n++] = (struct vma_info){ .start = a.vm_start, .end = a.vm_end,
@@ -112,6 +108,8 @@ int vmas_read(const struct gmem *g, const struct mm_desc *mm, struct vma_list *o
 	*out = l;
 	return 0;
 fail:
+	if (b)
+		b->used -= l.cap * sizeof *l.v;
 	vma_list_free(&l);
 	*out = l;
 	return r;

@@ -17,6 +17,7 @@
 
 #include "shared/mm_abi.h"
 #include "vmm/gmem.h"
+#include "vmm/inspect/budget.h"
 
 /* A list longer than this is refused (a cycle or garbage). */
 #define VMAS_MAX              (MAX_MAP_COUNT + 64)
@@ -32,6 +33,7 @@ struct vma_info {
 struct vma_list {
 	struct vma_info *v;
 	size_t n;
+	size_t cap;              /* elements allocated */
 };
 
 /*
@@ -52,6 +54,16 @@ const struct mm_desc *mmtab_find(const struct mm_table *t, uint32_t id);
  */
 int vmas_read(const struct gmem *g, const struct mm_desc *mm, struct vma_list *out,
 	      char *err, size_t errlen);
+
+/*
+ * vmas_read with the list's array grown through budget b (NULL: none): the
+ * same results, and -E2BIG (with a message) when b cannot hold the list.
+ * On success the list's capacity (out->cap elements) stays charged to b,
+ * for the caller to give back when it frees the list; on error nothing
+ * stays charged.
+ */
+int vmas_read_bounded(const struct gmem *g, const struct mm_desc *mm, struct vma_list *out,
+		      struct host_budget *b, char *err, size_t errlen);
 
 void vma_list_free(struct vma_list *l);
 

@@ -1,0 +1,123 @@
+/*
+ * The fake VM: see fuzz_vm.h.  Each request takes one answer from the
+ * fuzzer: a selector byte, then what it selects; with no bytes left the
+ * guest answers sanely (a new id, the asked address, 0, no VMAs).  Answers
+ * below -CHAN_ERRNO_MAX fail the VM as vm_request does (vmm/channel.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "tests/fuzz/fuzz_ram.h"
+#include "tests/fuzz/fuzz_vm.h"
+
+void fuzz_vm_reset(struct vm *vm, struct fuzz_bytes ans)
+{
+	vm->ans = ans;
+	vm->failed = false;
+	vm->failure[0] = 0;
+	vm->next_id = 0;
+}
+
+static int fail(struct vm *vm, int err, const char *why)
+{
+	vm->failed = true;
+	snprintf(vm->failure, sizeof vm->failure, "fuzz guest: %s", why);
+	return err;
+}
+
+static void sane_answer(struct vm *vm, struct chan_slot *req)
+{
+	req->result = 0;
+	switch (req->op) {
+	case OP_MM_CREATE:
+		req->mm_create.id = ++vm->next_id;
+		break;
+	case OP_MMAP:
+		req->result = req->mmap.flags ? (int64_t)req->mmap.addr : 0x100000000000LL;
+		break;
+	case OP_VMA_LIST:
+		req->vma_list.map_count = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* OP_VMA_LIST entries from the fuzzer into the data area: their count. */
+static int64_t vma_entries(struct vm *vm)
+{
+	uint8_t k;
+
+	take_u8(&vm->ans, &k);
+	take_bytes(&vm->ans, vm->data, (size_t)k * sizeof(struct chan_vma));
+	return k;
+}
+
+int vm_request(struct vm *vm, struct chan_slot *req)
+{
+	uint8_t how, e;
+
+	if (vm->failed)
+		return -EPIPE;
+	if (!take_u8(&vm->ans, &how)) {
+		sane_answer(vm, req);
+		return 0;
+	}
+	switch (how % 8) {
+	case 1:
+		take_u8(&vm->ans, &e);
+		req->result = -(int64_t)e;
+		break;
+	case 2:
+		req->result = (int64_t)take_u64(&vm->ans);
+		break;
+	case 3:
+		req->result = (int64_t)take_u64(&vm->ans);
+		take_bytes(&vm->ans, req->raw, sizeof req->raw);
+		break;
+	case 4:
+		sane_answer(vm, req);
+		req->result = vma_entries(vm);
+		break;
+	case 5:
+		/* Rare on purpose: every death restarts the server. */
+		if (how == 0x45)
+			return fail(vm, -EPIPE, "died");
+		if (how == 0x4d)
+			return fail(vm, -ETIMEDOUT, "stopped answering");
+		sane_answer(vm, req);
+		break;
+	default:
+		sane_answer(vm, req);
+		break;
+	}
+	if (req->result < -CHAN_ERRNO_MAX)
+		return fail(vm, -EPROTO, "answered below -CHAN_ERRNO_MAX");
+	return 0;
+}
+
+int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		int r = vm_request(vm, &reqs[i]);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+struct gmem vm_gmem(struct vm *vm)
+{
+	(void)vm;
+	return fuzz_ram();
+}
+
+void *vm_channel_data(struct vm *vm)
+{
+	return vm->data;
+}
+
+const char *vm_failure(struct vm *vm)
+{
+	return vm->failed ? vm->failure : NULL;
+}
