@@ -94,11 +94,15 @@ struct pte_job {
 	size_t errlen;
 };
 
+/* The leaves one call may return: as much host memory as one dump may
+ * take (PTDUMP_MAX_BYTES), whatever the guest's page tables say. */
+#define API_MAX_PTES ((size_t)PTDUMP_MAX_BYTES / sizeof(struct vmm_pte))
+
 static int pte_leaf(void *ctx, const struct ptw_leaf *l)
 {
 	struct pte_job *j = ctx;
 
-	if (j->n >= PTDUMP_MAX_ITEMS)
+	if (j->n >= API_MAX_PTES)
 		return -E2BIG;
 	if (j->n == j->cap) {
 		size_t cap = j->cap ? j->cap * 2 : 64;
@@ -132,8 +136,8 @@ static int pte_once(const struct gmem *g, void *ctx)
 		return r;
 	r = ptwalk(g, d.pml4, j->start, j->end ? j->end - 1 : UINT64_MAX, &vis);
 	if (r == -E2BIG)
-		snprintf(j->err, j->errlen, "more than %u leaves, or the walk budget ran out",
-			 PTDUMP_MAX_ITEMS);
+		snprintf(j->err, j->errlen, "more than %zu leaves, or the walk budget ran out",
+			 API_MAX_PTES);
 	else if (r == -ENOMEM)
 		snprintf(j->err, j->errlen, "out of memory");
 	return r;

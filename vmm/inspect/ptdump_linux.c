@@ -29,6 +29,10 @@
 #include "shared/layout.h"
 #include "vmm/inspect/ptwalk.h"
 
+/* Lines of a Linux-format dump are at most ~100 bytes: this many keep it
+ * under PTDUMP_MAX_BYTES, the bound on what one dump may print. */
+#define LX_MAX_LINES ((unsigned)(PTDUMP_MAX_BYTES / 128))
+
 /* Linux's pte_flags() mask on x86-64: everything but the frame number. */
 #define LX_FLAGS_MASK     0xfff0000000000fffULL
 #define LX_PAT_LARGE      (1ULL << 12)
@@ -112,7 +116,7 @@ static void lx_print_run(struct lx_state *st, uint64_t addr)
 	const char *unit = units;
 	uint64_t delta = addr - st->start;   /* mod 2^64, as Linux's unsigned long */
 
-	if (st->printed >= PTDUMP_MAX_ITEMS) {
+	if (st->printed >= LX_MAX_LINES) {
 		st->truncated = true;
 		return;
 	}
@@ -321,7 +325,7 @@ static void lx_print_errors(const struct lx_state *st)
 	if (st->dropped)
 		fprintf(st->out, "bad: ... and %lu more\n", st->dropped);
 	if (st->truncated)
-		fprintf(st->out, "truncated: more than %u ranges\n", PTDUMP_MAX_ITEMS);
+		fprintf(st->out, "truncated: more than %u ranges\n", LX_MAX_LINES);
 }
 
 int ptdump_linux(const struct gmem *g, uint64_t pml4, uint64_t start, uint64_t end, FILE *out)

@@ -235,7 +235,7 @@ int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FIL
  * within Linux's two walked ranges (the user half, and the kernel half from
  * 0xffff880000000000), printed by the rules of Linux's x86-64 dumper, then
  * a "bad:" line per entry that could not be followed.  Returns 0, -E2BIG
- * (walk budget, PTDUMP_MAX_ITEMS lines, or a bad PML4 address), -ENOMEM.
+ * (walk budget, PTDUMP_MAX_BYTES / 128 lines, or a bad PML4 address), -ENOMEM.
  */
 int ptdump_linux(const struct gmem *g, uint64_t pml4, uint64_t start, uint64_t end, FILE *out);
 
