@@ -55,10 +55,11 @@ static int result(struct scen_backend *be, int64_t def, int64_t *out)
 }
 
 static int f_mmap(struct scen_backend *be, uint64_t addr, uint64_t len, unsigned prot,
-		  unsigned how, int64_t *res)
+		  unsigned how, unsigned flags, int64_t *res)
 {
 	(void)len;
 	(void)prot;
+	(void)flags;
 	return result(be, how == SCEN_MMAP_ANY ? (int64_t)SCEN_WINDOW_START : (int64_t)addr, res);
 }
 
@@ -165,10 +166,95 @@ static void f_destroy(struct scen_backend *be)
 	(void)be;
 }
 
+/* ---- version 2: every answer from the fuzzer too ---- */
+
+static int f_mremap(struct scen_backend *be, uint64_t addr, uint64_t old_len, uint64_t new_len,
+		    unsigned flags, uint64_t new_addr, int64_t *res)
+{
+	(void)old_len;
+	(void)new_len;
+	return result(be, (int64_t)(flags & SCEN_MREMAP_FIXED ? new_addr : addr), res);
+}
+
+static int f_madvise(struct scen_backend *be, uint64_t addr, uint64_t len,
+		     enum scen_advice advice, int64_t *res)
+{
+	(void)addr;
+	(void)len;
+	(void)advice;
+	return result(be, 0, res);
+}
+
+static int f_mlock(struct scen_backend *be, uint64_t addr, uint64_t len, bool onfault,
+		   int64_t *res)
+{
+	(void)addr;
+	(void)len;
+	(void)onfault;
+	return result(be, 0, res);
+}
+
+static int f_munlock(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *res)
+{
+	(void)addr;
+	(void)len;
+	return result(be, 0, res);
+}
+
+/* Handles are whatever the fuzzer says: the engine must cope. */
+static int f_fork(struct scen_backend *be, unsigned *child, int64_t *res)
+{
+	if (result(be, 0, res) != 0)
+		return -1;
+	*child = (unsigned)take_u64(answers(be));
+	return 0;
+}
+
+static int f_select(struct scen_backend *be, unsigned handle)
+{
+	int64_t r;
+
+	(void)handle;
+	return result(be, 0, &r);
+}
+
+static int f_exit(struct scen_backend *be, unsigned handle)
+{
+	int64_t r;
+
+	(void)handle;
+	return result(be, 0, &r);
+}
+
+static int f_set_cpu(struct scen_backend *be, unsigned cpu)
+{
+	int64_t r;
+
+	(void)cpu;
+	return result(be, 0, &r);
+}
+
+static int f_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages, uint8_t *state)
+{
+	struct fuzz_bytes *a = answers(be);
+	uint8_t b = 0;
+
+	(void)addr;
+	for (uint64_t i = 0; i < npages; i++) {
+		if (!take_u8(a, &b))
+			b = 0;
+		state[i] = b % 3;
+	}
+	return 0;
+}
+
 static const struct scen_backend_ops FAKE_OPS = {
 	.name = "fuzz", .mmap = f_mmap, .munmap = f_munmap, .mprotect = f_mprotect,
 	.access = f_access, .maps = f_maps, .vma_count = f_vma_count,
 	.pte_present = f_pte_present, .destroy = f_destroy,
+	.mremap = f_mremap, .madvise = f_madvise, .mlock = f_mlock, .munlock = f_munlock,
+	.fork = f_fork, .select = f_select, .exit = f_exit, .set_cpu = f_set_cpu,
+	.page_share = f_page_share,
 };
 
 static FILE *null_out(void)

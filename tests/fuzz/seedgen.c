@@ -74,13 +74,15 @@ static void elf_seeds(void)
 
 /* ---- fuzz_scenario ---- */
 
-static void scenario_seeds(const char *root)
+/* Every SUB/NAME.scn of the corpus as PREFIX-NAME.scn, with no backend
+ * answers (the sane ones). */
+static void scenario_dir_seeds(const char *root, const char *sub, const char *prefix)
 {
-	char dir[512], path[1024];
+	char dir[512], path[1024], name[512];
 	struct dirent *de;
 	DIR *d;
 
-	snprintf(dir, sizeof dir, "%s/tests/scenarios", root);
+	snprintf(dir, sizeof dir, "%s/%s", root, sub);
 	if (!(d = opendir(dir)))
 		die(dir);
 	while ((de = readdir(d))) {
@@ -88,8 +90,9 @@ static void scenario_seeds(const char *root)
 		if (n < 5 || strcmp(de->d_name + n - 4, ".scn") != 0)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		snprintf(name, sizeof name, "%s%s", prefix, de->d_name);
 		FILE *in = fopen(path, "rb");
-		FILE *out = create("fuzz_scenario", de->d_name);
+		FILE *out = create("fuzz_scenario", name);
 		int c;
 		if (!in)
 			die(path);
@@ -101,6 +104,12 @@ static void scenario_seeds(const char *root)
 		fclose(out);
 	}
 	closedir(d);
+}
+
+static void scenario_seeds(const char *root)
+{
+	scenario_dir_seeds(root, "tests/scenarios", "");
+	scenario_dir_seeds(root, "tests/scenarios/v2", "v2-");
 	/* Hostile answers: an errno, INT64_MIN, a death, a fault, a list. */
 	static const uint8_t hostile[] = {
 		18, 0,
