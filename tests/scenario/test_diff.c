@@ -80,22 +80,13 @@ static void run_jobs(struct job *jobs, size_t n, unsigned par, const char *dir)
 	}
 }
 
-Test(differential, linux_and_vmm_agree, .timeout = 600)
+/* Write the scenarios of seeds [first, first + nseeds) into dir with
+ * scengen (version 2 with v2), and a linux and a vmm job for each. */
+static void generate(const char *dir, unsigned first, unsigned nseeds, unsigned nops, bool v2,
+		     struct job *jobs)
 {
-	unsigned nseeds = env_uint("SCEN_DIFF_SEEDS", 200);
-	unsigned first = env_uint("SCEN_DIFF_FIRST", 1);
-	unsigned nops = env_uint("SCEN_DIFF_OPS", 60);
-	unsigned par = env_uint("SCEN_DIFF_JOBS", 2);
-	bool v2 = env_uint("SCEN_DIFF_V2", 0) != 0;
-	char why[4200], scengen[4096], nops_s[16];
-	char *dir = make_tmpdir("diff");
-	struct job *jobs = calloc(2 * (size_t)nseeds, sizeof(*jobs));
-	unsigned mismatches = 0;
-	struct timespec t0, t1;
+	char scengen[4096], nops_s[16];
 
-	cr_assert(vmm_available(why, sizeof(why)), "%s", why);
-	cr_assert(dir && jobs);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	bin_path("scengen", scengen, sizeof(scengen));
 	snprintf(nops_s, sizeof(nops_s), "%u", nops);
 	for (unsigned i = 0; i < nseeds; i++) {
@@ -114,6 +105,25 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 		jobs[2 * i] = (struct job){ .seed = first + i, .which = RUNNER_LINUX };
 		jobs[2 * i + 1] = (struct job){ .seed = first + i, .which = RUNNER_VMM };
 	}
+}
+
+Test(differential, linux_and_vmm_agree, .timeout = 600)
+{
+	unsigned nseeds = env_uint("SCEN_DIFF_SEEDS", 200);
+	unsigned first = env_uint("SCEN_DIFF_FIRST", 1);
+	unsigned nops = env_uint("SCEN_DIFF_OPS", 60);
+	unsigned par = env_uint("SCEN_DIFF_JOBS", 2);
+	bool v2 = env_uint("SCEN_DIFF_V2", 0) != 0;
+	char why[4200];
+	char *dir = make_tmpdir("diff");
+	struct job *jobs = calloc(2 * (size_t)nseeds, sizeof(*jobs));
+	unsigned mismatches = 0;
+	struct timespec t0, t1;
+
+	cr_assert(vmm_available(why, sizeof(why)), "%s", why);
+	cr_assert(dir && jobs);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	generate(dir, first, nseeds, nops, v2, jobs);
 	run_jobs(jobs, 2 * (size_t)nseeds, par ? par : 1, dir);
 
 	for (unsigned i = 0; i < nseeds; i++) {
