@@ -58,11 +58,12 @@ case ${1:-} in
 	dirs=("tests/fuzz/corpus/$t")
 	[ -d "build-fuzz/campaign/$t" ] && dirs+=("build-fuzz/campaign/$t")
 	rm -f "build-fuzz-cov/$t.profraw"
+	# shellcheck disable=SC2046
 	LLVM_PROFILE_FILE="build-fuzz-cov/$t.profraw" "build-fuzz-cov/$t" -runs=0 \
-		"-max_len=$(max_len "$t")" "${dirs[@]}" >/dev/null 2>&1
+		"-max_len=$(max_len "$t")" $(target_flags "$t") "${dirs[@]}" >/dev/null 2>&1
 	llvm-profdata-14 merge -sparse "build-fuzz-cov/$t.profraw" -o "build-fuzz-cov/$t.profdata"
 	llvm-cov-14 report "build-fuzz-cov/$t" -instr-profile="build-fuzz-cov/$t.profdata" \
-		-ignore-filename-regex='tests/' vmm
+		-ignore-filename-regex='(tests|usr)/'
 	exit 0 ;;
 ''|-h|--help)
 	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
