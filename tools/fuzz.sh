@@ -63,7 +63,7 @@ case ${1:-} in
 		"-max_len=$(max_len "$t")" $(target_flags "$t") "${dirs[@]}" >/dev/null 2>&1
 	llvm-profdata-14 merge -sparse "build-fuzz-cov/$t.profraw" -o "build-fuzz-cov/$t.profdata"
 	llvm-cov-14 report "build-fuzz-cov/$t" -instr-profile="build-fuzz-cov/$t.profdata" \
-		-ignore-filename-regex='(tests|usr)/'
+		-ignore-filename-regex='(tests|usr)/' -show-region-summary=false
 	exit 0 ;;
 ''|-h|--help)
 	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
