@@ -4,19 +4,22 @@
 # build/ (and build-asan/ with --asan: AddressSanitizer +
 # UndefinedBehaviorSanitizer on the host code; build-fuzz/ with --fuzz: the
 # libFuzzer targets of tests/fuzz, with clang; --fuzz-only: that one alone).
-#   tools/setup.sh [--asan] [--fuzz | --fuzz-only]
-#   tools/setup.sh --deps [--fuzz]      install only
+# --machine adds what tools/kvm-machine.sh needs (QEMU, busybox, cpio) on a
+# machine without /dev/kvm.
+#   tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine]
+#   tools/setup.sh --deps [--fuzz] [--machine]     install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-asan=0 fuzz=0 main=1 deps=0
+asan=0 fuzz=0 main=1 deps=0 machine=0
 for a in "$@"; do
 	case $a in
 	--asan) asan=1 ;;
 	--fuzz) fuzz=1 ;;
 	--fuzz-only) fuzz=1 main=0 ;;
 	--deps) deps=1 ;;
-	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only] | --deps [--fuzz]" >&2; exit 2 ;;
+	--machine) machine=1 ;;
+	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine] | --deps [--fuzz] [--machine]" >&2; exit 2 ;;
 	esac
 done
 
@@ -24,6 +27,9 @@ packages=(gcc make cmake pkg-config libelf-dev libedit-dev libcriterion-dev soca
 # The fuzz build: clang with libFuzzer and its sanitizers, llvm-cov for
 # coverage figures.
 ((fuzz)) && packages+=(clang-14 libclang-rt-14-dev llvm-14)
+# The nested test machine (tools/kvm-machine.sh): QEMU's software CPU with
+# AMD SVM, a busybox initramfs packed with cpio.
+((machine)) && packages+=(qemu-system-x86 busybox-static cpio)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,10 +3,20 @@
  * linux-runner (the host's Linux) and vmm (the guest); the transcripts and
  * exit statuses must be identical.
  *
- * Environment: SCEN_DIFF_SEEDS (default 200), SCEN_DIFF_FIRST (default 1),
- * SCEN_DIFF_OPS (default 60), SCEN_DIFF_JOBS (default 2) processes at once,
- * SCEN_DIFF_V2=1 for version-2 scenarios (scengen --v2: for a guest that
- * speaks version 2).
+ * Two stages, two ctest tests, so that the oracle is always this host's own
+ * Linux even when the guest runs on a machine of its own
+ * (tools/kvm-machine.sh, whose kernel is another Linux):
+ *   differential/linux_oracle       generate the scenarios and run them
+ *                                   through linux-runner (ctest
+ *                                   scenario_diff_oracle, no KVM);
+ *   differential/linux_and_vmm_agree run the same files through vmm and
+ *                                   compare (ctest scenario_diff, KVM).
+ * The files live in SCEN_DIFF_DIR (default $VMM_BIN/../scenario-diff).
+ *
+ * Environment of the first stage (the second reads them back from the
+ * folder): SCEN_DIFF_SEEDS (default 200), SCEN_DIFF_FIRST (default 1),
+ * SCEN_DIFF_OPS (default 60), SCEN_DIFF_V2=1 for version-2 scenarios
+ * (scengen --v2); both: SCEN_DIFF_JOBS (default 2) processes at once.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -107,76 +117,152 @@ static void generate(const char *dir, unsigned first, unsigned nseeds, unsigned 
 	}
 }
 
+/* The stage folder: SCEN_DIFF_DIR, or scenario-diff beside the build's bin. */
+static void stage_dir(char *buf, size_t size)
+{
+	const char *d = getenv("SCEN_DIFF_DIR");
+	char bin[1024];
+
+	if (d && *d) {
+		snprintf(buf, size, "%s", d);
+		return;
+	}
+	bin_path("scengen", bin, sizeof(bin));
+	*strrchr(bin, '/') = '\0';
+	snprintf(buf, size, "%s/../scenario-diff", bin);
+}
+
+/* The parameters of the oracle stage, written into and read from dir/params. */
+struct params {
+	unsigned nseeds, first, nops, v2;
+};
+
+static void params_path(const char *dir, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/params", dir);
+}
+
+static void status_path(const char *dir, unsigned seed, char *buf, size_t size)
+{
+	seed_path(dir, seed, "linux.status", buf, size);
+}
+
+Test(differential, linux_oracle, .timeout = 600)
+{
+	struct params p = {
+		.nseeds = env_uint("SCEN_DIFF_SEEDS", 200), .first = env_uint("SCEN_DIFF_FIRST", 1),
+		.nops = env_uint("SCEN_DIFF_OPS", 60), .v2 = env_uint("SCEN_DIFF_V2", 0) != 0,
+	};
+	unsigned par = env_uint("SCEN_DIFF_JOBS", 2);
+	char dir[2048], path[4200], cmd[8400];
+	struct job *jobs = calloc(2 * (size_t)p.nseeds, sizeof(*jobs));
+	FILE *f;
+
+	cr_assert(jobs && p.nseeds > 0);
+	stage_dir(dir, sizeof(dir));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+	cr_assert_eq(system(cmd), 0, "cannot make %s", dir);
+	generate(dir, p.first, p.nseeds, p.nops, p.v2, jobs);
+	/* Only the linux jobs: jobs[2i]; compact them. */
+	for (unsigned i = 0; i < p.nseeds; i++)
+		jobs[i] = jobs[2 * i];
+	run_jobs(jobs, p.nseeds, par ? par : 1, dir);
+	for (unsigned i = 0; i < p.nseeds; i++) {
+		int ls = jobs[i].status;
+
+		cr_expect(ls == 0 || ls == 1, "seed %u: linux-runner exited %d", jobs[i].seed, ls);
+		status_path(dir, jobs[i].seed, path, sizeof(path));
+		f = fopen(path, "w");
+		cr_assert(f && fprintf(f, "%d\n", ls) > 0 && fclose(f) == 0, "cannot write %s", path);
+	}
+	params_path(dir, path, sizeof(path));
+	f = fopen(path, "w");
+	cr_assert(f, "cannot write %s", path);
+	fprintf(f, "%u %u %u %u\n", p.nseeds, p.first, p.nops, p.v2);
+	cr_assert_eq(fclose(f), 0);
+	cr_log_info("differential oracle: %u seeds from %u, %u ops each, in %s", p.nseeds,
+		    p.first, p.nops, dir);
+	free(jobs);
+}
+
+/* Tell one seed's mismatch: in full for the first MAX_REPORTED. */
+static void report(const char *dir, unsigned seed, int ls, int vs, const struct params *p,
+		   unsigned nth)
+{
+	char lo[4096], vo[4096], ve[4096];
+
+	if (nth > MAX_REPORTED) {
+		cr_log_error("seed %u: linux-runner and vmm disagree (exit %d vs %d)", seed, ls, vs);
+		return;
+	}
+	seed_path(dir, seed, "linux.out", lo, sizeof(lo));
+	seed_path(dir, seed, "vmm.out", vo, sizeof(vo));
+	seed_path(dir, seed, "vmm.err", ve, sizeof(ve));
+	char *diff = diff_files(lo, vo);
+	char *verr = slurp(ve, NULL);
+
+	cr_log_error("seed %u: linux-runner and vmm disagree (exit %d vs %d)\n"
+		     "reproduce:\n"
+		     "  build/bin/scengen %s%u %u > s%u.scn\n"
+		     "  build/bin/linux-runner s%u.scn > linux.out\n"
+		     "  build/bin/vmm --script s%u.scn build/bin/guest.elf > vmm.out\n"
+		     "  diff -u linux.out vmm.out\n"
+		     "--- linux +++ vmm\n%s\nvmm stderr (end):\n%s\n",
+		     seed, ls, vs, p->v2 ? "--v2 " : "", seed, p->nops, seed, seed, seed, diff,
+		     verr ? verr + (strlen(verr) > 2000 ? strlen(verr) - 2000 : 0) : "");
+	free(diff);
+	free(verr);
+}
+
 Test(differential, linux_and_vmm_agree, .timeout = 600)
 {
-	unsigned nseeds = env_uint("SCEN_DIFF_SEEDS", 200);
-	unsigned first = env_uint("SCEN_DIFF_FIRST", 1);
-	unsigned nops = env_uint("SCEN_DIFF_OPS", 60);
-	unsigned par = env_uint("SCEN_DIFF_JOBS", 2);
-	bool v2 = env_uint("SCEN_DIFF_V2", 0) != 0;
-	char why[4200];
-	char *dir = make_tmpdir("diff");
-	struct job *jobs = calloc(2 * (size_t)nseeds, sizeof(*jobs));
-	unsigned mismatches = 0;
+	unsigned par = env_uint("SCEN_DIFF_JOBS", 2), mismatches = 0;
+	char why[4200], dir[2048], path[4200];
+	struct params p;
 	struct timespec t0, t1;
+	FILE *f;
 
 	cr_assert(vmm_available(why, sizeof(why)), "%s", why);
-	cr_assert(dir && jobs);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	generate(dir, first, nseeds, nops, v2, jobs);
-	run_jobs(jobs, 2 * (size_t)nseeds, par ? par : 1, dir);
+	stage_dir(dir, sizeof(dir));
+	params_path(dir, path, sizeof(path));
+	f = fopen(path, "r");
+	cr_assert(f, "%s missing: run the oracle stage first (ctest scenario_diff_oracle, or "
+		  "scenario_diff --filter differential/linux_oracle)", path);
+	cr_assert_eq(fscanf(f, "%u %u %u %u", &p.nseeds, &p.first, &p.nops, &p.v2), 4,
+		     "%s is damaged", path);
+	fclose(f);
 
-	for (unsigned i = 0; i < nseeds; i++) {
-		unsigned seed = first + i;
-		int ls = jobs[2 * i].status, vs = jobs[2 * i + 1].status;
-		char lo[4096], vo[4096], ve[4096], le[4096];
-		char *lt, *vt;
-		bool same;
+	struct job *jobs = calloc(p.nseeds, sizeof(*jobs));
+	cr_assert(jobs);
+	for (unsigned i = 0; i < p.nseeds; i++)
+		jobs[i] = (struct job){ .seed = p.first + i, .which = RUNNER_VMM };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run_jobs(jobs, p.nseeds, par ? par : 1, dir);
+
+	for (unsigned i = 0; i < p.nseeds; i++) {
+		unsigned seed = p.first + i;
+		int ls = -1, vs = jobs[i].status;
+		char lo[4096], vo[4096], st[4096];
 
 		seed_path(dir, seed, "linux.out", lo, sizeof(lo));
 		seed_path(dir, seed, "vmm.out", vo, sizeof(vo));
-		seed_path(dir, seed, "linux.err", le, sizeof(le));
-		seed_path(dir, seed, "vmm.err", ve, sizeof(ve));
-		lt = slurp(lo, NULL);
-		vt = slurp(vo, NULL);
-		cr_expect(ls == 0 || ls == 1, "seed %u: linux-runner exited %d", seed, ls);
-		same = lt && vt && strcmp(lt, vt) == 0 && ls == vs;
-		if (!same) {
-			if (++mismatches <= MAX_REPORTED) {
-				char *diff = diff_files(lo, vo);
-				char *verr = slurp(ve, NULL);
+		status_path(dir, seed, st, sizeof(st));
+		char *lt = slurp(lo, NULL), *vt = slurp(vo, NULL), *ls_text = slurp(st, NULL);
 
-				cr_log_error(
-					"seed %u: linux-runner and vmm disagree (exit %d vs %d)\n"
-					"reproduce:\n"
-					"  build/bin/scengen %s%u %u > s%u.scn\n"
-					"  build/bin/linux-runner s%u.scn > linux.out\n"
-					"  build/bin/vmm --script s%u.scn build/bin/guest.elf > vmm.out\n"
-					"  diff -u linux.out vmm.out\n"
-					"--- linux +++ vmm\n%s\nvmm stderr (end):\n%s\n",
-					seed, ls, vs, v2 ? "--v2 " : "", seed, nops, seed, seed,
-					seed, diff,
-					verr ? verr + (strlen(verr) > 2000 ? strlen(verr) - 2000 : 0) : "");
-				free(diff);
-				free(verr);
-			} else {
-				cr_log_error("seed %u: linux-runner and vmm disagree (exit %d vs %d)",
-					     seed, ls, vs);
-			}
-		}
+		cr_assert(lt && ls_text, "seed %u: the oracle's files are missing in %s", seed, dir);
+		ls = atoi(ls_text);
+		if (!(vt && strcmp(lt, vt) == 0 && ls == vs))
+			report(dir, seed, ls, vs, &p, ++mismatches);
 		free(lt);
 		free(vt);
+		free(ls_text);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_log_info("differential: %u seeds from %u, %u ops each, %.1f s, %u mismatches",
-		    nseeds, first, nops,
+		    p.nseeds, p.first, p.nops,
 		    (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		    mismatches);
-	cr_expect_eq(mismatches, 0, "%u of %u seeds disagree (files kept in %s)",
-		     mismatches, nseeds, dir);
-	if (mismatches == 0)
-		remove_tmpdir(dir);
-	else
-		free(dir);
+	cr_expect_eq(mismatches, 0, "%u of %u seeds disagree (files kept in %s)", mismatches,
+		     p.nseeds, dir);
 	free(jobs);
 }

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Run a command on real KVM where this machine has no /dev/kvm.
+#
+# The command runs inside a QEMU machine whose software CPU (TCG, "-cpu max")
+# offers AMD SVM with nested paging.  Debian's own kernel boots there from a
+# busybox initramfs, loads kvm and kvm_amd, and so exposes a real /dev/kvm:
+# the Linux KVM module on an AMD-V CPU, the kind of host vmm is designed for.
+# This machine's root directory is shared into it (9p, read-write), so the
+# command sees the same files, binaries and libraries at the same paths, in
+# the same directory, with the same environment; /tmp is the machine's own.
+# The command's output is printed here and its exit status is returned.
+#
+#   tools/kvm-machine.sh [--cpus N] [--mem MiB] [--] COMMAND [ARG...]
+#   tools/kvm-machine.sh --prepare     fetch the kernel, build the initramfs
+#   tools/kvm-machine.sh --help
+#
+# The kernel (Debian's linux-image-amd64) and the initramfs are kept in
+# build-machine/ (VMM_MACHINE_DIR overrides it).  Exit status: the command's;
+# 2 for bad usage; 125 if the machine could not be prepared or did not report
+# the command's status (QEMU failed, the kernel panicked).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cache=${VMM_MACHINE_DIR:-$root/build-machine}
+cpus=$(nproc)
+mem=4096
+prepare_only=0
+
+usage() {
+	sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+}
+die() {
+	echo "kvm-machine: $*" >&2
+	exit 125
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--cpus) cpus=${2:?}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--prepare) prepare_only=1; shift ;;
+	--help | -h) usage; exit 0 ;;
+	--) shift; break ;;
+	-*) echo "kvm-machine: unknown option $1 (see --help)" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+case $cpus$mem in *[!0-9]*) echo "kvm-machine: --cpus and --mem take numbers" >&2; exit 2 ;; esac
+if ((! prepare_only)) && [ $# -eq 0 ]; then
+	echo "kvm-machine: no command given (see --help)" >&2
+	exit 2
+fi
+
+# The kernel modules the initramfs loads, in dependency order.
+modules=(virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp
+	arch/x86/kvm/kvm-amd drivers/virtio/virtio_ring drivers/virtio/virtio
+	drivers/virtio/virtio_pci_modern_dev drivers/virtio/virtio_pci_legacy_dev
+	drivers/virtio/virtio_pci fs/netfs/netfs fs/fscache/fscache net/9p/9pnet
+	net/9p/9pnet_virtio fs/9p/9p)
+
+fetch_kernel() {
+	local dl=$cache/download pkg deb
+	rm -rf "$dl" && mkdir -p "$dl"
+	pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+	[ -n "$pkg" ] || die "apt-cache names no kernel package for linux-image-amd64 (apt-get update?)"
+	(cd "$dl" && apt-get download "$pkg" >/dev/null 2>&1) || die "apt-get download $pkg failed"
+	deb=$(ls "$dl"/*.deb)
+	dpkg-deb -x "$deb" "$dl/x" || die "cannot unpack $deb"
+	cp "$dl"/x/boot/vmlinuz-* "$cache/vmlinuz"
+	rm -rf "$cache/modules" && mkdir -p "$cache/modules"
+	local m mod
+	for m in "${modules[@]}"; do
+		mod=$(ls "$dl"/x/lib/modules/*/kernel/"$m".ko* 2>/dev/null | head -n 1)
+		[ -n "$mod" ] || die "$pkg has no module $m"
+		cp "$mod" "$cache/modules/"
+	done
+	echo "$pkg" >"$cache/kernel-package"
+	rm -rf "$dl"
+}
+
+# init: load the modules, mount this machine's root, run the job, power off.
+write_init() {
+	cat >"$1" <<'EOF'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs dev /dev
+for m in $(cat /mods/order); do insmod "/mods/$m" || echo "kvm-machine: insmod $m failed"; done
+job=$(sed -n 's/.*kvm_machine_job=\([^ ]*\).*/\1/p' /proc/cmdline)
+r=/newroot
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose host "$r"; then
+	mount -t proc proc "$r/proc"
+	mount -t sysfs sysfs "$r/sys"
+	mount -t devtmpfs dev "$r/dev"
+	mount -t tmpfs tmp "$r/tmp"
+	mkdir -p "$r/dev/shm" "$r/dev/pts"
+	mount -t tmpfs shm "$r/dev/shm"
+	mount -t devpts -o ptmxmode=0666 devpts "$r/dev/pts"
+	echo "kvm-machine: start"
+	chroot "$r" /bin/bash "$job/run.sh" </dev/null
+	echo "$?" >"$r$job/status"
+	sync
+	echo "kvm-machine: end"
+else
+	echo "kvm-machine: cannot mount the host's root (9p)"
+fi
+poweroff -f
+EOF
+	chmod +x "$1"
+}
+
+build_initrd() {
+	local tree=$cache/initrd-tree m
+	[ -x /bin/busybox ] || die "/bin/busybox missing (tools/setup.sh --deps --machine)"
+	rm -rf "$tree" && mkdir -p "$tree"/{bin,mods,proc,sys,dev,newroot}
+	cp /bin/busybox "$tree/bin/"
+	for m in "${modules[@]}"; do
+		cp "$cache/modules/$(basename "$m")".ko* "$tree/mods/"
+		echo "$(basename "$m").ko" >>"$tree/mods/order"
+	done
+	write_init "$tree/init"
+	(cd "$tree" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$cache/initrd.gz.new"
+	mv "$cache/initrd.gz.new" "$cache/initrd.gz"
+	rm -rf "$tree"
+}
+
+prepare() {
+	"$root/tools/setup.sh" --deps --machine >&2
+	mkdir -p "$cache"
+	[ -s "$cache/vmlinuz" ] && [ -s "$cache/kernel-package" ] || fetch_kernel
+	# Rebuilt when this script changes (its init is part of it).
+	if [ ! -s "$cache/initrd.gz" ] || [ "$0" -nt "$cache/initrd.gz" ]; then
+		build_initrd
+	fi
+}
+
+prepare
+((prepare_only)) && exit 0
+
+# The job: this directory, this environment, the command with its words.
+job=$(mktemp -d "$cache/job.XXXXXX")
+trap 'rm -rf "$job"' EXIT
+{
+	echo "cd $(printf %q "$PWD") || exit 125"
+	export -p | grep -v -E '^declare -x (PWD|OLDPWD|SHLVL|_|TMPDIR)='
+	printf 'exec'
+	printf ' %q' "$@"
+	printf '\n'
+} >"$job/run.sh"
+
+# Print the command's lines as they come (between the init's markers),
+# and the init's own complaints.
+relay() {
+	local line on=0
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case $line in
+		"kvm-machine: start") on=1 ;;
+		"kvm-machine: end") on=0 ;;
+		"kvm-machine: "*) ((on)) && echo "$line" || echo "$line" >&2 ;;
+		*) ((on)) && echo "$line" ;;
+		esac
+	done
+	return 0
+}
+
+qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+	-display none -serial stdio -monitor none -no-reboot \
+	-kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
+	-virtfs "local,path=/,mount_tag=host,security_model=none,multidevs=remap,id=host" \
+	-append "console=ttyS0 quiet loglevel=1 panic=-1 kvm_machine_job=$job" </dev/null | relay || true
+[ -s "$job/status" ] || die "the machine ended without the command's status (QEMU or kernel failure)"
+exit "$(cat "$job/status")"
