@@ -18,7 +18,7 @@
   const LEFT = 78;          /* row names */
   const GAPW = 34;          /* width of an empty stretch */
   const ROWS = { axis: 14, vma: 34, anon: 80, pages: 98, t1: 130, t2: 148, t3: 166, end: 184 };
-  const S = { step: 0, lo: D.window[0], hi: D.window[1], zooms: [] };
+  const S = { step: 0, lo: D.window[0], hi: D.window[1], zooms: [], history: [] };
   const steps = D.steps;
 
   function $(id) { return document.getElementById(id); }
@@ -162,6 +162,11 @@
       }
     }
   }
+  function strHash(s) {
+    let h = 2166136261;
+    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+    return h.toString(16);
+  }
   function anonColor(n) { return 'hsl(' + ((n * 67) % 360) + ',55%,42%)'; }
   function drawPages(svg, sc, st) {
     let ticks = 0;
@@ -224,6 +229,10 @@
     S.scale = sc;
     body.dataset.changes = String(nch);
     body.dataset.shapes = String(svg.querySelectorAll('rect').length);
+    /* What was drawn, per drawing (the last 20): "STEP:HASH". */
+    S.history.push((S.step + 1) + ':' + strHash(svg.outerHTML));
+    if (S.history.length > 20) S.history.shift();
+    body.dataset.history = S.history.join(' ');
   }
 
   /* ---- the text panels ---- */
