@@ -55,7 +55,8 @@ static const char usage[] =
 	"  --report FILE   write FILE, one self-contained HTML page that shows every\n"
 	"                  executed line's effect on the scenario window (VMAs, pages,\n"
 	"                  page tables, what changed) with its transcript; with\n"
-	"                  --script or standard input (docs/report.md)\n"
+	"                  --control, every request until the server stops\n"
+	"                  (docs/report.md)\n"
 	"  --quiet         do not print guest console lines, nor the control\n"
 	"                  socket's connect and disconnect lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
@@ -126,8 +127,6 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	if (o->control && o->script)
 		return bad_usage("--control and --script exclude each other", NULL);
-	if (o->control && o->report)
-		return bad_usage("--report works with --script or standard input, not --control", NULL);
 	if (optind < argc - 1)
 		return bad_usage("more than one guest ELF given", argv[optind + 1]);
 	return -1;
@@ -292,13 +291,35 @@ static int control_status(int r)
 	}
 }
 
-static int run_control(struct vm *vm, const struct options *o)
+/* --control with --report: every executed request recorded until the
+ * server stops, then the page written. */
+static int control_reported(struct vm *vm, struct options *o)
+{
+	struct report_run rr;
+	struct control_opts co = { .stop = &stop_requested, .log = stderr,
+				   .check_after_step = o->check, .quiet_clients = o->cfg.quiet,
+				   .on_session = report_run_on_session,
+				   .on_response = report_run_on_response, .hook_ctx = &rr };
+	int status;
+
+	if (report_run_init(&rr, o->control, NULL) != 0)
+		return VMM_EXIT_FAIL;
+	status = control_status(control_serve(vm, o->control, &co));
+	if (report_run_finish(&rr, o->report_file, o->report, stderr) != 0 && !status)
+		status = VMM_EXIT_FAIL;
+	o->report_file = NULL;
+	return status;
+}
+
+static int run_control(struct vm *vm, struct options *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->report_file)
+		return control_reported(vm, o);
 	return control_status(control_run(vm, o->control, &stop_requested, o->check,
 					  o->cfg.quiet));
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/cli/run.h"
@@ -116,17 +118,84 @@ Test(report_live, hole, .timeout = 900)
 
 Test(report_live, refused_before_boot)
 {
-	const char *ctl[] = { prog_path("vmm"), "--control", "/tmp/x.sock", "--report", "/tmp/x.html",
-			      prog_path("guest.elf"), NULL };
+	const char *noarg[] = { prog_path("vmm"), "--report", NULL };
 	const char *bad[] = { prog_path("vmm"), "--script", src_path("tests/report/hole.scn"),
 			      "--report", "/nonexistent-dir/x.html", prog_path("guest.elf"), NULL };
-	struct prog_run r = prog_run(ctl);
+	struct prog_run r = prog_run(noarg);
 
 	cr_assert_eq(r.status, 2);
-	cr_assert(strstr(r.err, "--report"), "%s", r.err);
+	cr_assert(strstr(r.err, "option needs an argument: --report"), "%s", r.err);
 	prog_run_free(&r);
 	r = prog_run(bad);
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "cannot write the report /nonexistent-dir/x.html"), "%s", r.err);
 	prog_run_free(&r);
+}
+
+/* Start vmm serving sock with --report page; its pid. */
+static pid_t start_server(const char *sock, const char *page, const char *log)
+{
+	const char *argv[] = { prog_path("vmm"), "--quiet", "--control", sock, "--report", page,
+			       prog_path("guest.elf"), NULL };
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		FILE *f = freopen(log, "w", stderr);
+		if (!f || !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Wait until sock exists (the server listens), as long as vmm lives. */
+static void wait_listening(pid_t pid, const char *sock, const char *log)
+{
+	for (;;) {
+		int st;
+		if (access(sock, F_OK) == 0)
+			return;
+		cr_assert_eq(waitpid(pid, &st, WNOHANG), 0, "vmm ended before listening: %s",
+			     read_file(log));
+		usleep(20000);
+	}
+}
+
+Test(report_live, control_session, .timeout = 900)
+{
+	char dir[] = "/tmp/vmm-report-ctl-XXXXXX", sock[96], page[96], log[96], cmd[1024];
+	char *html, *s;
+	int st;
+	pid_t pid;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(sock, sizeof sock, "%s/s.sock", dir);
+	snprintf(page, sizeof page, "%s/c.html", dir);
+	snprintf(log, sizeof log, "%s/log", dir);
+	pid = start_server(sock, page, log);
+	wait_listening(pid, sock, log);
+	snprintf(cmd, sizeof cmd,
+		 "printf 'mmap 0x100000000000 8K rw-\\ntouch 0x100000000000 8K write\\n"
+		 "bogus\\nmaps\\n' | %s -s %s >/dev/null 2>&1", prog_path("vmmctl"), sock);
+	cr_assert_eq(WEXITSTATUS(system(cmd)), 1, "bogus is an error, the rest ran");
+	kill(pid, SIGTERM);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "vmm: %s", read_file(log));
+	html = read_file(page);
+	cr_assert(html);
+	cr_assert_eq(count(html, "\n{\"line\":"), 3, "three requests ran a line");
+	s = step_data(html, 1);
+	cr_assert(strstr(s, "\"line\":\"mmap 0x100000000000 0x2000 rw- -\\u003e 0x100000000000\\n\""),
+		  "%s", s);
+	free(s);
+	s = step_data(html, 3);
+	cr_assert(strstr(s, "\"line\":\"maps:\\n100000000000-100000002000 rw-p\\n\""), "%s", s);
+	cr_assert(strstr(s, "\"pages\":[[" A0 ",17592186052608,1]]"), "%s", s);
+	free(s);
+	free(html);
+	unlink(page);
+	unlink(log);
+	rmdir(dir);
 }

@@ -151,3 +151,22 @@ const struct rstep *report_step(const struct report *r, size_t i)
 {
 	return i < r->nsteps ? &r->steps[i] : NULL;
 }
+
+int report_set_last_transcript(struct report *r, const char *text, size_t len)
+{
+	struct rstep *st = r->nsteps ? &r->steps[r->nsteps - 1] : NULL;
+	char *raw, *t;
+
+	if (!st)
+		return -ENOENT;
+	raw = strndup(text, len);
+	t = raw ? copy_text(raw, true) : NULL;
+	free(raw);
+	if (!t)
+		return -ENOMEM;
+	r->bytes -= strlen(st->transcript);
+	r->bytes += strlen(t);
+	free(st->transcript);
+	st->transcript = t;
+	return 0;
+}

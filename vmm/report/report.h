@@ -100,6 +100,11 @@ void report_free(struct report *r);
 int report_add_step(struct report *r, const struct gmem *g, uint32_t mm,
 		    const char *transcript, const char *trace_text);
 
+/* Replace the transcript of the last step kept with the len bytes of text
+ * (a control-socket request's response, known only after the step).
+ * 0, -ENOENT (no step) or -ENOMEM. */
+int report_set_last_transcript(struct report *r, const char *text, size_t len);
+
 /* Steps kept, steps dropped because the report was full, and step i. */
 size_t report_nsteps(const struct report *r);
 size_t report_dropped(const struct report *r);

@@ -74,6 +74,27 @@ int report_run_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *e
 	return r;
 }
 
+void report_run_on_session(void *ctx, struct inspect_ext *x)
+{
+	struct report_run *rr = ctx;
+
+	rr->x = x;
+	report_run_attach(rr, x->be);
+}
+
+void report_run_on_response(void *ctx, const char *resp, size_t len)
+{
+	struct report_run *rr = ctx;
+	size_t n = report_nsteps(rr->rep);
+
+	if (n == rr->answered)
+		return;         /* the request ran no line (or the report is full) */
+	rr->answered = n;
+	if (len >= 3 && !memcmp(resp + len - 3, "ok\n", 3) && (len == 3 || resp[len - 4] == '\n'))
+		len -= 3;
+	report_set_last_transcript(rr->rep, resp, len);
+}
+
 int report_run_finish(struct report_run *rr, FILE *f, const char *path, FILE *err)
 {
 	int r = report_write_html(rr->rep, f);

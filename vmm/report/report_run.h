@@ -26,6 +26,7 @@ struct report_run {
 	char pending[REPORT_MAX_TEXT + 64];   /* transcript since the last step */
 	size_t npending;
 	bool overflow;           /* pending was cut */
+	size_t answered;         /* control socket: steps whose response was seen */
 };
 
 /* Start recording for x (both outlive rr); title: the script's name.
@@ -43,6 +44,16 @@ void report_run_attach(struct report_run *rr, struct scen_backend *be);
 /* The hook itself (ctx: a struct report_run); returns the chained hook's
  * result, or SCRIPT_OK. */
 int report_run_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err);
+
+/*
+ * The control socket's hooks (struct control_opts on_session and
+ * on_response, ctx: a struct report_run set up with a NULL x): the first
+ * attaches the recorder to the server's session, the second gives the step
+ * of a request its transcript, the request's response without a final
+ * "ok" line.
+ */
+void report_run_on_session(void *ctx, struct inspect_ext *x);
+void report_run_on_response(void *ctx, const char *resp, size_t len);
 
 /* Write the page to f and close it; free what rr holds.  Messages go to
  * err.  0, or -EIO. */
