@@ -77,7 +77,7 @@ static void browse(const char *page)
 	free(dom);
 }
 
-Test(report_live, hole, .timeout = 900)
+Test(report_live, hole, .timeout = 1500)
 {
 	char dir[] = "/tmp/vmm-report-live-XXXXXX", page[128];
 	const char *keep = getenv("VMM_REPORT_KEEP");
