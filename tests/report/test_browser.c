@@ -89,6 +89,58 @@ Test(report_browser, opens_with_every_step)
 	free(dom);
 }
 
+/* The width in px of the strip's rect whose tooltip starts with title. */
+static double rect_width(const char *strip, const char *title)
+{
+	char key[160];
+	const char *t, *r;
+
+	snprintf(key, sizeof key, "<title>%s", title);
+	t = strstr(strip, key);
+	cr_assert(t, "no shape titled %s", title);
+	for (r = t; r > strip && strncmp(r, "<rect ", 6) != 0; r--)
+		;
+	r = strstr(r, " width=\"");
+	cr_assert(r && r < t);
+	return strtod(r + 8, NULL);
+}
+
+/* 16 TiB of window, two mappings 8 TiB apart: both stay legible. */
+Test(report_browser, large_ranges_stay_legible)
+{
+	char *dom, *strip;
+
+	load(page, "#step=5", &dom);
+	strip = dom_strip(dom);
+	cr_assert_gt(rect_width(strip, "VMA 0x100000000000-0x100000006000"), 40);
+	cr_assert_gt(rect_width(strip, "VMA 0x180000000000-0x180000002000"), 15);
+	cr_assert_gt(rect_width(strip, "present 0x180000000000-0x180000001000"), 8,
+		     "one zero-page PTE 8 TiB away is visible");
+	cr_assert(strstr(strip, "nothing in 0x100000200000-0x180000000000"),
+		  "the empty stretch is drawn compressed");
+	free(strip);
+	free(dom);
+}
+
+Test(report_browser, empty_report)
+{
+	struct report *r = report_new("empty");
+	char path[300], *dom;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/empty.html", dir);
+	f = fopen(path, "w");
+	cr_assert(r && f);
+	cr_assert_eq(report_write_html(r, f), 0);
+	fclose(f);
+	report_free(r);
+	load(path, "#keys=ArrowRight", &dom);
+	expect_attr(dom, "data-steps", "0");
+	cr_assert(strstr(dom, "no steps"));
+	free(dom);
+	unlink(path);
+}
+
 Test(report_browser, stepping_changes_the_picture)
 {
 	char *d2, *d3, *s2, *s3;
