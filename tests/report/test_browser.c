@@ -3,8 +3,9 @@
  * synthetic scene's page (scene.h) opens without console errors, shows its
  * five steps, keys and buttons step and zoom, the picture changes from one
  * step to the next, and a screenshot is a picture, not a blank page.
- * With $VMM_REPORT_HTML set (a page from a real run, test_live.c sets it
- * when it runs this check itself) the same checks run on that page.
+ * With $VMM_REPORT_HTML set to a page from a real run (one that
+ * test_report_live keeps with $VMM_REPORT_KEEP, say) and $VMM_REPORT_STEPS
+ * to its number of steps, real_run_page checks that page natively too.
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -249,7 +250,7 @@ Test(report_browser, real_run_page)
 	char *d1, *d2, *s1, *s2, last[32];
 
 	if (!file || !*file)
-		cr_skip_test("VMM_REPORT_HTML not set (test_report_live sets it)");
+		cr_skip_test("VMM_REPORT_HTML not set (a page of a real run)");
 	load(file, "", &d1);
 	expect_attr(d1, "data-steps", steps ? steps : "");
 	snprintf(last, sizeof last, "#step=%s", steps ? steps : "1");

@@ -5,7 +5,8 @@
  * URL hash: #step=N&view=LO-HI&keys=K1,K2&click=B1,B2 (keys and clicks are
  * replayed once, through the same handlers, after load). */
 'use strict';
-(function () {
+/* Top-level code (no wrapper function): the page has no other script. */
+{
   const body = document.body;
   const errors = [];
   window.addEventListener('error', function (e) {
@@ -351,4 +352,4 @@
   fillLegend();
   fillLimits();
   applyHash();
-})();
+}
