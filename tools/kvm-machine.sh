@@ -90,7 +90,7 @@ for m in $(cat /mods/order); do
 done
 job=$(sed -n 's/.*kvm_machine_job=\([^ ]*\).*/\1/p' /proc/cmdline)
 r=/newroot
-if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose host "$r"; then
+if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap host "$r"; then
 	mount -t proc proc "$r/proc"
 	mount -t sysfs sysfs "$r/sys"
 	mount -t devtmpfs dev "$r/dev"
