@@ -22,6 +22,8 @@
 #include "vmm/prompt.h"
 #include "vmm/script/cmd.h"
 #include "vmm/script/script.h"
+#include "vmm/trace/trace.h"
+#include "vmm/trace/trace_cmd.h"
 #include "vmm/vm.h"
 
 static const char usage[] =
@@ -51,6 +53,11 @@ static const char usage[] =
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
 	"                  reading a scenario: clients such as vmmctl send lines\n"
 	"                  while the VM runs; SIGINT or SIGTERM stops it\n"
+	"  --trace[=FORMAT]  print the memory manager's steps (docs/trace.md) after\n"
+	"                  every line, to standard error (a control socket: to the\n"
+	"                  client, as '# ' lines); FORMAT text (default), json or\n"
+	"                  chrome; the `trace on|off` command switches it too\n"
+	"  --trace-file FILE  write the trace to FILE instead (implies --trace)\n"
 	"  --quiet         do not print guest console lines, nor the control\n"
 	"                  socket's connect and disconnect lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
@@ -67,9 +74,10 @@ static const char usage[] =
 
 struct options {
 	struct vm_config cfg;
-	const char *script, *control;
-	FILE *script_file;
-	bool info, check;
+	const char *script, *control, *trace_path;
+	FILE *script_file, *trace_file;
+	bool info, check, trace;
+	enum trace_format trace_format;
 	char guest[PATH_MAX];
 };
 
@@ -90,6 +98,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "check", no_argument, NULL, 'c' },
 		{ "control", required_argument, NULL, 'C' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "trace", optional_argument, NULL, 't' },
+		{ "trace-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -109,6 +119,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'c': o->check = true; break;
 		case 'C': o->control = optarg; break;
 		case 'i': o->info = true; break;
+		case 't':
+			o->trace = true;
+			if (optarg && trace_format_parse(optarg, &o->trace_format) != 0)
+				return bad_usage("--trace takes text, json or chrome", optarg);
+			break;
+		case 'T': o->trace = true; o->trace_path = optarg; break;
 		case 'h': fputs(usage, stdout); return VMM_EXIT_OK;
 		case 'V': printf("vmm (vmm-mm) %s\n", VMM_MM_VERSION); return VMM_EXIT_OK;
 		case ':': return bad_usage("option needs an argument", argv[optind - 1]);
@@ -146,6 +162,10 @@ static int check_inputs(int argc, char **argv, struct options *o)
 	}
 	if (o->control && control_check_path(o->control) != 0)
 		return VMM_EXIT_INPUT;
+	if (o->trace_path && !(o->trace_file = fopen(o->trace_path, "w"))) {
+		fprintf(stderr, "vmm: cannot write %s: %s\n", o->trace_path, strerror(errno));
+		return VMM_EXIT_INPUT;
+	}
 	return -1;
 }
 
@@ -182,6 +202,8 @@ static int run_scenario(struct vm *vm, const struct options *o)
 		be->after_step = check_step;
 		be->after_step_ctx = &ext;
 	}
+	if (o->trace && trace_configure(vm, o->trace_format, o->trace_file, true) == 0)
+		trace_hook_backend(&ext);
 	if (o->script_file)
 		status = script_session_run_file(sess, o->script_file, stdout, stderr);
 	else if (isatty(STDIN_FILENO))
@@ -251,6 +273,8 @@ static int run_control(struct vm *vm, const struct options *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->trace && trace_configure(vm, o->trace_format, o->trace_file, true) != 0)
+		return VMM_EXIT_FAIL;
 	return control_status(control_run(vm, o->control, &stop_requested, o->check,
 					  o->cfg.quiet));
 }
@@ -291,5 +315,7 @@ int main(int argc, char **argv)
 	vm_destroy(vm);
 	if (o.script_file)
 		fclose(o.script_file);
+	if (o.trace_file)
+		fclose(o.trace_file);
 	return status;
 }
