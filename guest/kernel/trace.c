@@ -15,6 +15,8 @@
 
 uint8_t mm_trace_on;
 
+asm(TRACE_THUNK_ASM);
+
 void trace_emit(uint32_t ev, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
 	struct trace_ctl *ctl = (struct trace_ctl *)(DIRECT_MAP_BASE + TRACE_GPA);

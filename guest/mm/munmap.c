@@ -23,7 +23,7 @@
 static void detach_vmas_to_be_unmapped(struct mm_struct *mm, struct vm_area_struct *first,
 				       struct vm_area_struct *last)
 {
-	TRACE_CALL(mm_trace_detach(mm, first, last));
+	TRACE_FN(mm_trace_detach, mm, first, last);
 	vma_unlink_range(mm, first, last);
 }
 
@@ -46,7 +46,7 @@ static void unmap_region(struct mm_struct *mm, struct vm_area_struct *first,
 /* Free the VMA structs of a detached chain (and their anon_vma references). */
 static void remove_vma_list(struct vm_area_struct *vma)
 {
-	TRACE_CALL(mm_trace_remove_list(vma));
+	TRACE_FN(mm_trace_remove_list, vma);
 	while (vma) {
 		struct vm_area_struct *next = vma->vm_next;
 		vma_free(vma);
@@ -60,7 +60,7 @@ int munmap_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 	struct vm_area_struct *vma, *prev, *last, *next, *front = NULL, *rear = NULL;
 
 	vma = find_vma_prev(mm, start, &prev);
-	TRACE_CALL(mm_trace_find_vma_prev(start, vma, prev));
+	TRACE_FN(mm_trace_find_vma_prev, start, vma, prev);
 	*pprev = prev;
 	*pnext = vma;
 	if (!vma || vma->vm_start >= end)

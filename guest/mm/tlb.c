@@ -29,7 +29,7 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end);
 	tlb->start = ~0ULL;
 	tlb->end = 0;
-	TRACE_CALL(mm_trace_free_gathered(tlb->batch, tlb->nr, mm_g.zero_pa, tlb->nr_tables));
+	TRACE_FN(mm_trace_free_gathered, tlb->batch, tlb->nr, mm_g.zero_pa, tlb->nr_tables);
 	/* Point of no return for the gathered frames: nobody can reach them
 	 * now.  The unmapped leaves leave the mm's counters here too. */
 	if (tlb->nr) {
