@@ -169,14 +169,12 @@ TRACE_COLD void mm_trace_merge(const struct mm_trace_merge *m)
 	unsigned wp = 0, wn = 0;
 
 	if (!left) {
-		wp = mm_trace_why(prev, true, start, end, flags, pgoff, anon);
-		if (edges >= 0 && !(edges & 1))
-			wp |= TRACE_WHY_EDGE;
+		wp = edges >= 0 && !(edges & 1) ? TRACE_WHY_EDGE :
+		     mm_trace_why(prev, true, start, end, flags, pgoff, anon);
 	}
 	if (!right) {
-		wn = mm_trace_why(next, false, start, end, flags, pgoff, anon);
-		if (edges >= 0 && !(edges & 2))
-			wn |= TRACE_WHY_EDGE;
+		wn = edges >= 0 && !(edges & 2) ? TRACE_WHY_EDGE :
+		     mm_trace_why(next, false, start, end, flags, pgoff, anon);
 		if (!wn && left)
 			wn = TRACE_WHY_PREV_NEXT;
 	}

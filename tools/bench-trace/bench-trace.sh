@@ -45,8 +45,9 @@ guest=$bin/guest.elf
 if command -v objdump >/dev/null && [ -f "$guest" ]; then
 	objdump -d --no-show-raw-insn "$guest" >"$tmp/dis"
 	tests=$(grep -c 'cmpb   \$0x0,.*<mm_trace_on>' "$tmp/dis" || true)
-	jumps=$(grep -A2 'cmpb   \$0x0,.*<mm_trace_on>' "$tmp/dis" | grep -c 'jne.*cold\|jne' || true)
-	echo "guest.elf: $tests flag tests 'cmpb \$0x0,mm_trace_on(%rip)', $jumps of them followed by jne within two instructions"
+	jumps=$(grep -A3 'cmpb   \$0x0,.*<mm_trace_on>' "$tmp/dis" | grep -c -E '\sj(ne|e) ' || true)
+	echo "guest.elf: $tests flag tests 'cmpb \$0x0,mm_trace_on(%rip)'; $jumps conditional jumps (jne to the"
+	echo "  cold block, or je over it) within the three instructions after them"
 	echo "request_handle (per request: the switch copied from the control page):"
 	awk '/<request_handle>:/,/^$/' "$tmp/dis" | grep -B2 -A1 'setne.*mm_trace_on' | sed 's/^/    /'
 fi
