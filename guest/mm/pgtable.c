@@ -70,7 +70,7 @@ ZAP_INLINE bool free_table_if_unused(struct zap *z, uint64_t *entry, uint64_t pa
 {
 	uint64_t base = addr & ~((1ULL << shift) - 1);
 
-	TRACE(TEV_FREE_PGTABLE, (shift - 12) / 9, base, z->floor, z->ceiling, mm_g.pt_used[table >> PAGE_SHIFT]);
+	TRACE(TEV_FREE_PGTABLE, (shift - 12) / 9, base, z->floor, z->ceiling, mm_g.pt_used[table >> 12]);
 	if (base < z->floor || base + (1ULL << shift) > z->ceiling ||
 	    mm_g.pt_used[table >> PAGE_SHIFT])
 		return false;

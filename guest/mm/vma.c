@@ -157,7 +157,8 @@ static struct vm_area_struct *merge_new(struct mm_struct *mm, struct vm_area_str
 	right = next && next->vm_start == end && next->vm_flags == flags &&
 		next->vm_pgoff == pgoff + pglen && anon_compatible(anon, next->anon_vma) &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
-	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, next, start, end, flags, pgoff, anon, left, right, -1 }));
+	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, next, start, end, flags, pgoff,
+								 anon, left, right, -1 }));
 
 	if (left && right) {
 		uint64_t new_end = next->vm_end;
@@ -213,7 +214,8 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 	right = next && next->vm_start == end && next->vm_flags == flags &&
 		anon_compatible(anon, next->anon_vma) && next->vm_pgoff == pgoff + pglen &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
-	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, middle->vm_next, start, end, flags, pgoff, anon, left, right, left_side | right_side << 1 }));
+	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, middle->vm_next, start, end, flags,
+		 pgoff, anon, left, right, left_side | right_side << 1 }));
 	if (!left && !right)
 		return NULL;
 

@@ -117,7 +117,9 @@ int trace_want(struct vm *vm, unsigned who, bool on);
  * The interface for the report: the trace, in the text format, of the
  * requests since the previous call (or since trace_want(vm,
  * TRACE_USER_TAKE, true)).  *text is malloc'ed (the caller frees it; ""
- * when nothing was recorded).  0 or -errno.
+ * when nothing was recorded).  0 or -errno.  A first call without
+ * trace_want() turns the recording on (and returns what came before it
+ * only if the per-line output had the guest recording).
  */
 int trace_take_text(struct vm *vm, char **text);
 

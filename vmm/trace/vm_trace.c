@@ -113,6 +113,9 @@ int trace_take_text(struct vm *vm, char **text)
 	*text = NULL;
 	if (!h)
 		return -ENOMEM;
+	/* The first call without trace_want(): from now on. */
+	if (!(h->users & TRACE_USER_TAKE) && (r = trace_want(vm, TRACE_USER_TAKE, true)) != 0)
+		return r;
 	if ((r = poll_rings(vm, h)) != 0)
 		return r;
 	f = open_memstream(text, &len);
