@@ -118,8 +118,8 @@ int trace_want(struct vm *vm, unsigned who, bool on);
  * requests since the previous call (or since trace_want(vm,
  * TRACE_USER_TAKE, true)).  *text is malloc'ed (the caller frees it; ""
  * when nothing was recorded).  0 or -errno.  A first call without
- * trace_want() turns the recording on (and returns what came before it
- * only if the per-line output had the guest recording).
+ * trace_want() turns the recording on and returns "": the report gets
+ * every step after it.
  */
 int trace_take_text(struct vm *vm, char **text);
 
