@@ -241,13 +241,12 @@ static const char *split_side(const struct trace_fmt *st, const struct trace_eve
 	return "";
 }
 
-static void body(struct out *o, const struct trace_fmt *st, const struct trace_event *e)
+/* find_vma_prev and split_vma. */
+static void vma_step(struct out *o, const struct trace_fmt *st, const struct trace_event *e)
 {
 	const uint64_t *a = e->a;
 
 	switch (e->ev) {
-	case TEV_REQ_ENTER: req_enter(o, e); break;
-	case TEV_REQ_EXIT: put(o, "} = "); put_result(o, a[0], (int64_t)a[1]); break;
 	case TEV_FIND_VMA_PREV:
 		put(o, "find_vma_prev(" X ") -> vma ", a[0]);
 		if (a[1] || a[2]) put_range(o, a[1], a[2]); else put(o, "none");
@@ -261,6 +260,17 @@ static void body(struct out *o, const struct trace_fmt *st, const struct trace_e
 		put_range(o, a[0], a[2]);
 		put(o, " (VMAs %" PRIu64 " -> %" PRIu64 ")", a[3], a[3] + 1);
 		break;
+	}
+}
+
+static void body(struct out *o, const struct trace_fmt *st, const struct trace_event *e)
+{
+	const uint64_t *a = e->a;
+
+	switch (e->ev) {
+	case TEV_REQ_ENTER: req_enter(o, e); break;
+	case TEV_REQ_EXIT: put(o, "} = "); put_result(o, a[0], (int64_t)a[1]); break;
+	case TEV_FIND_VMA_PREV: case TEV_SPLIT_VMA: vma_step(o, st, e); break;
 	case TEV_DETACH:
 		put(o, "detach_vmas_to_be_unmapped(");
 		put_range(o, a[0], a[1]);
