@@ -30,7 +30,7 @@
 #include <stddef.h>
 
 #define CHANNEL_MAGIC         0x4e414843u /* "CHAN" */
-#define CHANNEL_VERSION       3
+#define CHANNEL_VERSION       4   /* 4: trace area (shared/trace.h) */
 #define CHANNEL_SLOTS         256         /* power of two */
 #define CHANNEL_SLOTS_OFFSET  0x1000u
 #define CHANNEL_DATA_OFFSET   0x8000u

@@ -23,6 +23,8 @@
 #define CHANNEL_SIZE          0x40000ULL  /* 256 KiB: header, slots, data area */
 #define MM_TABLE_GPA          0x50000ULL  /* struct mm_table (shared/mm_abi.h) */
 #define MM_TABLE_SIZE         0x10000ULL
+#define TRACE_GPA             0x60000ULL  /* trace control page + per-CPU rings (shared/trace.h) */
+#define TRACE_SIZE            0x41000ULL
 #define HOST_RESERVED_END     0x100000ULL /* ELF PT_LOAD must start here or above */
 
 /* ---- RAM size limits accepted by vmm --mem ---- */

@@ -23,6 +23,8 @@
 #include "vmm/report/report_run.h"
 #include "vmm/script/cmd.h"
 #include "vmm/script/script.h"
+#include "vmm/trace/trace.h"
+#include "vmm/trace/trace_cmd.h"
 #include "vmm/vm.h"
 
 static const char usage[] =
@@ -57,6 +59,11 @@ static const char usage[] =
 	"                  page tables, what changed) with its transcript; with\n"
 	"                  --control, every request until the server stops\n"
 	"                  (docs/report.md)\n"
+	"  --trace[=FORMAT]  print the memory manager's steps (docs/trace.md) after\n"
+	"                  every line, to standard error (a control socket: to the\n"
+	"                  client, as '# ' lines); FORMAT text (default), json or\n"
+	"                  chrome; the `trace on|off` command switches it too\n"
+	"  --trace-file FILE  write the trace to FILE instead (implies --trace)\n"
 	"  --quiet         do not print guest console lines, nor the control\n"
 	"                  socket's connect and disconnect lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
@@ -73,9 +80,10 @@ static const char usage[] =
 
 struct options {
 	struct vm_config cfg;
-	const char *script, *control, *report;
-	FILE *script_file, *report_file;
-	bool info, check;
+	const char *script, *control, *report, *trace_path;
+	FILE *script_file, *report_file, *trace_file;
+	bool info, check, trace;
+	enum trace_format trace_format;
 	char guest[PATH_MAX];
 };
 
@@ -97,6 +105,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "control", required_argument, NULL, 'C' },
 		{ "report", required_argument, NULL, 'r' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "trace", optional_argument, NULL, 't' },
+		{ "trace-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -117,6 +127,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'C': o->control = optarg; break;
 		case 'r': o->report = optarg; break;
 		case 'i': o->info = true; break;
+		case 't':
+			o->trace = true;
+			if (optarg && trace_format_parse(optarg, &o->trace_format) != 0)
+				return bad_usage("--trace takes text, json or chrome", optarg);
+			break;
+		case 'T': o->trace = true; o->trace_path = optarg; break;
 		case 'h': fputs(usage, stdout); return VMM_EXIT_OK;
 		case 'V': printf("vmm (vmm-mm) %s\n", VMM_MM_VERSION); return VMM_EXIT_OK;
 		case ':': return bad_usage("option needs an argument", argv[optind - 1]);
@@ -154,6 +170,10 @@ static int check_inputs(int argc, char **argv, struct options *o)
 	}
 	if (o->control && control_check_path(o->control) != 0)
 		return VMM_EXIT_INPUT;
+	if (o->trace_path && !(o->trace_file = fopen(o->trace_path, "w"))) {
+		fprintf(stderr, "vmm: cannot write %s: %s\n", o->trace_path, strerror(errno));
+		return VMM_EXIT_INPUT;
+	}
 	if (o->report && !(o->report_file = fopen(o->report, "w"))) {
 		fprintf(stderr, "vmm: cannot write the report %s: %s\n", o->report, strerror(errno));
 		return VMM_EXIT_INPUT;
@@ -232,6 +252,8 @@ static int run_scenario(struct vm *vm, struct options *o)
 		be->after_step = check_step;
 		be->after_step_ctx = &ext;
 	}
+	if (o->trace && trace_configure(vm, o->trace_format, o->trace_file, true) == 0)
+		trace_hook_backend(&ext);
 	if (o->report_file)
 		status = run_reported(sess, o, name, &ext);
 	else
@@ -318,6 +340,8 @@ static int run_control(struct vm *vm, struct options *o)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->trace && trace_configure(vm, o->trace_format, o->trace_file, true) != 0)
+		return VMM_EXIT_FAIL;
 	if (o->report_file)
 		return control_reported(vm, o);
 	return control_status(control_run(vm, o->control, &stop_requested, o->check,
@@ -360,6 +384,8 @@ int main(int argc, char **argv)
 	vm_destroy(vm);
 	if (o.script_file)
 		fclose(o.script_file);
+	if (o.trace_file)
+		fclose(o.trace_file);
 	if (o.report_file)      /* the guest never ran a line: an empty file */
 		fclose(o.report_file);
 	return status;

@@ -15,6 +15,7 @@
 #include "vmm/elf_load.h"
 #include "vmm/hypercall.h"
 #include "vmm/kvm_stats.h"
+#include "vmm/trace/trace.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm_internal.h"
 
@@ -265,6 +266,7 @@ void vm_destroy(struct vm *vm)
 		return;
 	vcpus_stop(vm);
 	console_flush(vm);
+	trace_host_free(vm->trace);
 	kvm_teardown(vm);
 	vm_free(vm);
 }

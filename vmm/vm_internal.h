@@ -56,6 +56,8 @@ struct vm {
 	/* channel, host side */
 	uint32_t req_prod;              /* our copy: what we posted */
 	uint64_t timeout_ns;
+
+	struct trace_host *trace;       /* vmm/trace/vm_trace.c, NULL until used */
 };
 
 /* ---- life cycle and failure (vm.c) ---- */

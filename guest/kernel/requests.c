@@ -10,8 +10,10 @@
 
 #include "guest/arch/x86_64/usermode.h"
 #include "guest/kernel/channel.h"
+#include "guest/kernel/trace.h"
 #include "guest/mm/errno.h"
 #include "guest/mm/mm.h"
+#include "guest/mm/mm_trace.h"
 #include "shared/layout.h"
 
 /* Values that pass between the ABI and the mm (or the ring-3 runner) as
@@ -285,6 +287,9 @@ void request_handle(struct chan_slot *s)
 		s->result = -ESRCH;
 		return;
 	}
+	trace_sync_switch();
+	TRACE(TEV_REQ_ENTER, op | (uint64_t)s->mm << 16, s->raw[0], s->raw[1], s->raw[2], s->raw[3]);
 	s->result = mm_request(op, s, mm);
+	TRACE(TEV_REQ_EXIT, op, s->result);
 	mm_request_end(mm);
 }

@@ -17,6 +17,7 @@
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/pgtable.h"
 #include "guest/mm/vma.h"
 
@@ -46,6 +47,7 @@ static bool fix_existing(struct mm_struct *mm, struct vm_area_struct *vma, uint6
 		*pte = n;
 		flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
 	}
+	TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_FIX, addr, pa);
 	return true;
 }
 
@@ -100,6 +102,7 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 		frame_page(mm_g.zero_pa)->refcount++;
 		mm->zero_ptes++;
 		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
+		TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_ZERO, addr, mm_g.zero_pa);
 		return MM_FAULT_RESOLVED;
 	}
 
@@ -118,5 +121,6 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	} else {
 		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 	}
+	TRACE(TEV_FAULT_RESOLVE, old ? TRACE_FAULT_COW : TRACE_FAULT_NEW, addr, frame);
 	return MM_FAULT_RESOLVED;
 }

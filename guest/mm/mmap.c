@@ -20,6 +20,7 @@
  * ignored (a PROT_NONE mapping stays empty).
  */
 #include "guest/mm/mm.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/munmap.h"
 #include "guest/mm/populate.h"
 #include "guest/mm/vma.h"
@@ -54,10 +55,12 @@ static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
 static void mmap_region(struct mm_struct *mm, struct vm_area_struct *vma,
 			struct vm_area_struct *prev, struct vm_area_struct *next)
 {
-	if (vma_merge_new_range(mm, prev, next, vma->vm_start, vma->vm_end, vma->vm_flags))
+	if (vma_merge_new_range(mm, prev, next, vma->vm_start, vma->vm_end, vma->vm_flags)) {
 		vma_free(vma);
-	else
-		vma_link(mm, vma, prev);
+		return;
+	}
+	vma_link(mm, vma, prev);
+	TRACE(TEV_VMA_LINK, vma->vm_start, vma->vm_end, vma->vm_flags);
 }
 
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags)

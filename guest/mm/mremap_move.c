@@ -10,6 +10,7 @@
  * VMAs that continue it (its old neighbours, once it moves back).
  */
 #include "guest/mm/mm.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/mremap.h"
 #include "guest/mm/munmap.h"
 #include "guest/mm/pgtable.h"
@@ -63,6 +64,7 @@ long move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t old_add
 	if (!new_vma)
 		return -ENOMEM;
 
+	TRACE(TEV_MOVE_VMA, old_addr, old_len, new_addr, new_len);
 	tlb = tlb_gather_mmu(mm);
 	moved = move_page_tables(mm, tlb, old_addr, new_addr, old_len);
 	if (moved < old_len) {

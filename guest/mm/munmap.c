@@ -12,6 +12,7 @@
  *     remove_vma_list           free the VMA structs
  */
 #include "guest/mm/mm.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/munmap.h"
 #include "guest/mm/pgtable.h"
 #include "guest/mm/tlb.h"
@@ -22,6 +23,7 @@
 static void detach_vmas_to_be_unmapped(struct mm_struct *mm, struct vm_area_struct *first,
 				       struct vm_area_struct *last)
 {
+	TRACE_FN(mm_trace_detach, mm, first, last);
 	vma_unlink_range(mm, first, last);
 }
 
@@ -33,15 +35,18 @@ static void unmap_region(struct mm_struct *mm, struct vm_area_struct *first,
 			 struct vm_area_struct *next)
 {
 	struct mmu_gather *tlb = tlb_gather_mmu(mm);
+	uint64_t floor = prev ? prev->vm_end : 0, ceiling = next ? next->vm_start : USER_PGTABLES_CEILING;
 
-	zap_page_range(mm, tlb, first->vm_start, last->vm_end, prev ? prev->vm_end : 0,
-		       next ? next->vm_start : USER_PGTABLES_CEILING);
+	TRACE(TEV_UNMAP_REGION_ENTER, first->vm_start, last->vm_end, floor, ceiling);
+	zap_page_range(mm, tlb, first->vm_start, last->vm_end, floor, ceiling);
 	tlb_finish_mmu(tlb);
+	TRACE(TEV_UNMAP_REGION_EXIT);
 }
 
 /* Free the VMA structs of a detached chain (and their anon_vma references). */
 static void remove_vma_list(struct vm_area_struct *vma)
 {
+	TRACE_FN(mm_trace_remove_list, vma);
 	while (vma) {
 		struct vm_area_struct *next = vma->vm_next;
 		vma_free(vma);
@@ -55,6 +60,7 @@ int munmap_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 	struct vm_area_struct *vma, *prev, *last, *next, *front = NULL, *rear = NULL;
 
 	vma = find_vma_prev(mm, start, &prev);
+	TRACE_FN(mm_trace_find_vma_prev, start, vma, prev);
 	*pprev = prev;
 	*pnext = vma;
 	if (!vma || vma->vm_start >= end)

@@ -6,6 +6,7 @@
  */
 #include "guest/mm/pgtable.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_trace.h"
 
 #define LEVEL_SHIFT(level)  (PAGE_SHIFT + 9 * ((level) - 1))   /* of a level-`level` table's entries */
 
@@ -69,6 +70,7 @@ ZAP_INLINE bool free_table_if_unused(struct zap *z, uint64_t *entry, uint64_t pa
 {
 	uint64_t base = addr & ~((1ULL << shift) - 1);
 
+	TRACE(TEV_FREE_PGTABLE, (shift - 12) / 9, base, z->floor, z->ceiling, mm_g.pt_used[table >> 12]);
 	if (base < z->floor || base + (1ULL << shift) > z->ceiling ||
 	    mm_g.pt_used[table >> PAGE_SHIFT])
 		return false;
@@ -108,6 +110,7 @@ ZAP_INLINE void zap_pte_range(struct zap *z, uint64_t pt_pa, uint64_t addr, uint
 		tlb->batch[nr++] = e & PTE_ADDR;
 	}
 	tlb->nr = nr;
+	TRACE(TEV_ZAP_PTES, addr, end, nr - nr0, pt_pa);
 	tlb_track_range(tlb, addr + (uint64_t)(first - start) * PAGE_SIZE,
 			addr + (uint64_t)(last + 1 - start) * PAGE_SIZE);
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT] -= nr - nr0;
@@ -245,6 +248,7 @@ void change_prot_range(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t st
 		.zero_bits = pte_prot(vm_flags, true),
 	};
 
+	TRACE(TEV_CHANGE_PROT, start, end, vm_flags);
 	if (start < end)
 		change_level(&p, mm->pml4_pa, 4, start, end);
 }

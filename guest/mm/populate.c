@@ -8,6 +8,7 @@
  */
 #include "guest/mm/populate.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/pgtable.h"
 #include "guest/mm/vma.h"
 
@@ -140,6 +141,7 @@ int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t end, bool ignore_
 			nstart = vma->vm_start;
 		if (vma->vm_flags & VM_LOCKONFAULT)
 			continue;
+		TRACE(TEV_POPULATE, nstart, nend, (vma->vm_flags & VM_WRITE) != 0);
 		/* GUP refuses a VMA without access (check_vma_flags: -EFAULT). */
 		ret = vma->vm_flags & VM_ACCESS_FLAGS ?
 			populate_range(mm, vma, nstart, nend, vma->vm_flags & VM_WRITE) : -EFAULT;

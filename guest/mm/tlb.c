@@ -4,6 +4,7 @@
  */
 #include "guest/mm/tlb.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_trace.h"
 
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
@@ -11,6 +12,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 
 	if (start >= end)
 		return;
+	TRACE(TEV_TLB_FLUSH, start, end, mm->cpu_mask, cpu, TLB_SINGLE_PAGE_FLUSH_CEILING);
 	/* Other CPUs in mm->cpu_mask would get an IPI here (none yet). */
 	if (!(mm->cpu_mask & (1ULL << cpu)))
 		return;
@@ -27,6 +29,7 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end);
 	tlb->start = ~0ULL;
 	tlb->end = 0;
+	TRACE_FN(mm_trace_free_gathered, tlb->batch, tlb->nr, mm_g.zero_pa, tlb->nr_tables);
 	/* Point of no return for the gathered frames: nobody can reach them
 	 * now.  The unmapped leaves leave the mm's counters here too. */
 	if (tlb->nr) {

@@ -10,6 +10,7 @@
  *  - the merged VMA inherits an anon_vma from whichever part had one.
  */
 #include "guest/mm/vma.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/slab.h"
 
 static struct kmem_cache vma_cachep;
@@ -132,6 +133,7 @@ struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vm
 	if (addr <= vma->vm_start || addr >= vma->vm_end || (addr & ~PAGE_MASK))
 		panic("split_vma: %lx outside %lx-%lx", (unsigned long)addr,
 		      (unsigned long)vma->vm_start, (unsigned long)vma->vm_end);
+	TRACE(TEV_SPLIT_VMA, addr, vma->vm_start, vma->vm_end, mm->map_count);
 	new->vm_start = addr;
 	new->vm_end = vma->vm_end;
 	new->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
@@ -155,6 +157,8 @@ static struct vm_area_struct *merge_new(struct mm_struct *mm, struct vm_area_str
 	right = next && next->vm_start == end && next->vm_flags == flags &&
 		next->vm_pgoff == pgoff + pglen && anon_compatible(anon, next->anon_vma) &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
+	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, next, start, end, flags, pgoff,
+								 anon, left, right, -1 }));
 
 	if (left && right) {
 		uint64_t new_end = next->vm_end;
@@ -210,6 +214,8 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 	right = next && next->vm_start == end && next->vm_flags == flags &&
 		anon_compatible(anon, next->anon_vma) && next->vm_pgoff == pgoff + pglen &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
+	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, middle->vm_next, start, end, flags,
+		 pgoff, anon, left, right, left_side | right_side << 1 }));
 	if (!left && !right)
 		return NULL;
 
@@ -280,6 +286,7 @@ int vma_modify_flags(struct mm_struct *mm, struct vm_area_struct *prev, struct v
 		if (err)
 			return err;
 	}
+	TRACE(TEV_VMA_FLAGS, vma->vm_start, vma->vm_end, vma->vm_flags, flags);
 	vma->vm_flags = flags;
 	*result = vma;
 	return 0;

@@ -14,6 +14,7 @@
 #include "vmm/inspect/icmd.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/cmd.h"
+#include "vmm/trace/trace_cmd.h"
 
 /* Roff text with its font changes and escaped minus signs removed. */
 static char *plain(char *s)
@@ -108,7 +109,7 @@ Test(manpages, options_match_help)
 }
 
 static const struct scen_cmd_table *const tables[] = {
-	&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands,
+	&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands, &trace_commands,
 };
 
 Test(manpages, every_command_is_documented_and_completed)

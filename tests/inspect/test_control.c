@@ -19,6 +19,7 @@
 #include "vmm/control.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/cmd.h"
+#include "vmm/trace/trace_cmd.h"
 
 static struct vm *VM;
 static char PATH[108];
@@ -346,11 +347,12 @@ Test(control, help_lists_every_command)
 {
 	const struct scen_cmd_table *t[] = {
 		&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands,
+		&trace_commands,
 	};
 	char *want = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&want, &len);
-	scen_help(f, t, 4);
+	scen_help(f, t, sizeof t / sizeof t[0]);
 	fputs("ok\n", f);
 	fclose(f);
 	start_server();

@@ -17,6 +17,7 @@
 #include "vmm/inspect/icmd.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/cmd.h"
+#include "vmm/trace/trace_cmd.h"
 
 TestSuite(vmm_commands, .timeout = 120);
 
@@ -95,15 +96,16 @@ static char *vmm_help(void)
 {
 	const struct scen_cmd_table *t[] = {
 		&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands,
+		&trace_commands,
 	};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	scen_help(f, t, 4);
+	scen_help(f, t, sizeof t / sizeof t[0]);
 	fclose(f);
 	/* Each command once: a line starting with its synopsis and two spaces. */
-	for (size_t k = 0; k < 4; k++) {
+	for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
 		for (size_t i = 0; i < t[k]->n; i++) {
 			const struct scen_cmd *c = &t[k]->cmds[i];
 			char want[128];

@@ -2,7 +2,7 @@
 # Installed once per program name in share/bash-completion/completions/.
 
 _vmm_mm_commands="mmap munmap mprotect mremap madvise mlock munlock touch fill check
-maps fork process exit cpu expect help ptdump vmas smaps walk stats mm inject"
+maps fork process exit cpu expect help ptdump vmas smaps walk stats mm inject trace"
 
 # Complete the words of one scenario line ($1: index of its first word).
 _vmm_mm_line()
@@ -27,6 +27,8 @@ _vmm_mm_line()
 wipeonfork keeponfork populate_read populate_write" ;;
         mlock) ((n == 3)) && words="onfault" ;;
         inject) ((n == 1)) && words="stray-pte writable-zero" ;;
+        trace) ((n == 1)) && words="on off"
+            [[ ${COMP_WORDS[first+1]} == on ]] && ((n == 2)) && words="text json chrome" ;;
         esac
     fi
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
@@ -39,11 +41,12 @@ _vmm()
     --script) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --control) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --trace-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --mem) COMPREPLY=($(compgen -W "16M 64M 128M 256M 512M 1G 2G" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "--script --mem --check --control --report --quiet --info
---help --version" -- "$cur"))
+--trace --trace= --trace-file --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.elf' -- "$cur") $(compgen -d -- "$cur"))
     fi

@@ -12,6 +12,7 @@
 #include "vmm/inspect/session.h"
 #include "vmm/inspect/snapshot.h"
 #include "vmm/script/script.h"
+#include "vmm/trace/trace_cmd.h"
 #include "vmm/vm.h"
 
 static uint32_t current_mm(const struct inspect_ext *x)
@@ -43,7 +44,9 @@ int inspect_attach(struct script_session *s, struct inspect_ext *x)
 {
 	int r = script_session_add_table(s, &icmd_commands, &x->icmd);
 
-	return r ? r : script_session_add_table(s, &inspect_vm_commands, x);
+	if (!r)
+		r = script_session_add_table(s, &inspect_vm_commands, x);
+	return r ? r : trace_attach(s, x);
 }
 
 /* The result text of a request: "ok", the value, or the errno name. */

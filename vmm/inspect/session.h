@@ -29,6 +29,9 @@ struct inspect_ext {
 	struct vm *vm;
 	struct scen_backend *be;  /* the guest backend whose mm is "current" */
 	struct icmd_ctx icmd;     /* set up by inspect_ext_init */
+	/* the after_step hook the trace's runs before (vmm/trace/trace_cmd.h) */
+	int (*trace_prev)(void *ctx, struct scen_backend *be, FILE *out, FILE *err);
+	void *trace_prev_ctx;
 };
 
 /* The VM's table (struct inspect_ext as context). */

@@ -6,6 +6,7 @@
 #include "guest/arch/x86_64/usermode.h"
 #include "guest/lib/printk.h"
 #include "guest/mm/mm.h"
+#include "guest/mm/mm_trace.h"
 
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -27,7 +28,11 @@ static const char *const names[32] = {
  * with the fault (or -ENOMEM when no frame was left). */
 void user_page_fault(uint64_t cr2, uint64_t error)
 {
-	int r = handle_mm_fault(percpu_gs.user_mm, cr2, (uint32_t)error);
+	int r;
+
+	TRACE(TEV_FAULT_ENTER, cr2, error);
+	r = handle_mm_fault(percpu_gs.user_mm, cr2, (uint32_t)error);
+	TRACE(TEV_FAULT_EXIT, (uint64_t)(int64_t)r);
 
 	if (r > 0)
 		user_exit(USER_ACCESS_FAULT, cr2 & ~0xfffULL, (uint64_t)r);
