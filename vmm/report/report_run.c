@@ -2,18 +2,25 @@
  * The recorder of a live VM: see report_run.h.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/inspect/session.h"
 #include "vmm/report/report_run.h"
 #include "vmm/script/script.h"
+#include "vmm/trace/trace.h"
 
 int report_run_init(struct report_run *rr, const char *title, struct inspect_ext *x)
 {
 	memset(rr, 0, sizeof(*rr));
 	rr->x = x;
 	rr->rep = report_new(title);
-	return rr->rep ? 0 : -ENOMEM;
+	if (!rr->rep)
+		return -ENOMEM;
+	/* Each step's trace: recorded from now on, taken after each line. */
+	if (x && x->vm)
+		(void)trace_want(x->vm, TRACE_USER_TAKE, true);
+	return 0;
 }
 
 static ssize_t tee_write(void *cookie, const char *buf, size_t len)
@@ -55,19 +62,16 @@ int report_run_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *e
 {
 	struct report_run *rr = ctx;
 	int r = rr->chain ? rr->chain(rr->chain_ctx, be, out, err) : SCRIPT_OK;
-	const char *trace = NULL;
+	char *trace = NULL;
 
 	fflush(out);     /* the tee: this line's transcript into pending */
-	/*
-	 * TRACE HOOK (issue 11, "Watch the pipeline run"): the step trace is
-	 * connected here once the trace ring is merged, e.g.
-	 *     char *t = NULL;
-	 *     if (trace_take_text(rr->x->vm, &t) == 0) trace = t;
-	 * (and free(t) after report_add_step, which copies it).  NULL means
-	 * "no trace for this step"; the page says so.
-	 */
+	/* The steps the guest's memory manager took for this line; none (the
+	 * page says so) if the trace cannot be read. */
+	if (trace_take_text(rr->x->vm, &trace) != 0)
+		trace = NULL;
 	report_add_step(rr->rep, &rr->x->icmd.g, backend_guest_mm(rr->x->be),
-			rr->pending, trace);
+			rr->pending, trace && *trace ? trace : NULL);
+	free(trace);
 	rr->npending = 0;
 	rr->pending[0] = '\0';
 	rr->overflow = false;
