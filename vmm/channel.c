@@ -98,7 +98,7 @@ static int sleep_for_answer(struct vm *vm, uint64_t deadline)
 static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 {
 	struct channel *ch = chan(vm);
-	uint64_t start = now_ns();
+	uint64_t start = now_ns(), held = vm_held_ns(&vm->cfg);
 	int r;
 
 	for (unsigned spin = 1;; spin++) {
@@ -116,7 +116,8 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 	do {
 		r = answered(vm, ch, base, n);
 		if (!r)
-			r = sleep_for_answer(vm, start + vm->timeout_ns);
+			/* Time the debugger held the guest does not count. */
+			r = sleep_for_answer(vm, start + vm->timeout_ns + vm_held_ns(&vm->cfg) - held);
 	} while (!r);
 	__atomic_store_n(&ch->host_waiting, 0, __ATOMIC_RELAXED);
 	if (r == -ETIMEDOUT)
