@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 /* Start argv with stdin from /dev/null and stdout/stderr into the files
- * out and err: the pid, or -1. */
+ * out and err (err NULL: both into out): the pid, or -1. */
 pid_t spawn_to_files(const char *const *argv, const char *out, const char *err);
 
 /* Wait for pid at most timeout_ms (then kill it): its exit status, 128 +

@@ -136,7 +136,7 @@ static pid_t start_gdb(void)
 		argv[a++] = cmds[i];
 	}
 	argv[a] = NULL;
-	pid_t pid = spawn_to_files(argv, in_dir("gdb.out"), in_dir("gdb.err"));
+	pid_t pid = spawn_to_files(argv, in_dir("gdb.out"), NULL);
 	cr_assert(pid > 0, "cannot start gdb (Debian: apt-get install gdb)");
 	return pid;
 }
@@ -155,13 +155,15 @@ static void assert_pml4e(const char *text)
 {
 	char prefix[32];
 	unsigned long long addr, e;
+	const char *p;
 
-	snprintf(prefix, sizeof prefix, "0x%llx", (unsigned long long)DIRECT_MAP_BASE >> 24);
-	const char *p = strstr(text, prefix);
+	snprintf(prefix, sizeof prefix, "\n0x%llx", (unsigned long long)DIRECT_MAP_BASE >> 24);
+	for (p = strstr(text, prefix); p; p = strstr(p + 1, prefix))
+		if (sscanf(p + 1, "0x%llx:\t0x%llx", &addr, &e) == 2)
+			break;
 	cr_assert(p, "no x/8gx line at the direct map in:\n%s", text);
-	cr_assert_eq(sscanf(p, "0x%llx:\t0x%llx", &addr, &e), 2, "x/8gx line: %.80s", p);
-	cr_assert_eq(addr & 0xfff, 32 * 8, "x/8gx line: %.80s", p);
-	cr_assert(e & 1, "PML4 entry 32 is not present: %.80s", p);
+	cr_assert_eq(addr & 0xfff, 32 * 8, "x/8gx line: %.80s", p + 1);
+	cr_assert(e & 1, "PML4 entry 32 is not present: %.80s", p + 1);
 }
 
 static void assert_session(const char *g, const char *vmm_err)
@@ -172,7 +174,7 @@ static void assert_session(const char *g, const char *vmm_err)
 	assert_in_order(g, "rip            0x", "<do_munmap>");
 	cr_assert(strstr(g, "cr3            0x"), "no cr3 in:\n%s", g);
 	assert_pml4e(g);
-	assert_in_order(g, "Run till exit from #0  do_munmap", "Value returned is $1 = 0");
+	assert_in_order(g, "0xffff888", "Value returned is $1 = 0");  /* finish, after x */
 	/* monitor maps once the request is over: the munmap's split. */
 	assert_in_order(g, "100000000000-100000001000 rw-p", "100000002000-100000004000 rw-p");
 	cr_assert(strstr(g, "unknown monitor command 'nosuch'"), "%s", g);
@@ -199,12 +201,11 @@ Test(gdb, break_in_do_munmap, .init = setup, .fini = teardown, .timeout = 850)
 	ctl_line("with", "maps", with, sizeof with);
 	stop_vmm(vmm, "with");
 	int st = spawn_wait(gdb, 120000);
-	char *g = read_file(in_dir("gdb.out")), *ge = read_file(in_dir("gdb.err"));
-	char *ve = read_file(in_dir("with.err"));
-	cr_assert_eq(st, 0, "gdb exited %d:\n%s\n%s", st, g, ge);
+	char *g = read_file(in_dir("gdb.out")), *ve = read_file(in_dir("with.err"));
+	cr_assert(g && ve);
+	cr_assert_eq(st, 0, "gdb exited %d:\n%s", st, g);
 	assert_session(g, ve);
 	free(g);
-	free(ge);
 	free(ve);
 
 	vmm = start_vmm("without", false);
