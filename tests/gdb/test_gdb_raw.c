@@ -1,0 +1,136 @@
+/*
+ * vmm --gdb on TCP, spoken to byte by byte (no gdb): the stop on attach,
+ * Ctrl-C of a running guest, memory at a mapped and an unmapped address,
+ * a monitor command, and hostile bytes (bad checksums, overlong and
+ * malformed packets) that must leave vmm answering and the guest alive.
+ */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/cli/run.h"
+#include "tests/gdb/spawn.h"
+#include "vmm/gdb/packet.h"
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert(fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+		  getsockname(fd, (struct sockaddr *)&a, &n) == 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static int connect_port(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	for (int i = 0; i < 3000; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0)
+			return fd;
+		close(fd);
+		usleep(100000);
+	}
+	cr_assert_fail("cannot connect to 127.0.0.1:%d", port);
+	return -1;
+}
+
+static void send_bytes(int fd, const void *b, size_t n)
+{
+	cr_assert_eq(send(fd, b, n, MSG_NOSIGNAL), (ssize_t)n);
+}
+
+static void send_packet(int fd, const char *payload)
+{
+	char frame[GDB_FRAME_MAX];
+	size_t n = gdb_frame(payload, strlen(payload), frame, sizeof frame);
+
+	send_bytes(fd, frame, n);
+}
+
+/* The next packet's payload (acks skipped), within timeout_ms. */
+static char *next_packet(int fd, unsigned timeout_ms)
+{
+	static struct gdb_rx rx;
+	uint8_t c;
+
+	gdb_rx_init(&rx);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		cr_assert(poll(&p, 1, (int)timeout_ms) == 1, "no answer from vmm's stub");
+		cr_assert_eq(recv(fd, &c, 1, 0), 1, "vmm closed the connection");
+		if (gdb_rx_feed(&rx, c) == GDB_RX_PACKET)
+			return rx.buf;
+	}
+}
+
+static char *ask(int fd, const char *pkt, const char *answer_prefix)
+{
+	send_packet(fd, pkt);
+	char *a = next_packet(fd, 120000);
+	cr_assert(strncmp(a, answer_prefix, strlen(answer_prefix)) == 0,
+		  "%s answered '%s', not '%s...'", pkt, a, answer_prefix);
+	return a;
+}
+
+Test(gdb_raw, interrupt_memory_and_hostile_bytes, .timeout = 600)
+{
+	char port[16], big[GDB_PKT_MAX + 64], dir[] = "/tmp/vmm-gdb-raw-XXXXXX", ctl[64], err[64];
+	int fd;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(ctl, sizeof ctl, "%s/c.sock", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	snprintf(port, sizeof port, "%d", free_port());
+	/* A control socket keeps vmm running until SIGTERM. */
+	const char *run[] = { prog_path("vmm"), "--gdb", port, "--control", ctl,
+			      prog_path("guest.elf"), NULL };
+	pid_t vmm = spawn_to_files(run, "/dev/null", err);
+	cr_assert(vmm > 0);
+	fd = connect_port(atoi(port));
+	ask(fd, "?", "T05thread:1;");
+	ask(fd, "qSupported:swbreak+", "PacketSize=4000");
+	ask(fd, "QStartNoAckMode", "OK");
+	/* Kernel text is mapped; address 0 is not. */
+	cr_assert_eq(strlen(ask(fd, "mffffffff80100000,8", "")), 16);
+	ask(fd, "m0,8", "E0e");
+	ask(fd, "m8000000000000000,8", "E0e");
+	ask(fd, "qRcmd,6e6f73756368", "O");      /* "nosuch": its error text first */
+	cr_assert_str_eq(next_packet(fd, 120000), "E01");
+	/* Hostile bytes: a bad checksum, an overlong packet, garbage. */
+	send_bytes(fd, "$g#00", 5);
+	memset(big, 'm', sizeof big);
+	big[0] = '$';
+	send_bytes(fd, big, sizeof big);
+	send_bytes(fd, "#00\x03\x03}}}}$$$", 12);
+	ask(fd, "Z0,ffffffff80100000", "E16");
+	ask(fd, "g", "");
+	/* Run, then Ctrl-C. */
+	send_packet(fd, "c");
+	usleep(300000);
+	send_bytes(fd, "\x03", 1);
+	cr_assert_str_eq(next_packet(fd, 120000), "T02thread:1;");
+	ask(fd, "qfThreadInfo", "m1");
+	ask(fd, "D", "OK");
+	close(fd);
+	kill(vmm, SIGTERM);
+	int st = spawn_wait(vmm, 120000);
+	char *e = read_file(err);
+	cr_assert_eq(st, 0, "vmm: %d\n%s", st, e);
+	free(e);
+	unlink(err);
+	unlink(ctl);
+	rmdir(dir);
+}
