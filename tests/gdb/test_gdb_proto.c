@@ -4,11 +4,17 @@
  * No VM.
  */
 #include <criterion/criterion.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "tests/cli/run.h"
 #include "vmm/gdb/ctl.h"
+#include "vmm/gdb/gdb.h"
 #include "vmm/gdb/packet.h"
 #include "vmm/gdb/tdesc.h"
 
@@ -174,4 +180,33 @@ Test(cli, gdb_arguments_checked_before_boot)
 	assert_usage(word, "--gdb needs a TCP port");
 	assert_usage(empty, "--gdb unix:PATH needs a path");
 	assert_usage(wait, "--gdb-wait needs --gdb");
+}
+
+/* The stub on TCP, before any VM: it listens on the loopback address, a
+ * second one on the same port is refused with the reason, and stopping
+ * closes a connected client. */
+Test(stub, tcp_listen_and_stop)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof a;
+	struct gdb_stub *s, *s2;
+	char err[256] = "", port[16];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
+	cr_assert(getsockname(fd, (struct sockaddr *)&a, &n) == 0);
+	close(fd);
+	snprintf(port, sizeof port, "%d", ntohs(a.sin_port));
+	cr_assert_eq(gdb_stub_start(port, false, stderr, &s, err, sizeof err), 0, "%s", err);
+	cr_assert_lt(gdb_stub_start(port, false, stderr, &s2, err, sizeof err), 0);
+	cr_assert(strstr(err, "127.0.0.1"), "%s", err);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	gdb_stub_stop(s);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char c;
+	cr_assert_eq(poll(&p, 1, 10000), 1);
+	cr_assert_leq(recv(fd, &c, 1, 0), 0, "the connection is closed (or reset)");
+	close(fd);
+	gdb_stub_free(s);
 }

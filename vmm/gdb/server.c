@@ -85,6 +85,9 @@ void gdb_stub_stop(struct gdb_stub *s)
 	}
 	pthread_join(s->thread, NULL);
 	s->thread_started = false;
+	/* Clients still waiting to be accepted see the end too. */
+	close(s->listen_fd);
+	s->listen_fd = -1;
 	/* No debugger any more: the guest runs free until it is destroyed. */
 	gdb_ctl_clear(s->ctl);
 	gdb_ctl_resume(s->ctl, 0, false);
@@ -97,7 +100,8 @@ void gdb_stub_free(struct gdb_stub *s)
 	gdb_stub_stop(s);
 	if (s->quit_fd >= 0)
 		close(s->quit_fd);
-	close(s->listen_fd);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
 	if (s->unix_path)
 		unlink(s->unix_path);
 	free(s->unix_path);
