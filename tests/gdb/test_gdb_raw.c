@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/cli/run.h"
@@ -120,6 +121,45 @@ Test(gdb_raw, interrupt_memory_and_hostile_bytes, .timeout = 600)
 	int st = spawn_wait(vmm, 120000);
 	char *e = read_file(err);
 	cr_assert_eq(st, 0, "vmm: %d\n%s", st, e);
+	free(e);
+	unlink(err);
+	unlink(ctl);
+	rmdir(dir);
+}
+
+/* --gdb-wait: the guest is held at its entry point until gdb continues,
+ * however long (the boot time-out does not count it). */
+Test(gdb_raw, wait_holds_the_guest_at_entry, .timeout = 600)
+{
+	char dir[] = "/tmp/vmm-gdb-wait-XXXXXX", ctl[64], err[64], gsock[64], garg[80];
+	struct stat st;
+	int fd;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(ctl, sizeof ctl, "%s/c.sock", dir);
+	snprintf(err, sizeof err, "%s/err", dir);
+	snprintf(gsock, sizeof gsock, "%s/g.sock", dir);
+	snprintf(garg, sizeof garg, "unix:%s", gsock);
+	const char *run[] = { prog_path("vmm"), "--gdb", garg, "--gdb-wait", "--control", ctl,
+			      prog_path("guest.elf"), NULL };
+	pid_t vmm = spawn_to_files(run, "/dev/null", err);
+	cr_assert(vmm > 0);
+	fd = connect_path(gsock);
+	ask(fd, "?", "T05thread:1;");
+	/* rip (register 16) is the ELF's entry, _start at 0xffffffff80100000. */
+	ask(fd, "p10", "00001080ffffffff");
+	sleep(2);
+	cr_assert_neq(stat(ctl, &st), 0, "the guest booted while held");
+	send_packet(fd, "c");
+	cr_assert(wait_for_path(ctl, 300000), "the guest did not boot after continue");
+	send_bytes(fd, "\x03", 1);
+	cr_assert_str_eq(next_packet(fd, 120000), "T02thread:1;");
+	ask(fd, "D", "OK");
+	close(fd);
+	kill(vmm, SIGTERM);
+	int status = spawn_wait(vmm, 120000);
+	char *e = read_file(err);
+	cr_assert_eq(status, 0, "vmm: %d\n%s", status, e);
 	free(e);
 	unlink(err);
 	unlink(ctl);
