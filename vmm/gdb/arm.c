@@ -33,6 +33,14 @@ static void set_debug(struct vcpu *cpu, const struct kvm_guest_debug *dbg)
 		vm_fail(cpu->vm, "KVM_SET_GUEST_DEBUG: %s", strerror(errno));
 }
 
+static bool bp_any(const struct gdb_ctl *c)
+{
+	for (unsigned i = 0; i < GDB_HW_BREAKPOINTS; i++)
+		if (c->bp_refs[i])
+			return true;
+	return false;
+}
+
 static bool bp_at(const struct gdb_ctl *c, uint64_t rip)
 {
 	for (unsigned i = 0; i < GDB_HW_BREAKPOINTS; i++)
@@ -136,6 +144,10 @@ bool ctl_silent_exit(struct gdb_ctl *c, struct vcpu *cpu)
 		return false;
 	if (c->hold)
 		return false;
+	if (!step && !bp_any(c)) {
+		ctl_arm(c, cpu, false);         /* armed for a client now gone: disarm */
+		return true;
+	}
 	if (d->pre_probe) {
 		ctl_arm(c, cpu, false);         /* now runnable: the probe */
 		return true;
