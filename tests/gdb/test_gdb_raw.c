@@ -91,13 +91,15 @@ Test(gdb_raw, interrupt_memory_and_hostile_bytes, .timeout = 600)
 			      prog_path("guest.elf"), NULL };
 	pid_t vmm = spawn_to_files(run, "/dev/null", err);
 	cr_assert(vmm > 0);
+	/* Attach once the guest runs on its own page tables (booted). */
+	cr_assert(wait_for_path(ctl, 300000), "vmm did not boot");
 	fd = connect_path(gsock);
 	ask(fd, "?", "T05thread:1;");
 	ask(fd, "qSupported:swbreak+", "PacketSize=4000");
 	ask(fd, "QStartNoAckMode", "OK");
 	/* Kernel text is mapped; address 0 is not. */
 	cr_assert_eq(strlen(ask(fd, "mffffffff80100000,8", "")), 16);
-	ask(fd, "m0,8", "E0e");
+	ask(fd, "m7fff00000000,8", "E0e");       /* user half, nothing there */
 	ask(fd, "m8000000000000000,8", "E0e");
 	ask(fd, "qRcmd,6e6f73756368", "O");      /* "nosuch": its error text first */
 	cr_assert_str_eq(next_packet(fd, 120000), "E01");
