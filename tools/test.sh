@@ -21,10 +21,11 @@ if [ "$machine" = 0 ] && ! tools/kvm-check.sh; then
 	echo "test: no /dev/kvm here: the tests that boot guests run on real KVM inside tools/kvm-machine.sh" >&2
 	machine=1
 fi
+# --browser: Debian's chromium for the report's browser tests.
 if [ "$machine" = 1 ]; then
-	tools/setup.sh --asan --fuzz --machine
+	tools/setup.sh --asan --fuzz --browser --machine
 else
-	tools/setup.sh --asan --fuzz
+	tools/setup.sh --asan --fuzz --browser
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -33,8 +34,17 @@ if [ "$machine" = 1 ]; then
 	ctest --test-dir build-asan --output-on-failure -j2 -LE kvm "$@" || status=$?
 	# The fixtures' setup (the Linux oracle's stage, the installed tree)
 	# ran here, on this host's own kernel; the machine's is another Linux.
-	tools/kvm-machine.sh ctest --test-dir build-asan --output-on-failure -j2 -L kvm \
+	# The report of a real run is kept and opened in Chromium here (in
+	# the machine's software CPU one page load takes minutes).
+	page=$PWD/build-asan/report-live.html
+	rm -f "$page"
+	VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page \
+		tools/kvm-machine.sh ctest --test-dir build-asan --output-on-failure -j2 -L kvm \
 		-FS 'scenario_diff_oracle|vmm_installed' "$@" || status=$?
+	if [ -s "$page" ]; then
+		VMM_REPORT_HTML=$page VMM_REPORT_STEPS=5 build-asan/tests/test_report_browser \
+			--jobs 1 --filter 'report_browser_real/*' || status=$?
+	fi
 else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
 fi

@@ -236,8 +236,8 @@ int main(int argc, char **argv)
 		       "gives the same scenario; NOPS operations (default %d, at most\n"
 		       "1000000), the last one 'maps'.  --v2: a scenario of language\n"
 		       "version 2 (processes, mremap, madvise, mlock, mmap flags);\n"
-		       "--one-process: version 2 without fork, process, exit and\n"
-		       "expect shared|exclusive.\n", DEFAULT_NOPS);
+		       "--one-process: version 2 without fork, process, exit, shared\n"
+		       "mappings and expect shared|exclusive.\n", DEFAULT_NOPS);
 		return 0;
 	}
 	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {

@@ -150,13 +150,13 @@ static void gen_exit(void)
 
 /* ---- expectations and errors ---- */
 
-static bool one_process;        /* no fork, process, exit, page sharing */
+bool v2_one_process;            /* no fork, process, exit, page sharing */
 
 static void gen_expect(void)
 {
 	static const char *const what[] = { "mapped", "unmapped", "shared", "exclusive" };
 
-	printf("expect %s", what[rng_below(one_process ? 2 : 4)]);
+	printf("expect %s", what[rng_below(v2_one_process ? 2 : 4)]);
 	put_num(v2_waddr());
 	put_num(v2_plen(16));
 	printf("\n");
@@ -192,7 +192,7 @@ static void gen_op(void)
 {
 	unsigned r = (unsigned)rng_below(100);
 
-	if (one_process && r >= 68 && r < 80)
+	if (v2_one_process && r >= 68 && r < 80)
 		r = 27 + (r - 68);      /* an access instead */
 	if (r < 13)
 		gen_mmap();
@@ -226,7 +226,7 @@ static void gen_op(void)
 
 void scengen_v2(unsigned long long seed, unsigned long long nops, bool one)
 {
-	one_process = one;
+	v2_one_process = one;
 	pick_windows();
 	nprocs = 0;
 	add_proc(0, 0);
