@@ -66,6 +66,6 @@ foreach(prog vmm vmmctl linux-runner scengen)
   install(FILES tools/completion/vmm-mm.bash
           DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions RENAME ${prog})
 endforeach()
-install(FILES README.md docs/architecture.md docs/criterion-test.md docs/inspection.md
+install(FILES README.md docs/architecture.md docs/criterion-test.md docs/gdb.md docs/inspection.md
               docs/scenarios.md docs/memory-manager.md docs/demo.scn
         DESTINATION ${CMAKE_INSTALL_DOCDIR})

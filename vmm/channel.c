@@ -117,7 +117,7 @@ static int sleep_for_answer(struct vm *vm, uint64_t deadline)
 static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 {
 	struct channel *ch = chan(vm);
-	uint64_t start = now_ns();
+	uint64_t start = now_ns(), held = vm_held_ns(&vm->cfg);
 	int r;
 
 	for (unsigned spin = 1;; spin++) {
@@ -133,7 +133,8 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 	}
 	__atomic_exchange_n(&ch->host_waiting, 1, __ATOMIC_SEQ_CST);
 	for (uint64_t ring = now_ns() + REDOORBELL_NS;;) {
-		uint64_t deadline = start + vm->timeout_ns;
+		/* Time the debugger held the guest does not count. */
+		uint64_t deadline = start + vm->timeout_ns + vm_held_ns(&vm->cfg) - held;
 
 		r = answered(vm, ch, base, n);
 		if (r)

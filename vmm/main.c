@@ -16,6 +16,7 @@
 #include "shared/layout.h"
 #include "vmm/control.h"
 #include "vmm/exit_status.h"
+#include "vmm/gdb/gdb.h"
 #include "vmm/info.h"
 #include "vmm/inspect/session.h"
 #include "vmm/paths.h"
@@ -54,6 +55,11 @@ static const char usage[] =
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
 	"                  reading a scenario: clients such as vmmctl send lines\n"
 	"                  while the VM runs; SIGINT or SIGTERM stops it\n"
+	"  --gdb PORT      serve gdb's remote protocol for the guest kernel on\n"
+	"                  127.0.0.1:PORT (--gdb unix:PATH: on a UNIX socket), one\n"
+	"                  client at a time: target remote :PORT (docs/gdb.md)\n"
+	"  --gdb-wait      with --gdb: hold the guest before its first instruction\n"
+	"                  until gdb lets it run\n"
 	"  --report FILE   write FILE, one self-contained HTML page that shows every\n"
 	"                  executed line's effect on the scenario window (VMAs, pages,\n"
 	"                  page tables, what changed) with its transcript; with\n"
@@ -80,9 +86,9 @@ static const char usage[] =
 
 struct options {
 	struct vm_config cfg;
-	const char *script, *control, *report, *trace_path;
+	const char *script, *control, *report, *trace_path, *gdb;
 	FILE *script_file, *report_file, *trace_file;
-	bool info, check, trace;
+	bool info, check, trace, gdb_wait;
 	enum trace_format trace_format;
 	char guest[PATH_MAX];
 };
@@ -107,6 +113,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "info", no_argument, NULL, 'i' },
 		{ "trace", optional_argument, NULL, 't' },
 		{ "trace-file", required_argument, NULL, 'T' },
+		{ "gdb", required_argument, NULL, 'g' },
+		{ "gdb-wait", no_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -133,6 +141,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return bad_usage("--trace takes text, json or chrome", optarg);
 			break;
 		case 'T': o->trace = true; o->trace_path = optarg; break;
+		case 'g': o->gdb = optarg; break;
+		case 'w': o->gdb_wait = true; break;
 		case 'h': fputs(usage, stdout); return VMM_EXIT_OK;
 		case 'V': printf("vmm (vmm-mm) %s\n", VMM_MM_VERSION); return VMM_EXIT_OK;
 		case ':': return bad_usage("option needs an argument", argv[optind - 1]);
@@ -143,6 +153,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	if (o->control && o->script)
 		return bad_usage("--control and --script exclude each other", NULL);
+	if (o->gdb_wait && !o->gdb)
+		return bad_usage("--gdb-wait needs --gdb", NULL);
+	if (o->gdb) {
+		char msg[160];
+		if (gdb_addr_check(o->gdb, msg, sizeof msg) != 0)
+			return bad_usage(msg, NULL);
+	}
 	if (optind < argc - 1)
 		return bad_usage("more than one guest ELF given", argv[optind + 1]);
 	return -1;
@@ -363,6 +380,7 @@ int main(int argc, char **argv)
 {
 	struct options o = { .cfg = { .mem_size = GUEST_MEM_DEFAULT } };
 	char err[4096] = "";
+	struct gdb_stub *gdb = NULL;
 	struct vm *vm;
 	int status;
 
@@ -373,6 +391,15 @@ int main(int argc, char **argv)
 	if ((status = check_inputs(argc, argv, &o)) >= 0)
 		return status;
 	signal(SIGPIPE, SIG_IGN);
+	if (o.gdb) {
+		if (gdb_stub_start(o.gdb, o.gdb_wait, stderr, &gdb, err, sizeof err) != 0) {
+			fprintf(stderr, "vmm: %s\n", err);
+			return VMM_EXIT_INPUT;
+		}
+		o.cfg.debugger = gdb_stub_debugger(gdb);
+		if (o.gdb_wait)
+			fprintf(stderr, "vmm: gdb: the guest waits for gdb at %s\n", o.gdb);
+	}
 
 	status = create_status(vm_create(&o.cfg, &vm, err, sizeof(err)));
 	if (status == VMM_EXIT_OK)
@@ -381,7 +408,9 @@ int main(int argc, char **argv)
 		print_lines(err);
 	if (status == VMM_EXIT_GUEST && vm)
 		vm_report_failure(vm, stderr);
+	gdb_stub_stop(gdb);
 	vm_destroy(vm);
+	gdb_stub_free(gdb);
 	if (o.script_file)
 		fclose(o.script_file);
 	if (o.trace_file)

@@ -195,7 +195,7 @@ static int translate_user_visible(struct vcpu *cpu, uint64_t gva, struct kvm_tra
 	return ret;
 }
 
-static void mailbox_serve(struct vcpu *cpu)
+void vcpu_serve_mailbox(struct vcpu *cpu)
 {
 	struct vcpu_mailbox *mb = &cpu->mbox;
 
@@ -308,6 +308,11 @@ static bool handle_exit(struct vcpu *cpu)
 			run->internal.suberror,
 			run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION ? " (emulation failure)" : "");
 		return false;
+	case KVM_EXIT_DEBUG:
+		if (vm->cfg.debugger)
+			return vm->cfg.debugger->debug_exit(vm->cfg.debugger, cpu);
+		vm_fail(vm, "%s", exit_name(run->exit_reason));
+		return false;
 	case KVM_EXIT_FAIL_ENTRY:
 		vm_fail(vm, "%s, hardware reason 0x%llx", exit_name(run->exit_reason),
 			(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
@@ -330,11 +335,16 @@ static void *vcpu_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!atomic_load(&vm->stop)) {
+		if (vm->cfg.debugger) {
+			vm->cfg.debugger->gate(vm->cfg.debugger, cpu);
+			if (atomic_load(&vm->stop) || atomic_load(&vm->state) > VM_READY)
+				break;
+		}
 		int r = ioctl(cpu->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				cpu->run->immediate_exit = 0;
-				mailbox_serve(cpu);
+				vcpu_serve_mailbox(cpu);
 				if (atomic_load(&vm->state) > VM_READY)
 					break;
 				continue;

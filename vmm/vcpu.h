@@ -84,6 +84,10 @@ struct vcpu *vcpu_self(void);
  */
 int vcpu_call(struct vcpu *cpu, enum mbox_kind kind, uint64_t gva, struct kvm_translation *tr);
 
+/* On cpu's own thread: do the mailbox's pending request, if any (for a
+ * debugger holding the vCPU, struct vm_debugger). */
+void vcpu_serve_mailbox(struct vcpu *cpu);
+
 /* On cpu's own thread: keep its registers for the crash report.  0 or -errno. */
 int vcpu_save_regs(struct vcpu *cpu);
 

@@ -124,11 +124,18 @@ static int wait_ready(struct vm *vm)
 	uint32_t ms = vm->cfg.boot_timeout_ms ? vm->cfg.boot_timeout_ms : BOOT_TIMEOUT_S * 1000;
 	struct timespec deadline;
 
+	uint64_t held = vm_held_ns(&vm->cfg), now_held;
+
 	deadline_after_ms(&deadline, ms);
 	pthread_mutex_lock(&vm->state_lock);
 	while (atomic_load(&vm->state) == VM_BOOTING)
-		if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &deadline) != 0)
-			break;
+		if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &deadline) != 0) {
+			/* Time the debugger held the guest does not count. */
+			if ((now_held = vm_held_ns(&vm->cfg)) == held)
+				break;
+			deadline_after_ms(&deadline, (uint32_t)((now_held - held) / 1000000) + 1);
+			held = now_held;
+		}
 	int s = atomic_load(&vm->state);
 	pthread_mutex_unlock(&vm->state_lock);
 	if (s == VM_BOOTING) {

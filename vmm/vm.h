@@ -15,6 +15,7 @@
 #include "vmm/gmem.h"
 
 struct vm;
+struct vm_debugger;
 
 struct vm_config {
 	const char *guest_path;   /* guest kernel ELF */
@@ -23,6 +24,7 @@ struct vm_config {
 	bool quiet;               /* drop guest console output */
 	uint32_t boot_timeout_ms; /* until the guest reports ready; 0 = 20 s */
 	uint32_t request_timeout_ms; /* per vm_request; 0 = 120 s */
+	struct vm_debugger *debugger; /* holds and resumes the vCPUs (vmm/gdb/); NULL: none */
 };
 
 /*

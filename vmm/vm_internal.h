@@ -23,6 +23,27 @@ enum vm_state { VM_BOOTING, VM_READY, VM_EXITED, VM_FAILED };
 
 struct vcpu;
 
+/*
+ * A debugger's hold on the vCPUs (cfg.debugger; the gdb stub, vmm/gdb/).
+ * Its callbacks run on the vCPU threads, except held_ns.
+ */
+struct vm_debugger {
+	/* Before every KVM_RUN: return when cpu may run (hold it while the
+	 * debugger wants the guest stopped, serving its mailbox meanwhile
+	 * with vcpu_serve_mailbox, and giving up when the VM stops). */
+	void (*gate)(struct vm_debugger *d, struct vcpu *cpu);
+	/* A KVM_EXIT_DEBUG of cpu: true to go on (to the gate). */
+	bool (*debug_exit)(struct vm_debugger *d, struct vcpu *cpu);
+	/* Nanoseconds the guest has been held so far (the hold under way
+	 * included): the boot and request time-outs do not count them. */
+	uint64_t (*held_ns)(struct vm_debugger *d);
+};
+
+static inline uint64_t vm_held_ns(const struct vm_config *cfg)
+{
+	return cfg->debugger ? cfg->debugger->held_ns(cfg->debugger) : 0;
+}
+
 struct vm {
 	struct vm_config cfg;
 	int kvm_fd, vm_fd;
