@@ -24,9 +24,11 @@
 #define VM_READ               0x00000001ULL
 #define VM_WRITE              0x00000002ULL
 #define VM_EXEC               0x00000004ULL
+#define VM_SHARED             0x00000008ULL
 #define VM_MAYREAD            0x00000010ULL
 #define VM_MAYWRITE           0x00000020ULL
 #define VM_MAYEXEC            0x00000040ULL
+#define VM_MAYSHARE           0x00000080ULL
 #define VM_GROWSDOWN          0x00000100ULL
 #define VM_LOCKED             0x00002000ULL
 #define VM_SEQ_READ           0x00008000ULL

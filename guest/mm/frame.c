@@ -124,8 +124,7 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 	struct abi_page *pages = mm_g.pages;
 	uint64_t base = frames.base_pfn, count = frames.end_pfn - base;
 	uint64_t zero_pa = mm_g.zero_pa;
-	unsigned zeros = 0, i = 0;
-
+	unsigned zeros = 0, kept = 0, i = 0;
 
 	while (i < n) {
 		/* As many as fit before the dirty list must be discarded. */
@@ -143,6 +142,12 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 				zeros++;
 				continue;
 			}
+			if (pages[pfn].refcount > 1) {
+				/* Still mapped elsewhere (COW-shared after fork). */
+				pages[pfn].refcount--;
+				kept++;
+				continue;
+			}
 			pages[pfn] = (struct abi_page){ .refcount = 0, .type = PAGE_T_FREE };
 			*dirty++ = pa;
 		}
@@ -151,6 +156,6 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 		if (frames.ndirty == ARCH_DISCARD_MAX)
 			frame_discard_dirty();
 	}
-	mm_g.table->frames_free += n - zeros;
+	mm_g.table->frames_free += n - zeros - kept;
 	return zeros;
 }

@@ -87,6 +87,9 @@ struct mm_vma_info {
 void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4);
 int mm_create(void);                          /* new mm id >= 1, or -ENOMEM */
 int mm_destroy(uint32_t id);                  /* exit_mmap: everything freed; 0 or -ESRCH */
+/* fork: a new mm that is a copy of mm id as Linux's dup_mmap makes it
+ * (guest/mm/fork.c): its id, or -ESRCH / -ENOMEM. */
+int mm_fork(uint32_t id);
 struct mm_struct *mm_lookup(uint32_t id);     /* NULL if no such mm */
 void switch_mm(struct mm_struct *mm);         /* load its PML4 (arch_load_cr3) unless current; marks the CPU in mm's cpu mask; NULL: the master PML4 */
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */
