@@ -69,6 +69,7 @@ struct abi_page {
 #define PAGE_T_ZERO           3 /* the shared zero page */
 #define PAGE_T_PGTABLE        4
 #define PAGE_T_KERNEL         5 /* kernel heap: VMAs, mm structs */
+#define PAGE_T_SHMEM          6 /* page of a shared anonymous object: refcount = PTEs + 1 */
 
 struct mm_table {
 	uint64_t magic;           /* MM_TABLE_MAGIC once initialised */

@@ -21,6 +21,7 @@
 #include "guest/mm/cow.h"
 #include "guest/mm/frame.h"
 #include "guest/mm/pgtable.h"
+#include "guest/mm/shmem.h"
 #include "guest/mm/vma.h"
 
 /* x86's access_error(): may this access touch vma at all? */
@@ -95,6 +96,8 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	if (old)
 		return fix_existing(mm, vma, pte, addr, error_code);
 
+	if (vma->vm_flags & VM_SHARED)
+		return shmem_fault(mm, vma, addr, pte, pt_pa, (error_code & PF_WRITE) != 0);
 	if (!(error_code & PF_WRITE)) {
 		/* Read of a missing page: the shared zero page, read-only. */
 		*pte = mm_g.zero_pa | pte_prot(vma->vm_flags, true);

@@ -135,6 +135,11 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 
 		for (; p < end; p++) {
 			uint64_t pa = *p, pfn = pa >> PAGE_SHIFT;
+			if (pfn - base < count && pages[pfn].type == PAGE_T_SHMEM) {
+				pages[pfn].refcount--;      /* the object still holds it */
+				kept++;
+				continue;
+			}
 			if (pfn - base >= count || pages[pfn].type != PAGE_T_USER) {
 				if (pa != zero_pa)
 					panic("frame_free_unmapped: frame 0x%lx is not a user frame",

@@ -68,10 +68,12 @@ static inline struct abi_page *frame_page(uint64_t pa)
 	return &mm_g.pages[pa >> PAGE_SHIFT];
 }
 
-/* The page-table entries that map the user frame at pa. */
+/* The page-table entries that map the user or shmem frame at pa. */
 static inline uint32_t frame_mapcount(uint64_t pa)
 {
-	return frame_page(pa)->refcount;
+	const struct abi_page *p = frame_page(pa);
+
+	return p->type == PAGE_T_SHMEM ? p->refcount - 1 : p->refcount;
 }
 
 #endif

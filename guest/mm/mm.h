@@ -27,7 +27,7 @@ struct mm_struct;
 /* do_mmap placement; neither: the kernel chooses (top-down below MMAP_BASE). */
 #define MM_MAP_FIXED          (1u << 0)   /* MAP_FIXED: replace what is there */
 #define MM_MAP_NOREPLACE      (1u << 1)   /* MAP_FIXED_NOREPLACE: EEXIST on overlap */
-/* Bit 2 is the request ABI's MAP_SHARED, which the mm does not take (yet). */
+#define MM_MAP_SHARED         (1u << 2)   /* MAP_SHARED: a new shared anonymous object */
 #define MM_MAP_NORESERVE      (1u << 3)   /* MAP_NORESERVE: VM_NORESERVE, no VM_ACCOUNT */
 #define MM_MAP_POPULATE       (1u << 4)   /* MAP_POPULATE: fault the range in, errors ignored */
 #define MM_MAP_LOCKED         (1u << 5)   /* MAP_LOCKED: VM_LOCKED, populated */
@@ -63,6 +63,7 @@ enum mm_fault {
 	MM_FAULT_RESOLVED = 0,        /* retry the access */
 	MM_FAULT_MAPERR = 1,          /* no VMA there: SEGV_MAPERR */
 	MM_FAULT_ACCERR = 2,          /* the VMA forbids it: SEGV_ACCERR */
+	MM_FAULT_SIGBUS = 3,          /* beyond a shared mapping's object: SIGBUS */
 };
 
 /* mm_inject() kinds. */

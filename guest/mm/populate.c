@@ -10,6 +10,7 @@
 #include "guest/mm/cow.h"
 #include "guest/mm/frame.h"
 #include "guest/mm/pgtable.h"
+#include "guest/mm/shmem.h"
 #include "guest/mm/vma.h"
 
 /* Slow path of a write fill: one frame_alloc() per page (it discards the
@@ -90,6 +91,8 @@ int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t st
 {
 	uint64_t bits = pte_prot(vma->vm_flags, !write);
 
+	if (vma->vm_flags & VM_SHARED)
+		return shmem_populate(mm, vma, start, end, write);
 	if (write && !vma->anon_vma && anon_vma_prepare(vma))
 		return -ENOMEM;
 	while (start < end) {
@@ -129,7 +132,8 @@ int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t end, bool ignore_
 			continue;
 		/* GUP refuses a VMA without access (check_vma_flags: -EFAULT). */
 		ret = vma->vm_flags & VM_ACCESS_FLAGS ?
-			populate_range(mm, vma, nstart, nend, vma->vm_flags & VM_WRITE) : -EFAULT;
+			populate_range(mm, vma, nstart, nend,
+				       (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE) : -EFAULT;
 		if (ret) {
 			if (!ignore_errors)
 				break;

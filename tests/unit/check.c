@@ -56,8 +56,11 @@ void check_tree(struct mm_struct *mm)
 		cr_assert(!(v->vm_start & 0xfff) && !(v->vm_end & 0xfff));
 		cr_assert(!prev || prev->vm_end <= v->vm_start, "overlap at %lx", (unsigned long)v->vm_start);
 		/* vm_pgoff is not checked: mremap moves it away from the address. */
-		cr_assert(!(v->vm_flags & VM_WRITE) || (v->vm_flags & (VM_ACCOUNT | VM_NORESERVE)),
-			  "writable without VM_ACCOUNT or VM_NORESERVE");
+		cr_assert(!(v->vm_flags & VM_WRITE) ||
+			  (v->vm_flags & (VM_ACCOUNT | VM_NORESERVE | VM_SHARED)),
+			  "writable private without VM_ACCOUNT or VM_NORESERVE");
+		cr_assert(!(v->vm_flags & VM_SHARED) == !v->shm, "VM_SHARED without object or back");
+		cr_assert(!((v->vm_flags & VM_SHARED) && v->anon_vma), "shared VMA with an anon_vma");
 		cr_assert(!((v->vm_flags & VM_ACCOUNT) && (v->vm_flags & VM_NORESERVE)),
 			  "VM_ACCOUNT with VM_NORESERVE");
 		cr_assert(!v->anon_vma || v->anon_vma->refcount > 0);
@@ -149,7 +152,11 @@ static void check_leaf(struct mm_struct *mm, uint64_t va, uint64_t e, struct wal
 		cr_assert(!(e & PTE_W), "writable zero page at %lx", (unsigned long)va);
 	} else {
 		t->rss++;
-		cr_assert_eq(mm_g.pages[pa >> 12].type, PAGE_T_USER, "leaf frame type at %lx",
+		cr_assert(mm_g.pages[pa >> 12].type == PAGE_T_USER ||
+			  mm_g.pages[pa >> 12].type == PAGE_T_SHMEM, "leaf frame type at %lx",
+			  (unsigned long)va);
+		cr_assert_eq(mm_g.pages[pa >> 12].type == PAGE_T_SHMEM, v && (v->vm_flags & VM_SHARED),
+			     "shmem page outside a shared VMA or private page in one at %lx",
 			     (unsigned long)va);
 		mapped[pa >> 12]++;
 	}
@@ -229,6 +236,9 @@ void check_all(void)
 			cr_assert_eq(p->type, PAGE_T_RESERVED);
 			continue;
 		}
+		if (p->type == PAGE_T_SHMEM)
+			cr_assert(p->refcount == mapped[f] + 1, "shmem frame %#lx: refcount %u, %u PTEs",
+				  (unsigned long)(f << 12), p->refcount, mapped[f]);
 		if (p->type == PAGE_T_USER)
 			cr_assert(p->refcount == mapped[f] && p->refcount > 0, "frame %#lx: refcount %u, %u PTEs map it",
 				     (unsigned long)(f << 12), p->refcount, mapped[f]);
@@ -237,6 +247,7 @@ void check_all(void)
 			nfree++;
 		} else {
 			cr_assert(p->type == PAGE_T_USER || p->type == PAGE_T_ZERO ||
+				  p->type == PAGE_T_SHMEM ||
 				  p->type == PAGE_T_PGTABLE || p->type == PAGE_T_KERNEL);
 			used++;
 		}

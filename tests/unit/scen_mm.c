@@ -47,13 +47,12 @@ static int b_mmap(struct scen_backend *be, uint64_t addr, uint64_t len, unsigned
 {
 	uint32_t f = (how == SCEN_MMAP_FIXED ? MM_MAP_FIXED : 0) |
 		     (how == SCEN_MMAP_NOREPLACE ? MM_MAP_NOREPLACE : 0) |
+		     (flags & SCEN_MAP_SHARED ? MM_MAP_SHARED : 0) |
 		     (flags & SCEN_MAP_NORESERVE ? MM_MAP_NORESERVE : 0) |
 		     (flags & SCEN_MAP_POPULATE ? MM_MAP_POPULATE : 0) |
 		     (flags & SCEN_MAP_LOCKED ? MM_MAP_LOCKED : 0) |
 		     (flags & SCEN_MAP_GROWSDOWN ? MM_MAP_GROWSDOWN : 0);
 
-	if (flags & SCEN_MAP_SHARED)
-		return done(result, -ENOSYS);
 	return done(result, do_mmap(cur_mm(be), addr, len, prot, f));
 }
 
@@ -125,6 +124,8 @@ static unsigned user_page(struct mm_struct *mm, uint64_t va, bool write, uint8_t
 			return SCEN_FAULT_MAPERR;
 		if (r == MM_FAULT_ACCERR)
 			return SCEN_FAULT_ACCERR;
+		if (r == MM_FAULT_SIGBUS)
+			return SCEN_FAULT_SIGBUS;
 		cr_assert_eq(r, MM_FAULT_RESOLVED, "handle_mm_fault: %d", r);
 	}
 	cr_assert_fail("access at %lx: the fault never resolved", (unsigned long)va);

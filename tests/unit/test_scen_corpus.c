@@ -39,7 +39,7 @@ char *scen_mm_transcript(const char *path, int *status)
 }
 
 /* MAP_SHARED is not in the guest mm yet: scenarios using it are skipped. */
-static const bool shared_supported = false;
+static const bool shared_supported = true;
 
 static char *slurp(const char *path)
 {
