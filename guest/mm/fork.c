@@ -140,5 +140,6 @@ int mm_fork(uint32_t id)
 		mm_destroy((uint32_t)child);
 		return err;
 	}
+	mm_publish(dst);
 	return child;
 }

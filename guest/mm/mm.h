@@ -70,6 +70,7 @@ enum mm_fault {
 enum mm_inject {
 	MM_INJECT_STRAY_PTE = 1,      /* a present user PTE at addr outside every VMA */
 	MM_INJECT_WRITABLE_ZERO = 2,  /* make the PTE at addr writable */
+	MM_INJECT_REFCOUNT = 3,       /* one reference too many on the frame at addr */
 };
 
 /* One VMA as mm_vma_list() reports it. */
@@ -116,6 +117,14 @@ unsigned mm_vma_list(struct mm_struct *mm, uint64_t from, unsigned max,
 uint64_t mm_map_count(const struct mm_struct *mm);  /* VMAs */
 /* Leaf PTE for addr (0 if none) and its level (1 = 4 KiB). Returns 0. */
 int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level);
+/* The id of mm. */
+uint32_t mm_id(const struct mm_struct *mm);
+/* What `expect shared/exclusive` sees of the n pages from addr (page aligned):
+ * out[i] = MM_PAGE_*.  0 or -EINVAL (addr not page aligned or the range wraps). */
+#define MM_PAGE_NONE          0   /* no present leaf entry (PROT_NONE with a page counts) */
+#define MM_PAGE_EXCLUSIVE     1   /* its page mapped by this entry alone */
+#define MM_PAGE_SHARED        2   /* mapped more than once, in any mm, or the zero page */
+int mm_page_share(struct mm_struct *mm, uint64_t addr, uint64_t n, uint8_t *out);
 /* Test-only: break an invariant on purpose (enum mm_inject). 0 or -EINVAL. */
 int mm_inject(struct mm_struct *mm, int kind, uint64_t addr);
 
@@ -129,6 +138,8 @@ struct mm_struct *mm_request_begin(uint32_t id);
 /* End of a request begun with mm_request_begin(): publish mm's counters, make seq even,
  * count the request in mm_table.requests. */
 void mm_request_end(struct mm_struct *mm);
+/* Publish mm's counters now (an mm made inside another mm's request: fork). */
+void mm_publish(const struct mm_struct *mm);
 /* The same for a request that destroyed its mm (nothing of it to publish). */
 void mm_request_end_destroyed(void);
 /* Bracket a change of the mm table itself that is not a request on an mm (mm_create). */

@@ -5,7 +5,7 @@
  * transcripts and exit statuses must be identical.  Every invariant is
  * checked after every line and every frame must be back at the end.
  * SCEN_RANDOM_SEEDS (default 250) and SCEN_RANDOM_FIRST (default 1) pick
- * the seeds; VMM_BIN names the folder of scengen and linux-runner.
+ * the seeds, SCEN_RANDOM_OPS (default 60) their length; VMM_BIN names the folder of scengen and linux-runner.
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -51,7 +51,7 @@ Test(scen_random, v2_like_linux, .timeout = 600)
 {
 	const char *bin = getenv("VMM_BIN") ? getenv("VMM_BIN") : "build/bin";
 	unsigned first = env_uint("SCEN_RANDOM_FIRST", 1), n = env_uint("SCEN_RANDOM_SEEDS", 250);
-	unsigned bad = 0, forks = 0;
+	unsigned bad = 0, forks = 0, ops = env_uint("SCEN_RANDOM_OPS", 60);
 	char path[256], cmd[768];
 
 	snprintf(path, sizeof path, "/tmp/scen_random.%d.scn", (int)getpid());
@@ -59,7 +59,7 @@ Test(scen_random, v2_like_linux, .timeout = 600)
 		int st_gen, st_linux, st_mm;
 		char *gen, *linux_out, *mm_out;
 
-		snprintf(cmd, sizeof cmd, "%s/scengen --v2 %u 60 > %s", bin, seed, path);
+		snprintf(cmd, sizeof cmd, "%s/scengen --v2 %u %u > %s", bin, seed, ops, path);
 		gen = run(cmd, &st_gen);
 		free(gen);
 		cr_assert_eq(st_gen, 0, "%s", cmd);
