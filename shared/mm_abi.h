@@ -47,7 +47,7 @@ struct mm_desc {
 	uint64_t pml4;            /* guest-physical address of the PML4 */
 	uint64_t vma_head;        /* first VMA in address order (struct abi_vma), 0 if none */
 	uint64_t map_count;       /* VMAs */
-	uint64_t rss_pages;       /* present user leaf PTEs to private frames */
+	uint64_t rss_pages;       /* present user leaf PTEs to frames other than the zero page */
 	uint64_t zero_ptes;       /* present user leaf PTEs to the zero page */
 	uint64_t pt_pages;        /* page-table pages below the PML4 in the user half */
 	uint64_t reserved;
@@ -55,7 +55,7 @@ struct mm_desc {
 
 /* Per-frame metadata, one per 4 KiB frame of RAM, indexed by gpa >> 12. */
 struct abi_page {
-	uint32_t refcount;        /* mappings (user frames), 1 for other used frames, 0 free */
+	uint32_t refcount;        /* mappings (user frames; shmem: mappings + 1), 1 for other used frames, 0 free */
 	uint32_t type;            /* PAGE_T_* */
 };
 

@@ -88,7 +88,7 @@ struct mm_struct {
 	uint64_t pml4_pa;
 	/* Counters, published to desc at the end of every request (mm_publish). */
 	uint64_t map_count;                   /* VMAs */
-	uint64_t rss_pages;                   /* present user leaf PTEs to private frames */
+	uint64_t rss_pages;                   /* present user leaf PTEs to frames (private or shmem) */
 	uint64_t zero_ptes;                   /* present user leaf PTEs to the zero page */
 	uint64_t pt_pages;                    /* page-table pages below the PML4 */
 	struct mm_desc *desc;                 /* where they are published (mm_table.mms[slot]) */
