@@ -120,7 +120,8 @@ int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level
 /* The id of mm. */
 uint32_t mm_id(const struct mm_struct *mm);
 /* What `expect shared/exclusive` sees of the n pages from addr (page aligned):
- * out[i] = MM_PAGE_*.  0 or -EINVAL (addr not page aligned or the range wraps). */
+ * out[i] = MM_PAGE_*; pages at or above TASK_SIZE are MM_PAGE_NONE.  0 or -EINVAL
+ * (addr not page aligned). */
 #define MM_PAGE_NONE          0   /* no present leaf entry (PROT_NONE with a page counts) */
 #define MM_PAGE_EXCLUSIVE     1   /* its page mapped by this entry alone */
 #define MM_PAGE_SHARED        2   /* mapped more than once, in any mm, or the zero page */

@@ -51,10 +51,14 @@ uint32_t mm_id(const struct mm_struct *mm)
 
 int mm_page_share(struct mm_struct *mm, uint64_t addr, uint64_t n, uint8_t *out)
 {
-	if ((addr & ~PAGE_MASK) || n > (TASK_SIZE >> PAGE_SHIFT) || addr > TASK_SIZE - n * PAGE_SIZE)
+	uint64_t start = addr;
+
+	if (addr & ~PAGE_MASK)
 		return -EINVAL;
 	for (uint64_t i = 0; i < n; i++, addr += PAGE_SIZE) {
-		uint64_t *slot = pte_walk(mm, addr, NULL), e = slot ? *slot : 0, pa = e & PTE_ADDR;
+		/* Nothing of the mm lies at or above TASK_SIZE (nor past a wrap). */
+		uint64_t *slot = addr >= start && addr < TASK_SIZE ? pte_walk(mm, addr, NULL) : NULL;
+		uint64_t e = slot ? *slot : 0, pa = e & PTE_ADDR;
 
 		if (!(e & (PTE_P | PTE_PROTNONE)))
 			out[i] = MM_PAGE_NONE;

@@ -258,3 +258,26 @@ Test(fork, shared_memory_is_not_copied_and_lives_while_mapped)
 	cr_assert_lt(frames_used(), used);
 	check_all();
 }
+
+Test(fork, page_share_states)
+{
+	struct mm_struct *p = new_mm(), *c;
+	uint8_t st[4];
+
+	map_fixed(p, BASE, 3 * PG, RW);
+	write_pages(p, BASE, 2);
+	cr_assert_eq(touch(p, BASE + 2 * PG, false), MM_FAULT_RESOLVED);   /* the zero page */
+	c = fork_of(p);
+	write_pages(c, BASE + PG, 1);                          /* the child's own copy */
+	cr_assert_eq(mm_page_share(p, BASE, 4, st), 0);
+	cr_assert_eq(st[0], MM_PAGE_SHARED);
+	cr_assert_eq(st[1], MM_PAGE_EXCLUSIVE);
+	cr_assert_eq(st[2], MM_PAGE_SHARED, "the zero page counts as shared");
+	cr_assert_eq(st[3], MM_PAGE_NONE);
+	/* Beyond TASK_SIZE nothing is mapped: no walk of the kernel half. */
+	cr_assert_eq(mm_page_share(p, 0x800000000000ULL - PG, 2, st), 0);
+	cr_assert_eq(st[0], MM_PAGE_NONE);
+	cr_assert_eq(st[1], MM_PAGE_NONE);
+	cr_assert_eq(mm_page_share(p, BASE + 1, 1, st), -EINVAL);
+	check_all();
+}
