@@ -84,7 +84,10 @@ write_init() {
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev
-for m in $(cat /mods/order); do insmod "/mods/$m" || echo "kvm-machine: insmod $m failed"; done
+for m in $(cat /mods/order); do
+	args=; [ "$m" = kvm-amd.ko ] && args=$(sed -n "s/.*kvm_amd_args=\([^ ]*\).*/\1/p" /proc/cmdline | tr , " " | sed "s/^none$//")
+	insmod "/mods/$m" $args || echo "kvm-machine: insmod $m failed"
+done
 job=$(sed -n 's/.*kvm_machine_job=\([^ ]*\).*/\1/p' /proc/cmdline)
 r=/newroot
 if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=loose host "$r"; then
@@ -167,6 +170,6 @@ qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
 	-display none -serial stdio -monitor none -no-reboot \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
 	-virtfs "local,path=/,mount_tag=host,security_model=none,multidevs=remap,id=host" \
-	-append "console=ttyS0 quiet loglevel=1 panic=-1 kvm_machine_job=$job" </dev/null | relay || true
+	-append "console=ttyS0 quiet loglevel=1 panic=-1 kvm_machine_job=$job kvm_amd_args=${VMM_MACHINE_KVM_AMD:-none}" </dev/null | relay || true
 [ -s "$job/status" ] || die "the machine ended without the command's status (QEMU or kernel failure)"
 exit "$(cat "$job/status")"

@@ -5,13 +5,14 @@
 # UndefinedBehaviorSanitizer on the host code; build-fuzz/ with --fuzz: the
 # libFuzzer targets of tests/fuzz, with clang; --fuzz-only: that one alone).
 # --machine adds what tools/kvm-machine.sh needs (QEMU, busybox, cpio) on a
-# machine without /dev/kvm.
-#   tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine]
-#   tools/setup.sh --deps [--fuzz] [--machine]     install only
+# machine without /dev/kvm.  --browser adds Debian's chromium, which the
+# report tests (tests/report: the page of vmm --report) run headless.
+#   tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine] [--browser]
+#   tools/setup.sh --deps [--fuzz] [--machine] [--browser]     install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-asan=0 fuzz=0 main=1 deps=0 machine=0
+asan=0 fuzz=0 main=1 deps=0 machine=0 browser=0
 for a in "$@"; do
 	case $a in
 	--asan) asan=1 ;;
@@ -19,7 +20,8 @@ for a in "$@"; do
 	--fuzz-only) fuzz=1 main=0 ;;
 	--deps) deps=1 ;;
 	--machine) machine=1 ;;
-	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine] | --deps [--fuzz] [--machine]" >&2; exit 2 ;;
+	--browser) browser=1 ;;
+	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine] [--browser] | --deps [--fuzz] [--machine] [--browser]" >&2; exit 2 ;;
 	esac
 done
 
@@ -30,6 +32,8 @@ packages=(gcc make cmake pkg-config libelf-dev libedit-dev libcriterion-dev soca
 # The nested test machine (tools/kvm-machine.sh): QEMU's software CPU with
 # AMD SVM, a busybox initramfs packed with cpio.
 ((machine)) && packages+=(qemu-system-x86 busybox-static cpio)
+# The report tests' browser (headless; tests/report/browser.c).
+((browser)) && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -312,6 +312,8 @@ static void exec_line(struct server *s, struct client *c, const char *line, size
 
 	if (control_respond(c->sess, line, len, &resp, &n) == SCRIPT_DEAD)
 		s->guest_dead = true;
+	if (resp && s->o->on_response)
+		s->o->on_response(s->o->hook_ctx, resp, n);
 	if (resp)
 		out_append(c, resp, n);
 	else
@@ -440,6 +442,8 @@ int control_serve(struct vm *vm, const char *path, const struct control_opts *o)
 		s.be->after_step = inspect_after_step;
 		s.be->after_step_ctx = &s.ext;
 	}
+	if (o->on_session)
+		o->on_session(o->hook_ctx, &s.ext);
 	logf_(&s, "vmm: control socket listening on %s%s\n", path, "");
 	if (o->on_ready)
 		o->on_ready(o->ctx, path);

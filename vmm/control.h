@@ -23,6 +23,7 @@
 
 struct vm;
 struct script_session;
+struct inspect_ext;
 
 #define CONTROL_LINE_MAX      4096        /* longest request line */
 #define CONTROL_MAX_CLIENTS   16
@@ -38,6 +39,14 @@ struct control_opts {
 						 line (vmm --check --control) */
 	bool quiet_clients;                   /* do not log connects and disconnects
 						 (vmm --quiet) */
+	/* Called once the server's backend and its guest-only commands exist
+	 * (the checker hook installed), before any request: a caller may chain
+	 * a hook of its own (vmm --report).  May be NULL. */
+	void (*on_session)(void *ctx, struct inspect_ext *x);
+	/* Called with each request's whole response (its output lines and
+	 * status line).  May be NULL. */
+	void (*on_response)(void *ctx, const char *resp, size_t len);
+	void *hook_ctx;                       /* for on_session and on_response */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "vmm/inspect/session.h"
 #include "vmm/paths.h"
 #include "vmm/prompt.h"
+#include "vmm/report/report_run.h"
 #include "vmm/script/cmd.h"
 #include "vmm/script/script.h"
 #include "vmm/vm.h"
@@ -51,6 +52,11 @@ static const char usage[] =
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
 	"                  reading a scenario: clients such as vmmctl send lines\n"
 	"                  while the VM runs; SIGINT or SIGTERM stops it\n"
+	"  --report FILE   write FILE, one self-contained HTML page that shows every\n"
+	"                  executed line's effect on the scenario window (VMAs, pages,\n"
+	"                  page tables, what changed) with its transcript; with\n"
+	"                  --control, every request until the server stops\n"
+	"                  (docs/report.md)\n"
 	"  --quiet         do not print guest console lines, nor the control\n"
 	"                  socket's connect and disconnect lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
@@ -67,8 +73,8 @@ static const char usage[] =
 
 struct options {
 	struct vm_config cfg;
-	const char *script, *control;
-	FILE *script_file;
+	const char *script, *control, *report;
+	FILE *script_file, *report_file;
 	bool info, check;
 	char guest[PATH_MAX];
 };
@@ -89,6 +95,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "control", required_argument, NULL, 'C' },
+		{ "report", required_argument, NULL, 'r' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -108,6 +115,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'q': o->cfg.quiet = true; break;
 		case 'c': o->check = true; break;
 		case 'C': o->control = optarg; break;
+		case 'r': o->report = optarg; break;
 		case 'i': o->info = true; break;
 		case 'h': fputs(usage, stdout); return VMM_EXIT_OK;
 		case 'V': printf("vmm (vmm-mm) %s\n", VMM_MM_VERSION); return VMM_EXIT_OK;
@@ -146,6 +154,10 @@ static int check_inputs(int argc, char **argv, struct options *o)
 	}
 	if (o->control && control_check_path(o->control) != 0)
 		return VMM_EXIT_INPUT;
+	if (o->report && !(o->report_file = fopen(o->report, "w"))) {
+		fprintf(stderr, "vmm: cannot write the report %s: %s\n", o->report, strerror(errno));
+		return VMM_EXIT_INPUT;
+	}
 	return -1;
 }
 
@@ -157,7 +169,45 @@ static int check_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
 	return r == SCRIPT_FAIL ? SCRIPT_STOP : r;
 }
 
-static int run_scenario(struct vm *vm, const struct options *o)
+/* Run the session's input with the transcript to out. */
+static int run_input(struct script_session *sess, const struct options *o, const char *name,
+		     FILE *out)
+{
+	int status;
+
+	if (o->script_file)
+		status = script_session_run_file(sess, o->script_file, out, stderr);
+	else if (isatty(STDIN_FILENO))
+		status = prompt_run(sess, name, stdin, out, stderr);
+	else
+		status = script_session_run_stream(sess, stdin, out, stderr, NULL);
+	fflush(out);
+	return status;
+}
+
+/* run_input with --report: every executed line recorded, the page written
+ * at the end (an unwritable page makes the run fail). */
+static int run_reported(struct script_session *sess, struct options *o, const char *name,
+			struct inspect_ext *ext)
+{
+	struct report_run rr;
+	FILE *tee;
+	int status;
+
+	if (report_run_init(&rr, name, ext) != 0)
+		return VMM_EXIT_FAIL;
+	report_run_attach(&rr, ext->be);
+	tee = report_run_tee(&rr, stdout);
+	status = run_input(sess, o, name, tee ? tee : stdout);
+	if (tee)
+		fclose(tee);
+	if (report_run_finish(&rr, o->report_file, o->report, stderr) != 0 && !status)
+		status = VMM_EXIT_FAIL;
+	o->report_file = NULL;
+	return status;
+}
+
+static int run_scenario(struct vm *vm, struct options *o)
 {
 	struct scen_backend *be = backend_guest_new(vm);
 	const char *name = o->script ? o->script : "<stdin>";
@@ -182,13 +232,10 @@ static int run_scenario(struct vm *vm, const struct options *o)
 		be->after_step = check_step;
 		be->after_step_ctx = &ext;
 	}
-	if (o->script_file)
-		status = script_session_run_file(sess, o->script_file, stdout, stderr);
-	else if (isatty(STDIN_FILENO))
-		status = prompt_run(sess, name, stdin, stdout, stderr);
+	if (o->report_file)
+		status = run_reported(sess, o, name, &ext);
 	else
-		status = script_session_run_stream(sess, stdin, stdout, stderr, NULL);
-	fflush(stdout);
+		status = run_input(sess, o, name, stdout);
 	script_session_free(sess);
 	backend_free(be);
 	return status;
@@ -244,13 +291,35 @@ static int control_status(int r)
 	}
 }
 
-static int run_control(struct vm *vm, const struct options *o)
+/* --control with --report: every executed request recorded until the
+ * server stops, then the page written. */
+static int control_reported(struct vm *vm, struct options *o)
+{
+	struct report_run rr;
+	struct control_opts co = { .stop = &stop_requested, .log = stderr,
+				   .check_after_step = o->check, .quiet_clients = o->cfg.quiet,
+				   .on_session = report_run_on_session,
+				   .on_response = report_run_on_response, .hook_ctx = &rr };
+	int status;
+
+	if (report_run_init(&rr, o->control, NULL) != 0)
+		return VMM_EXIT_FAIL;
+	status = control_status(control_serve(vm, o->control, &co));
+	if (report_run_finish(&rr, o->report_file, o->report, stderr) != 0 && !status)
+		status = VMM_EXIT_FAIL;
+	o->report_file = NULL;
+	return status;
+}
+
+static int run_control(struct vm *vm, struct options *o)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (o->report_file)
+		return control_reported(vm, o);
 	return control_status(control_run(vm, o->control, &stop_requested, o->check,
 					  o->cfg.quiet));
 }
@@ -291,5 +360,7 @@ int main(int argc, char **argv)
 	vm_destroy(vm);
 	if (o.script_file)
 		fclose(o.script_file);
+	if (o.report_file)      /* the guest never ran a line: an empty file */
+		fclose(o.report_file);
 	return status;
 }

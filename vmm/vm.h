@@ -81,6 +81,10 @@ void vm_report_failure(struct vm *vm, FILE *f);
 /* KVM stats counter "insn_emulation" (emulated guest ring-0 instructions)
  * summed over the vCPUs, or -1 if unavailable. */
 int64_t vm_insn_count(struct vm *vm);
+/* How many times a waiting caller rang the doorbell again because no
+ * answer came for 20 ms (vmm/channel.c: a lost edge interrupt or a slow
+ * guest); only the requesting thread writes it. */
+uint64_t vm_doorbell_rerings(struct vm *vm);
 
 /* Translate a guest-virtual address with KVM_TRANSLATE on vCPU 0's thread
  * (through the page tables it runs on).  Returns 0 with *gpa and *valid

@@ -27,6 +27,7 @@ struct vm {
 	struct vm_config cfg;
 	int kvm_fd, vm_fd;
 	int doorbell_fd;                /* host -> guest: irqfd on DOORBELL_GSI */
+	uint64_t doorbell_rerings;      /* doorbells rung again (channel.c) */
 	int notify_fd;                  /* guest -> host: ioeventfd on CHANNEL_NOTIFY_PORT */
 	int dead_fd;                    /* readable once the VM has failed or exited */
 	uint8_t *ram_map;               /* mmap()ed region (2 MiB-aligned inside) */

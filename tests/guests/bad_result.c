@@ -24,8 +24,8 @@ void tg_main(const struct boot_info *bi)
 
 		while (done != posted)
 			slots[done++ & (CHANNEL_SLOTS - 1)].result = RESULT;
-		asm volatile("" : : : "memory");
-		ch->resp_prod = done;
+		if (done != ch->resp_prod)
+			tg_channel_publish(done);
 		asm volatile("pause");
 	}
 }

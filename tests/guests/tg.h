@@ -38,6 +38,9 @@ void tg_print(const char *s);
 /* Make the channel header look live (magic, version, slots) so that the
  * host's vm_create accepts us after HC_READY; requests are never served. */
 void tg_channel_live(void);
+/* Publish resp_prod = done and notify the host if it waits (the protocol
+ * of shared/channel.h: what every guest that answers requests must do). */
+void tg_channel_publish(uint32_t done);
 void tg_ready(void);
 void tg_exit(int64_t code) __attribute__((noreturn));
 void tg_panic(const char *msg, uint64_t len) __attribute__((noreturn));

@@ -40,6 +40,18 @@ void tg_channel_live(void)
 	ch->magic = CHANNEL_MAGIC;
 }
 
+void tg_channel_publish(uint32_t done)
+{
+	struct channel *ch = (struct channel *)CHANNEL_GPA;
+
+	/* As the real guest does: a locked store (full barrier), then the
+	 * notification if the host sleeps (or the host would wait for its
+	 * time-out whenever its brief spin ends before our answer). */
+	asm volatile("xchgl %0, %1" : "+r"(done), "+m"(ch->resp_prod) : : "memory");
+	if (ch->host_waiting)
+		asm volatile("outl %0, %w1" : : "a"(0), "Nd"((uint16_t)CHANNEL_NOTIFY_PORT));
+}
+
 void tg_ready(void)
 {
 	ready_arg.abi_version = VMM_ABI_VERSION;

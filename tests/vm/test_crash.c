@@ -4,6 +4,8 @@
  * reason, the registers, a page walk and the guest's last console lines.
  */
 #include <criterion/criterion.h>
+#include <stdbool.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +67,15 @@ Test(crash, triple_fault)
 				   "triple_fault: empty IDT, then ud2", true });
 }
 
+/* kvm_pvm's ring-0 emulator cannot run SSE: KVM_EXIT_INTERNAL_ERROR.  A
+ * hardware backend runs it, and with CR4.OSFXSR clear it raises #UD, which
+ * a guest without an IDT turns into a triple fault.  Either way the VM
+ * stops with a report and the guest never goes on. */
 Test(crash, emulation_error)
 {
-	crash((struct crash_case){ "emul_error", { "internal error" },
+	bool pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+
+	crash((struct crash_case){ "emul_error", { pvm ? "internal error" : "triple fault" },
 				   "emul_error: xorps in ring 0", true });
 }
 

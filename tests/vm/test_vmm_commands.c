@@ -122,7 +122,7 @@ Test(vmm_commands, help_is_the_same_list_everywhere)
 {
 	char *want = vmm_help();
 
-	cr_assert(strstr(want, "\ncheck  ") && strstr(want, "\ncheck ADDR LEN BYTE  ") &&
+	cr_assert(strstr(want, "\ncheck [json]  ") && strstr(want, "\ncheck ADDR LEN BYTE  ") &&
 		  strstr(want, "\nptdump [MODE] [START END]  ") && strstr(want, "\nmm use ID  ") &&
 		  strstr(want, "\nexpect clean  ") && strstr(want, "\nhelp  "), "%s", want);
 	for (int file = 0; file < 2; file++) {

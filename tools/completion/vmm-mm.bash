@@ -38,10 +38,11 @@ _vmm()
     case $prev in
     --script) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --control) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --mem) COMPREPLY=($(compgen -W "16M 64M 128M 256M 512M 1G 2G" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--script --mem --check --control --quiet --info
+        COMPREPLY=($(compgen -W "--script --mem --check --control --report --quiet --info
 --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.elf' -- "$cur") $(compgen -d -- "$cur"))

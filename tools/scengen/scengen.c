@@ -1,6 +1,7 @@
 /*
- * scengen [--v2] SEED [NOPS]: print a random portable scenario
- * (docs/scenarios.md); --v2 prints one of language version 2
+ * scengen [--v2 [--one-process]] SEED [NOPS]: print a random portable
+ * scenario (docs/scenarios.md); --v2 prints one of language version 2,
+ * --one-process one without fork, process, exit and expect shared|exclusive
  * (scengen_v2.c).
  *
  * The same SEED always gives the same scenario.  Operations collide in a few
@@ -225,15 +226,18 @@ int main(int argc, char **argv)
 {
 	unsigned long long seed, nops = DEFAULT_NOPS;
 	bool v2 = argc > 1 && strcmp(argv[1], "--v2") == 0;
+	bool one = v2 && argc > 2 && strcmp(argv[2], "--one-process") == 0;
 	char *end;
 
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-		printf("usage: scengen [--v2] SEED [NOPS]\n"
+		printf("usage: scengen [--v2 [--one-process]] SEED [NOPS]\n"
 		       "       scengen --help | --version\n"
 		       "Print a random portable scenario: the same SEED (decimal or 0x hex)\n"
 		       "gives the same scenario; NOPS operations (default %d, at most\n"
 		       "1000000), the last one 'maps'.  --v2: a scenario of language\n"
-		       "version 2 (processes, mremap, madvise, mlock, mmap flags).\n", DEFAULT_NOPS);
+		       "version 2 (processes, mremap, madvise, mlock, mmap flags);\n"
+		       "--one-process: version 2 without fork, process, exit, shared\n"
+		       "mappings and expect shared|exclusive.\n", DEFAULT_NOPS);
 		return 0;
 	}
 	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
@@ -241,11 +245,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (v2) {
-		argv++;
-		argc--;
+		argv += 1 + one;
+		argc -= 1 + one;
 	}
 	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: scengen [--v2] SEED [NOPS]    (scengen --help)\n");
+		fprintf(stderr, "usage: scengen [--v2 [--one-process]] SEED [NOPS]    (scengen --help)\n");
 		return 2;
 	}
 	errno = 0;
@@ -263,7 +267,7 @@ int main(int argc, char **argv)
 	}
 	rng_state = seed;
 	if (v2) {
-		scengen_v2(seed, nops);
+		scengen_v2(seed, nops, one);
 		return 0;
 	}
 	pick_windows();

@@ -30,6 +30,8 @@ int chance(unsigned percent);
 void put_num(uint64_t v);
 
 /* Print a version-2 scenario of nops lines for seed (rng_state is set). */
-void scengen_v2(unsigned long long seed, unsigned long long nops);
+/* A version-2 scenario; one_process: no fork, process, exit or
+ * expect shared|exclusive lines. */
+void scengen_v2(unsigned long long seed, unsigned long long nops, bool one_process);
 
 #endif

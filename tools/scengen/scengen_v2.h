@@ -5,6 +5,7 @@
 #ifndef TOOLS_SCENGEN_SCENGEN_V2_H
 #define TOOLS_SCENGEN_SCENGEN_V2_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tools/scengen/v2_model.h"
@@ -16,6 +17,9 @@
 
 /* Bytes recently written (what check compares with, mostly). */
 extern uint8_t v2_bytes[4];
+/* --one-process: no fork, process, exit, shared mappings or expect
+ * shared|exclusive (scengen_v2.c). */
+extern bool v2_one_process;
 
 /* The current process's page model. */
 struct v2_model *v2_cur(void);

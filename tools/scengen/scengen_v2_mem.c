@@ -35,6 +35,8 @@ void gen_mmap(void)
 	for (unsigned k = 0; k < 6; k++)
 		if (chance(odds[k]))
 			set |= 1u << k;
+	if (v2_one_process)
+		set &= ~2u;             /* shared memory is about processes */
 	/* Populating readable private memory that cannot be written reads. */
 	if (!(set & 2u) && prot && !(prot & M_WRITE))
 		set &= ~(8u | 16u);
