@@ -8,7 +8,7 @@
 #ifndef SHARED_ABI_H
 #define SHARED_ABI_H
 
-#define VMM_ABI_VERSION       4
+#define VMM_ABI_VERSION       5
 
 /* ELF note that every guest kernel carries (section .note.vmm). */
 #define VMM_NOTE_NAME         "VMM"       /* n_namesz = 4 with the NUL */

@@ -30,7 +30,7 @@
 #include <stddef.h>
 
 #define CHANNEL_MAGIC         0x4e414843u /* "CHAN" */
-#define CHANNEL_VERSION       4   /* 4: trace area (shared/trace.h) */
+#define CHANNEL_VERSION       5   /* 4: trace area (shared/trace.h); 5: fork, page share */
 #define CHANNEL_SLOTS         256         /* power of two */
 #define CHANNEL_SLOTS_OFFSET  0x1000u
 #define CHANNEL_DATA_OFFSET   0x8000u
@@ -59,6 +59,8 @@ enum chan_op {
 	OP_MADVISE    = 14, /* madvise; result 0 or -errno */
 	OP_MLOCK      = 15, /* mlock (mlock2); result 0 or -errno */
 	OP_MUNLOCK    = 16, /* munlock; result 0 or -errno */
+	OP_MM_FORK    = 17, /* mm_fork (header mm: the parent); result 0 or -errno */
+	OP_PAGE_SHARE = 18, /* page_share; result 0 or -errno */
 	OP_NR
 };
 
@@ -72,7 +74,7 @@ enum chan_op {
 #define MMAP_F_FIXED          (1u << 0)   /* MAP_FIXED: replace what is there */
 #define MMAP_F_NOREPLACE      (1u << 1)   /* MAP_FIXED_NOREPLACE: EEXIST on overlap */
 /* Neither flag: the kernel chooses the address (addr is ignored). */
-#define MMAP_F_SHARED         (1u << 2)   /* MAP_SHARED (issue 9: -ENOSYS until then) */
+#define MMAP_F_SHARED         (1u << 2)   /* MAP_SHARED: a new shared anonymous object */
 #define MMAP_F_NORESERVE      (1u << 3)   /* MAP_NORESERVE */
 #define MMAP_F_POPULATE       (1u << 4)   /* MAP_POPULATE */
 #define MMAP_F_LOCKED         (1u << 5)   /* MAP_LOCKED */
@@ -110,10 +112,17 @@ enum chan_op {
 #define ACCESS_MISMATCH       2           /* access.addr = address, access.found = byte found */
 #define FAULT_MAPERR          1
 #define FAULT_ACCERR          2
+#define FAULT_SIGBUS          3           /* beyond a shared mapping's object */
+
+/* OP_PAGE_SHARE: one byte per page in the data area. */
+#define PAGE_SHARE_NONE       0           /* no present leaf entry */
+#define PAGE_SHARE_EXCLUSIVE  1           /* its page mapped by this entry alone */
+#define PAGE_SHARE_SHARED     2           /* mapped more than once (any mm), or the zero page */
 
 /* OP_INJECT kinds: break an invariant on purpose so that checkers can be tested. */
 #define INJECT_STRAY_PTE      1           /* a present user PTE at addr outside every VMA */
 #define INJECT_WRITABLE_ZERO  2           /* make the PTE at addr writable */
+#define INJECT_REFCOUNT       3           /* one reference too many on the frame at addr */
 
 struct chan_mm_create {
 	uint32_t id;              /* OUT: the new mm's id, >= 1 (0 on error) */
@@ -228,6 +237,15 @@ struct chan_munlock {
 	uint64_t len;             /* IN */
 };
 
+/* OP_MM_FORK: the child's id in a struct chan_mm_create (member mm_fork). */
+
+struct chan_page_share {
+	uint64_t addr;            /* IN: page aligned */
+	uint64_t npages;          /* IN: PAGE_SHARE_* bytes written at data_offset */
+	uint32_t data_offset;     /* IN: in the data area */
+	uint32_t pad;
+};
+
 struct chan_slot {
 	uint16_t op;              /* IN: enum chan_op */
 	uint16_t flags;           /* IN: 0 */
@@ -249,6 +267,8 @@ struct chan_slot {
 		struct chan_madvise madvise;
 		struct chan_mlock mlock;
 		struct chan_munlock munlock;
+		struct chan_mm_create mm_fork;
+		struct chan_page_share page_share;
 		uint64_t raw[6];  /* the whole union, untyped (copies, tests) */
 	};
 };

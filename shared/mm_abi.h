@@ -24,9 +24,11 @@
 #define VM_READ               0x00000001ULL
 #define VM_WRITE              0x00000002ULL
 #define VM_EXEC               0x00000004ULL
+#define VM_SHARED             0x00000008ULL
 #define VM_MAYREAD            0x00000010ULL
 #define VM_MAYWRITE           0x00000020ULL
 #define VM_MAYEXEC            0x00000040ULL
+#define VM_MAYSHARE           0x00000080ULL
 #define VM_GROWSDOWN          0x00000100ULL
 #define VM_LOCKED             0x00002000ULL
 #define VM_SEQ_READ           0x00008000ULL
@@ -45,7 +47,7 @@ struct mm_desc {
 	uint64_t pml4;            /* guest-physical address of the PML4 */
 	uint64_t vma_head;        /* first VMA in address order (struct abi_vma), 0 if none */
 	uint64_t map_count;       /* VMAs */
-	uint64_t rss_pages;       /* present user leaf PTEs to private frames */
+	uint64_t rss_pages;       /* present user leaf PTEs to frames other than the zero page */
 	uint64_t zero_ptes;       /* present user leaf PTEs to the zero page */
 	uint64_t pt_pages;        /* page-table pages below the PML4 in the user half */
 	uint64_t reserved;
@@ -53,7 +55,7 @@ struct mm_desc {
 
 /* Per-frame metadata, one per 4 KiB frame of RAM, indexed by gpa >> 12. */
 struct abi_page {
-	uint32_t refcount;        /* mappings (user frames), 1 for other used frames, 0 free */
+	uint32_t refcount;        /* mappings (user frames; shmem: mappings + 1), 1 for other used frames, 0 free */
 	uint32_t type;            /* PAGE_T_* */
 };
 
@@ -67,6 +69,7 @@ struct abi_page {
 #define PAGE_T_ZERO           3 /* the shared zero page */
 #define PAGE_T_PGTABLE        4
 #define PAGE_T_KERNEL         5 /* kernel heap: VMAs, mm structs */
+#define PAGE_T_SHMEM          6 /* page of a shared anonymous object: refcount = PTEs + 1 */
 
 struct mm_table {
 	uint64_t magic;           /* MM_TABLE_MAGIC once initialised */

@@ -103,7 +103,7 @@ enum trace_ev {
 
 #define TRACE_FAULT_ZERO      1           /* read: the zero page mapped */
 #define TRACE_FAULT_NEW       2           /* write: a new frame */
-#define TRACE_FAULT_COW       3           /* write over the zero page: a new frame */
+#define TRACE_FAULT_COW       3           /* write to a read-only shared page (the zero page, or one shared since fork): copied or reused */
 #define TRACE_FAULT_FIX       4           /* a PTE was there: fixed up or spurious */
 
 struct trace_rec {

@@ -171,6 +171,7 @@ static const char *op_name(uint16_t op)
 		[OP_VMA_LIST] = "OP_VMA_LIST", [OP_PTE] = "OP_PTE", [OP_STATS] = "OP_STATS",
 		[OP_INJECT] = "OP_INJECT", [OP_MREMAP] = "OP_MREMAP",
 		[OP_MADVISE] = "OP_MADVISE", [OP_MLOCK] = "OP_MLOCK", [OP_MUNLOCK] = "OP_MUNLOCK",
+		[OP_MM_FORK] = "OP_MM_FORK", [OP_PAGE_SHARE] = "OP_PAGE_SHARE",
 	};
 
 	return op < OP_NR && names[op] ? names[op] : "an unknown op";

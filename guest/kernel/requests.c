@@ -33,20 +33,30 @@ _Static_assert(MM_MADV_NORMAL == MADV_NORMAL_ABI && MM_MADV_RANDOM == MADV_RANDO
 	       MM_MADV_POPULATE_READ == MADV_POPULATE_READ_ABI &&
 	       MM_MADV_POPULATE_WRITE == MADV_POPULATE_WRITE_ABI, "MADV_*");
 _Static_assert(MM_MLOCK_ONFAULT == MLOCK_F_ONFAULT, "MLOCK_F_*");
-_Static_assert(MM_FAULT_MAPERR == FAULT_MAPERR && MM_FAULT_ACCERR == FAULT_ACCERR, "FAULT_*");
+_Static_assert(MM_FAULT_MAPERR == FAULT_MAPERR && MM_FAULT_ACCERR == FAULT_ACCERR &&
+	       MM_FAULT_SIGBUS == FAULT_SIGBUS, "FAULT_*");
+_Static_assert(MM_MAP_SHARED == MMAP_F_SHARED, "MMAP_F_SHARED");
+_Static_assert(MM_PAGE_NONE == PAGE_SHARE_NONE && MM_PAGE_EXCLUSIVE == PAGE_SHARE_EXCLUSIVE &&
+	       MM_PAGE_SHARED == PAGE_SHARE_SHARED, "PAGE_SHARE_*");
 _Static_assert(USER_ACCESS_OK == ACCESS_OK && USER_ACCESS_FAULT == ACCESS_FAULT &&
 	       USER_ACCESS_MISMATCH == ACCESS_MISMATCH, "ACCESS_*");
 _Static_assert(MM_INJECT_STRAY_PTE == INJECT_STRAY_PTE &&
-	       MM_INJECT_WRITABLE_ZERO == INJECT_WRITABLE_ZERO, "INJECT_*");
+	       MM_INJECT_WRITABLE_ZERO == INJECT_WRITABLE_ZERO &&
+	       MM_INJECT_REFCOUNT == INJECT_REFCOUNT, "INJECT_*");
 
 static int64_t req_mmap(struct chan_slot *s, struct mm_struct *mm)
 {
-	uint32_t flags = s->mmap.flags;
+	return do_mmap(mm, s->mmap.addr, s->mmap.len, s->mmap.prot, s->mmap.flags);
+}
 
-	/* Hook for issue 9 (shared memory): the mm has no shared mappings yet. */
-	if (flags & MMAP_F_SHARED)
-		return -ENOSYS;
-	return do_mmap(mm, s->mmap.addr, s->mmap.len, s->mmap.prot, flags);
+/* fork: the child is a new mm (published by mm_fork) inside this request's bracket. */
+static __attribute__((noinline)) int64_t req_mm_fork(struct chan_slot *s, struct mm_struct *mm)
+{
+	int id = mm_fork(mm_id(mm));
+
+	s->mm_fork.id = id > 0 ? (uint32_t)id : 0;
+	s->mm_fork.pad = 0;
+	return id > 0 ? 0 : id;
 }
 
 static int64_t req_mremap(struct chan_slot *s, struct mm_struct *mm)
@@ -187,6 +197,19 @@ static __attribute__((noinline)) int64_t req_pte(struct chan_slot *s, struct mm_
 	return r;
 }
 
+static __attribute__((noinline)) int64_t req_page_share(struct chan_slot *s,
+							  struct mm_struct *mm)
+{
+	struct chan_page_share *p = &s->page_share;
+	uint64_t n = p->npages;
+	uint8_t *out;
+
+	if (p->data_offset > CHANNEL_DATA_SIZE || n > CHANNEL_DATA_SIZE - p->data_offset)
+		return -EINVAL;
+	out = (uint8_t *)(DIRECT_MAP_BASE + CHANNEL_GPA + CHANNEL_DATA_OFFSET + p->data_offset);
+	return mm_page_share(mm, p->addr, n, out);
+}
+
 static int64_t req_stats(struct chan_slot *s, struct mm_struct *mm)
 {
 	s->stats.map_count = mm_map_count(mm);
@@ -197,7 +220,7 @@ static int64_t req_inject(struct chan_slot *s, struct mm_struct *mm)
 {
 	uint32_t kind = s->inject.kind;
 
-	if (kind > MM_INJECT_WRITABLE_ZERO)
+	if (kind > MM_INJECT_REFCOUNT)
 		return -EINVAL;
 	return mm_inject(mm, (int)kind, s->inject.addr);
 }
@@ -236,6 +259,10 @@ static inline int64_t mm_request(uint32_t op, struct chan_slot *s, struct mm_str
 		return req_mlock(s, mm);
 	case OP_MUNLOCK:
 		return req_munlock(s, mm);
+	case OP_MM_FORK:
+		return req_mm_fork(s, mm);
+	case OP_PAGE_SHARE:
+		return req_page_share(s, mm);
 	}
 	/* request_handle() sends only the ops above: no range check. */
 	__builtin_unreachable();

@@ -8,6 +8,8 @@
  *    assigns no anon_vma;
  *  - a write gives the VMA its anon_vma, then maps a fresh frame from the
  *    known-zero pool (copying the zero page would copy zeros: nothing to do);
+ *  - a write to a present read-only page of a writable VMA (the zero page,
+ *    or a private page shared after fork) is do_wp_page's (cow.c);
  *  - below a VM_GROWSDOWN VMA (no VMA in between) the VMA grows down to
  *    the page (Linux's expand_downwards, checked on the host): not below
  *    MMAP_MIN_ADDR, not closer than the stack guard gap (256 pages) to a
@@ -16,9 +18,11 @@
  *    anon_vma before the size is checked, as in Linux.
  */
 #include "guest/mm/mm.h"
+#include "guest/mm/cow.h"
 #include "guest/mm/frame.h"
 #include "guest/mm/mm_trace.h"
 #include "guest/mm/pgtable.h"
+#include "guest/mm/shmem.h"
 #include "guest/mm/vma.h"
 
 /* x86's access_error(): may this access touch vma at all? */
@@ -32,23 +36,25 @@ static bool access_error(const struct vm_area_struct *vma, uint32_t error_code)
 }
 
 /* A PTE is already there: the TLB was stale, the PTE lags its VMA's flags,
- * or a write hit the zero page (returns false: the caller must COW). */
-static bool fix_existing(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte,
-			 uint64_t addr, uint32_t error_code)
+ * or a write hit the zero page or a page shared after fork (do_wp_page). */
+static int fix_existing(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte,
+			uint64_t addr, uint32_t error_code)
 {
 	uint64_t e = *pte, pa = e & PTE_ADDR;
-	bool zero = pa == mm_g.zero_pa;
-	uint64_t n;
+	uint64_t n = pa | pte_prot_page(vma->vm_flags, pa);
 
-	if (zero && (error_code & PF_WRITE))
-		return false;
-	n = pa | pte_prot(vma->vm_flags, zero);
+	if ((error_code & PF_WRITE) && !(n & PTE_W)) {
+		if (do_wp_page(mm, vma, pte, addr))
+			return -ENOMEM;
+		TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_COW, addr, *pte & PTE_ADDR);
+		return MM_FAULT_RESOLVED;
+	}
 	if (n != e) {
 		*pte = n;
 		flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
 	}
 	TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_FIX, addr, pa);
-	return true;
+	return MM_FAULT_RESOLVED;
 }
 
 /* Grow the VM_GROWSDOWN vma down to addr's page: 0 or -errno (maperr). */
@@ -93,9 +99,11 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	if (!pte && !(pte = pte_alloc_walk(mm, addr, &pt_pa)))
 		return -ENOMEM;
 	old = *pte;
-	if (old && fix_existing(mm, vma, pte, addr, error_code))
-		return MM_FAULT_RESOLVED;
+	if (old)
+		return fix_existing(mm, vma, pte, addr, error_code);
 
+	if (vma->vm_flags & VM_SHARED)
+		return shmem_fault(mm, vma, addr, pte, pt_pa, (error_code & PF_WRITE) != 0);
 	if (!(error_code & PF_WRITE)) {
 		/* Read of a missing page: the shared zero page, read-only. */
 		*pte = mm_g.zero_pa | pte_prot(vma->vm_flags, true);
@@ -113,14 +121,7 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 		return -ENOMEM;
 	*pte = frame | pte_prot(vma->vm_flags, false);
 	mm->rss_pages++;
-	if (old) {
-		/* It was the zero page: drop that mapping and its TLB entry. */
-		frame_page(mm_g.zero_pa)->refcount--;
-		mm->zero_ptes--;
-		flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
-	} else {
-		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
-	}
-	TRACE(TEV_FAULT_RESOLVE, old ? TRACE_FAULT_COW : TRACE_FAULT_NEW, addr, frame);
+	mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
+	TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_NEW, addr, frame);
 	return MM_FAULT_RESOLVED;
 }

@@ -124,8 +124,7 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 	struct abi_page *pages = mm_g.pages;
 	uint64_t base = frames.base_pfn, count = frames.end_pfn - base;
 	uint64_t zero_pa = mm_g.zero_pa;
-	unsigned zeros = 0, i = 0;
-
+	unsigned zeros = 0, kept = 0, i = 0;
 
 	while (i < n) {
 		/* As many as fit before the dirty list must be discarded. */
@@ -136,11 +135,22 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 
 		for (; p < end; p++) {
 			uint64_t pa = *p, pfn = pa >> PAGE_SHIFT;
+			if (pfn - base < count && pages[pfn].type == PAGE_T_SHMEM) {
+				pages[pfn].refcount--;      /* the object still holds it */
+				kept++;
+				continue;
+			}
 			if (pfn - base >= count || pages[pfn].type != PAGE_T_USER) {
 				if (pa != zero_pa)
 					panic("frame_free_unmapped: frame 0x%lx is not a user frame",
 					      (unsigned long)pa);
 				zeros++;
+				continue;
+			}
+			if (pages[pfn].refcount > 1) {
+				/* Still mapped elsewhere (COW-shared after fork). */
+				pages[pfn].refcount--;
+				kept++;
 				continue;
 			}
 			pages[pfn] = (struct abi_page){ .refcount = 0, .type = PAGE_T_FREE };
@@ -151,6 +161,6 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 		if (frames.ndirty == ARCH_DISCARD_MAX)
 			frame_discard_dirty();
 	}
-	mm_g.table->frames_free += n - zeros;
+	mm_g.table->frames_free += n - zeros - kept;
 	return zeros;
 }

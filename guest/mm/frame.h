@@ -54,8 +54,9 @@ void frame_free_zero(uint64_t pa);
 /* Give back a frame with data in it; the host zeroes it before reuse. */
 void frame_free_dirty(uint64_t pa);
 
-/* The frames of n leaf PTEs just unmapped (and flushed): user frames are
- * freed as dirty, entries for the zero page are skipped.  Returns how many
+/* The frames of n leaf PTEs just unmapped (and flushed): each user frame
+ * loses a mapping and is freed as dirty with its last one, entries for the
+ * zero page are skipped.  Returns how many
  * were the zero page.  Panics on any other frame. */
 unsigned frame_free_unmapped(const uint64_t *pas, unsigned n);
 
@@ -65,6 +66,14 @@ void frame_discard_dirty(void);
 static inline struct abi_page *frame_page(uint64_t pa)
 {
 	return &mm_g.pages[pa >> PAGE_SHIFT];
+}
+
+/* The page-table entries that map the user or shmem frame at pa. */
+static inline uint32_t frame_mapcount(uint64_t pa)
+{
+	const struct abi_page *p = frame_page(pa);
+
+	return p->type == PAGE_T_SHMEM ? p->refcount - 1 : p->refcount;
 }
 
 #endif

@@ -66,6 +66,8 @@ static int madvise_vma(struct mm_struct *mm, struct mmu_gather *tlb, struct vm_a
 {
 	uint64_t flags;
 
+	if (advice == MM_MADV_WIPEONFORK && (vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	if (advice == MM_MADV_DONTNEED) {
 		if (vma->vm_flags & VM_LOCKED)
 			return -EINVAL;

@@ -173,7 +173,7 @@ struct mm_struct *mm_request_begin(uint32_t id)
 
 /* The counters change on every path of the mm; they reach the host once
  * per request, here, where the host cannot be looking (seq is odd). */
-static void mm_publish(const struct mm_struct *mm)
+void mm_publish(const struct mm_struct *mm)
 {
 	struct mm_desc *d = mm->desc;
 

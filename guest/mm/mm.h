@@ -27,7 +27,7 @@ struct mm_struct;
 /* do_mmap placement; neither: the kernel chooses (top-down below MMAP_BASE). */
 #define MM_MAP_FIXED          (1u << 0)   /* MAP_FIXED: replace what is there */
 #define MM_MAP_NOREPLACE      (1u << 1)   /* MAP_FIXED_NOREPLACE: EEXIST on overlap */
-/* Bit 2 is the request ABI's MAP_SHARED, which the mm does not take (yet). */
+#define MM_MAP_SHARED         (1u << 2)   /* MAP_SHARED: a new shared anonymous object */
 #define MM_MAP_NORESERVE      (1u << 3)   /* MAP_NORESERVE: VM_NORESERVE, no VM_ACCOUNT */
 #define MM_MAP_POPULATE       (1u << 4)   /* MAP_POPULATE: fault the range in, errors ignored */
 #define MM_MAP_LOCKED         (1u << 5)   /* MAP_LOCKED: VM_LOCKED, populated */
@@ -63,12 +63,14 @@ enum mm_fault {
 	MM_FAULT_RESOLVED = 0,        /* retry the access */
 	MM_FAULT_MAPERR = 1,          /* no VMA there: SEGV_MAPERR */
 	MM_FAULT_ACCERR = 2,          /* the VMA forbids it: SEGV_ACCERR */
+	MM_FAULT_SIGBUS = 3,          /* beyond a shared mapping's object: SIGBUS */
 };
 
 /* mm_inject() kinds. */
 enum mm_inject {
 	MM_INJECT_STRAY_PTE = 1,      /* a present user PTE at addr outside every VMA */
 	MM_INJECT_WRITABLE_ZERO = 2,  /* make the PTE at addr writable */
+	MM_INJECT_REFCOUNT = 3,       /* one reference too many on the frame at addr */
 };
 
 /* One VMA as mm_vma_list() reports it. */
@@ -87,6 +89,9 @@ struct mm_vma_info {
 void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4);
 int mm_create(void);                          /* new mm id >= 1, or -ENOMEM */
 int mm_destroy(uint32_t id);                  /* exit_mmap: everything freed; 0 or -ESRCH */
+/* fork: a new mm that is a copy of mm id as Linux's dup_mmap makes it
+ * (guest/mm/fork.c): its id, or -ESRCH / -ENOMEM. */
+int mm_fork(uint32_t id);
 struct mm_struct *mm_lookup(uint32_t id);     /* NULL if no such mm */
 void switch_mm(struct mm_struct *mm);         /* load its PML4 (arch_load_cr3) unless current; marks the CPU in mm's cpu mask; NULL: the master PML4 */
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */
@@ -112,6 +117,15 @@ unsigned mm_vma_list(struct mm_struct *mm, uint64_t from, unsigned max,
 uint64_t mm_map_count(const struct mm_struct *mm);  /* VMAs */
 /* Leaf PTE for addr (0 if none) and its level (1 = 4 KiB). Returns 0. */
 int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level);
+/* The id of mm. */
+uint32_t mm_id(const struct mm_struct *mm);
+/* What `expect shared/exclusive` sees of the n pages from addr (page aligned):
+ * out[i] = MM_PAGE_*; pages at or above TASK_SIZE are MM_PAGE_NONE.  0 or -EINVAL
+ * (addr not page aligned). */
+#define MM_PAGE_NONE          0   /* no present leaf entry (PROT_NONE with a page counts) */
+#define MM_PAGE_EXCLUSIVE     1   /* its page mapped by this entry alone */
+#define MM_PAGE_SHARED        2   /* mapped more than once, in any mm, or the zero page */
+int mm_page_share(struct mm_struct *mm, uint64_t addr, uint64_t n, uint8_t *out);
 /* Test-only: break an invariant on purpose (enum mm_inject). 0 or -EINVAL. */
 int mm_inject(struct mm_struct *mm, int kind, uint64_t addr);
 
@@ -125,6 +139,8 @@ struct mm_struct *mm_request_begin(uint32_t id);
 /* End of a request begun with mm_request_begin(): publish mm's counters, make seq even,
  * count the request in mm_table.requests. */
 void mm_request_end(struct mm_struct *mm);
+/* Publish mm's counters now (an mm made inside another mm's request: fork). */
+void mm_publish(const struct mm_struct *mm);
 /* The same for a request that destroyed its mm (nothing of it to publish). */
 void mm_request_end_destroyed(void);
 /* Bracket a change of the mm table itself that is not a request on an mm (mm_create). */

@@ -44,6 +44,32 @@ int mm_pte_lookup(struct mm_struct *mm, uint64_t addr, uint64_t *pte, int *level
 	return 0;
 }
 
+uint32_t mm_id(const struct mm_struct *mm)
+{
+	return mm->id;
+}
+
+int mm_page_share(struct mm_struct *mm, uint64_t addr, uint64_t n, uint8_t *out)
+{
+	uint64_t start = addr;
+
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	for (uint64_t i = 0; i < n; i++, addr += PAGE_SIZE) {
+		/* Nothing of the mm lies at or above TASK_SIZE (nor past a wrap). */
+		uint64_t *slot = addr >= start && addr < TASK_SIZE ? pte_walk(mm, addr, NULL) : NULL;
+		uint64_t e = slot ? *slot : 0, pa = e & PTE_ADDR;
+
+		if (!(e & (PTE_P | PTE_PROTNONE)))
+			out[i] = MM_PAGE_NONE;
+		else if (pa == mm_g.zero_pa || frame_mapcount(pa) > 1)
+			out[i] = MM_PAGE_SHARED;
+		else
+			out[i] = MM_PAGE_EXCLUSIVE;
+	}
+	return 0;
+}
+
 /* A present read-only user PTE to the zero page at addr, outside every
  * VMA, accounted like a real mapping (only "inside a VMA" is broken). */
 static int inject_stray_pte(struct mm_struct *mm, uint64_t addr)
@@ -77,6 +103,18 @@ static int inject_writable(struct mm_struct *mm, uint64_t addr)
 	return 0;
 }
 
+/* One reference too many on the frame the PTE at addr maps (not the zero page). */
+static int inject_refcount(struct mm_struct *mm, uint64_t addr)
+{
+	uint64_t *pte = addr < TASK_SIZE ? pte_walk(mm, addr, NULL) : NULL;
+	uint64_t pa = pte ? *pte & PTE_ADDR : 0;
+
+	if (!pa || pa == mm_g.zero_pa)
+		return -EINVAL;
+	frame_page(pa)->refcount++;
+	return 0;
+}
+
 int mm_inject(struct mm_struct *mm, int kind, uint64_t addr)
 {
 	addr &= PAGE_MASK;
@@ -85,6 +123,8 @@ int mm_inject(struct mm_struct *mm, int kind, uint64_t addr)
 		return inject_stray_pte(mm, addr);
 	case MM_INJECT_WRITABLE_ZERO:
 		return inject_writable(mm, addr);
+	case MM_INJECT_REFCOUNT:
+		return inject_refcount(mm, addr);
 	}
 	return -EINVAL;
 }

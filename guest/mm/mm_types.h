@@ -30,10 +30,23 @@
 #define VM_ACCESS_FLAGS       (VM_READ | VM_WRITE | VM_EXEC)
 #define VM_MAY_ALL            (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
 
-/* Identity only: VMAs that share one may merge; split VMAs share theirs. */
+/*
+ * Linux's anon_vma tree (guest/mm/anon_vma.c): VMAs that share one may merge;
+ * split VMAs share theirs; a forked VMA gets a new one whose parent is the
+ * forking VMA's, and a chain that holds its parent's chain plus its own.
+ */
 struct anon_vma {
-	uint64_t refcount;        /* VMAs pointing here */
+	uint64_t refcount;        /* chain entries (avcs) pointing here: its "tree" */
 	uint64_t serial;          /* for debugging output */
+	struct anon_vma *parent;  /* itself for a root */
+	uint32_t num_children;    /* live anon_vmas whose parent this is (a root counts itself) */
+	uint32_t num_active_vmas; /* VMAs whose anon_vma this is */
+};
+
+/* One link of a VMA's anon_vma chain (Linux's anon_vma_chain), oldest first. */
+struct anon_vma_chain {
+	struct anon_vma *anon_vma;
+	struct anon_vma_chain *next;
 };
 
 struct vm_area_struct {
@@ -53,6 +66,8 @@ struct vm_area_struct {
 	uint64_t vm_max_gap;                  /* largest vm_gap in this subtree */
 	int32_t vm_height;                    /* leaf 1, vma_nil 0 */
 	uint32_t vm_pad;
+	struct anon_vma_chain *anon_chain;    /* oldest first; NULL without anon_vma */
+	struct shmem_object *shm;             /* VM_SHARED: the object holding its pages */
 };
 
 _Static_assert(offsetof(struct vm_area_struct, vm_start) == offsetof(struct abi_vma, vm_start), "vma head");
@@ -73,7 +88,7 @@ struct mm_struct {
 	uint64_t pml4_pa;
 	/* Counters, published to desc at the end of every request (mm_publish). */
 	uint64_t map_count;                   /* VMAs */
-	uint64_t rss_pages;                   /* present user leaf PTEs to private frames */
+	uint64_t rss_pages;                   /* present user leaf PTEs to frames (private or shmem) */
 	uint64_t zero_ptes;                   /* present user leaf PTEs to the zero page */
 	uint64_t pt_pages;                    /* page-table pages below the PML4 */
 	struct mm_desc *desc;                 /* where they are published (mm_table.mms[slot]) */

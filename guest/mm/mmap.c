@@ -23,10 +23,11 @@
 #include "guest/mm/mm_trace.h"
 #include "guest/mm/munmap.h"
 #include "guest/mm/populate.h"
+#include "guest/mm/shmem.h"
 #include "guest/mm/vma.h"
 
 #define MM_MAP_KNOWN (MM_MAP_FIXED | MM_MAP_NOREPLACE | MM_MAP_NORESERVE | MM_MAP_POPULATE | \
-		      MM_MAP_LOCKED | MM_MAP_GROWSDOWN)
+		      MM_MAP_LOCKED | MM_MAP_GROWSDOWN | MM_MAP_SHARED)
 
 /* Protections become VMA flags as they are (Linux's calc_vm_prot_bits). */
 _Static_assert(MM_PROT_READ == VM_READ && MM_PROT_WRITE == VM_WRITE && MM_PROT_EXEC == VM_EXEC,
@@ -51,11 +52,13 @@ static long get_unmapped_area(struct mm_struct *mm, uint64_t addr, uint64_t len,
 }
 
 /* Map vma's range (now empty, between prev and next), merging it with the
- * neighbours when Linux would; vma is used only if nothing merges. */
+ * neighbours when Linux would; vma is used only if nothing merges.  A
+ * shared mapping has an object of its own: it merges with nothing. */
 static void mmap_region(struct mm_struct *mm, struct vm_area_struct *vma,
 			struct vm_area_struct *prev, struct vm_area_struct *next)
 {
-	if (vma_merge_new_range(mm, prev, next, vma->vm_start, vma->vm_end, vma->vm_flags)) {
+	if (!vma->shm &&
+	    vma_merge_new_range(mm, prev, next, vma->vm_start, vma->vm_end, vma->vm_flags)) {
 		vma_free(vma);
 		return;
 	}
@@ -89,7 +92,7 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 	vm_flags = (prot & VM_ACCESS_FLAGS) | VM_MAY_ALL;
 	if (flags & MM_MAP_NORESERVE)
 		vm_flags |= VM_NORESERVE;
-	else if (vm_flags & VM_WRITE)
+	else if ((vm_flags & VM_WRITE) && !(flags & MM_MAP_SHARED))
 		vm_flags |= VM_ACCOUNT;   /* private writable memory is accounted */
 	if (flags & MM_MAP_LOCKED)
 		vm_flags |= VM_LOCKED;
@@ -103,11 +106,21 @@ long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, u
 		if (next && next->vm_start < addr + len && (flags & MM_MAP_NOREPLACE))
 			return -EEXIST;
 	}
+	if (flags & MM_MAP_SHARED) {
+		/* shmem_zero_setup: pgoff 0 in a new object; no growsdown. */
+		if (flags & MM_MAP_GROWSDOWN)
+			return -EINVAL;
+		vm_flags |= VM_SHARED | VM_MAYSHARE;
+	}
 
 	/* Allocate before changing anything: past the unmap nothing fails. */
-	vma = vma_alloc(addr, addr + len, addr >> PAGE_SHIFT, vm_flags);
+	vma = vma_alloc(addr, addr + len, flags & MM_MAP_SHARED ? 0 : addr >> PAGE_SHIFT, vm_flags);
 	if (!vma)
 		return -ENOMEM;
+	if ((flags & MM_MAP_SHARED) && !(vma->shm = shmem_create(len >> PAGE_SHIFT))) {
+		vma_free(vma);
+		return -ENOMEM;
+	}
 	if (next && next->vm_start < addr + len) {
 		int err = munmap_range(mm, addr, addr + len, &prev, &next);
 		if (err) {

@@ -33,7 +33,7 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct v
 		return 0;
 	}
 	if (newflags & VM_WRITE) {
-		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_NORESERVE)))
+		if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_NORESERVE | VM_SHARED)))
 			newflags |= VM_ACCOUNT;
 	} else if ((oldflags & VM_ACCOUNT) && !vma->anon_vma) {
 		newflags &= ~VM_ACCOUNT;
@@ -45,7 +45,7 @@ static int mprotect_fixup(struct mm_struct *mm, struct mmu_gather *tlb, struct v
 	/* A locked private VMA becoming writable is populated (COW now rather
 	 * than a fault later), unless it is locked on fault; found by the
 	 * random comparison with the host. */
-	if ((oldflags & (VM_WRITE | VM_LOCKED)) == VM_LOCKED && (newflags & VM_WRITE) &&
+	if ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED && (newflags & VM_WRITE) &&
 	    !(newflags & VM_LOCKONFAULT))
 		populate_range(mm, *pprev, start, end, true);
 	return 0;

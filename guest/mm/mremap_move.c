@@ -28,7 +28,7 @@ static struct vm_area_struct *copy_vma(struct mm_struct *mm, struct vm_area_stru
 	uint64_t vma_start = vma->vm_start, end = new_addr + new_len;
 	uint64_t pgoff = vma->vm_pgoff + ((old_addr - vma->vm_start) >> PAGE_SHIFT);
 
-	if (!vma->anon_vma)
+	if (!vma->anon_vma && !(vma->vm_flags & VM_SHARED))
 		pgoff = new_addr >> PAGE_SHIFT;   /* never faulted: as a new mapping */
 	next = find_vma_prev(mm, new_addr, &prev);
 	if (next && next->vm_start < end)

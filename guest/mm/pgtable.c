@@ -196,6 +196,7 @@ void zap_page_range(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t start
 struct prot {
 	struct mmu_gather *tlb;
 	uint64_t frame_bits, zero_bits;
+	bool shared;              /* VM_SHARED: no copy-on-write */
 };
 
 static void change_pte_table(struct prot *p, uint64_t pt_pa, uint64_t addr, uint64_t end)
@@ -209,6 +210,9 @@ static void change_pte_table(struct prot *p, uint64_t pt_pa, uint64_t addr, uint
 		if (!e)
 			continue;
 		n = pa | (pa == zero_pa ? p->zero_bits : p->frame_bits);
+		/* A private page shared after fork stays read-only (COW). */
+		if ((n & PTE_W) && !p->shared && mm_g.pages[pa >> PAGE_SHIFT].refcount > 1)
+			n &= ~PTE_W;
 		if (n != e) {
 			*pte = n;
 			tlb_track_page(p->tlb, addr);
@@ -246,6 +250,7 @@ void change_prot_range(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t st
 		.tlb = tlb,
 		.frame_bits = pte_prot(vm_flags, false),
 		.zero_bits = pte_prot(vm_flags, true),
+		.shared = (vm_flags & VM_SHARED) != 0,
 	};
 
 	TRACE(TEV_CHANGE_PROT, start, end, vm_flags);

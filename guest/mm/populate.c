@@ -7,35 +7,23 @@
  * ring-3 touch costs a trap, a walk and an iret per page instead.
  */
 #include "guest/mm/populate.h"
+#include "guest/mm/cow.h"
 #include "guest/mm/frame.h"
 #include "guest/mm/mm_trace.h"
 #include "guest/mm/pgtable.h"
+#include "guest/mm/shmem.h"
 #include "guest/mm/vma.h"
-
-/* Replace the zero-page entry *pte (at addr) with a private frame. */
-static int cow_zero_entry(struct mm_struct *mm, uint64_t *pte, uint64_t addr, uint64_t bits)
-{
-	uint64_t pa = frame_alloc(PAGE_T_USER);
-
-	if (!pa)
-		return -ENOMEM;
-	*pte = pa | bits;
-	frame_page(mm_g.zero_pa)->refcount--;
-	mm->zero_ptes--;
-	mm->rss_pages++;
-	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
-	return 0;
-}
 
 /* Slow path of a write fill: one frame_alloc() per page (it discards the
  * dirty list when the zero pool runs dry), and zero-page entries. */
-static int fill_slow(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t addr,
-		     uint64_t pt_pa, uint64_t bits)
+static int fill_slow(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte,
+		     unsigned n, uint64_t addr, uint64_t pt_pa, uint64_t bits)
 {
 	for (unsigned i = 0; i < n; i++, addr += PAGE_SIZE) {
 		uint64_t e = pte[i], pa;
 		if (e) {
-			if ((e & PTE_ADDR) == mm_g.zero_pa && cow_zero_entry(mm, &pte[i], addr, bits))
+			/* The zero page, or a page shared after fork: break COW. */
+			if ((bits & PTE_W) && !(e & PTE_W) && do_wp_page(mm, vma, &pte[i], addr))
 				return -ENOMEM;
 			continue;
 		}
@@ -55,7 +43,7 @@ static int fill_fast(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t p
 		     uint64_t bits)
 {
 	uint64_t *stack = frames.zero_stack, top = frames.zero_top, bump = frames.bump_pfn;
-	uint64_t *stop = pte + n, zero_pa = mm_g.zero_pa;
+	uint64_t *stop = pte + n;
 	struct abi_page *pages = mm_g.pages;
 	unsigned added = 0, zeros = 0;
 
@@ -64,7 +52,7 @@ static int fill_fast(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t p
 	for (; pte < stop; pte++) {
 		uint64_t pa;
 		if (*pte) {
-			zeros += (*pte & PTE_ADDR) == zero_pa;
+			zeros += (bits & PTE_W) && !(*pte & PTE_W);
 			continue;
 		}
 		pa = top ? stack[--top] : bump++ << PAGE_SHIFT;
@@ -78,7 +66,7 @@ static int fill_fast(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t p
 	mm_g.table->frames_zero -= added;
 	mm->rss_pages += added;
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT] += added;
-	return zeros ? -1 : 0;    /* zero-page entries: the slow path COWs them */
+	return zeros ? -1 : 0;    /* read-only entries: the slow path COWs them */
 }
 
 /* Read fill: the zero page in every empty entry. */
@@ -104,6 +92,8 @@ int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t st
 {
 	uint64_t bits = pte_prot(vma->vm_flags, !write);
 
+	if (vma->vm_flags & VM_SHARED)
+		return shmem_populate(mm, vma, start, end, write);
 	if (write && !vma->anon_vma && anon_vma_prepare(vma))
 		return -ENOMEM;
 	while (start < end) {
@@ -119,7 +109,7 @@ int populate_range(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t st
 		if (!write)
 			fill_zero(mm, pte, n, pt_pa, bits);
 		else if (fill_fast(mm, pte, n, pt_pa, bits) &&
-			 fill_slow(mm, pte, n, start, pt_pa, bits))
+			 fill_slow(mm, vma, pte, n, start, pt_pa, bits))
 			return -ENOMEM;
 		start = next;
 	}
@@ -144,7 +134,8 @@ int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t end, bool ignore_
 		TRACE(TEV_POPULATE, nstart, nend, (vma->vm_flags & VM_WRITE) != 0);
 		/* GUP refuses a VMA without access (check_vma_flags: -EFAULT). */
 		ret = vma->vm_flags & VM_ACCESS_FLAGS ?
-			populate_range(mm, vma, nstart, nend, vma->vm_flags & VM_WRITE) : -EFAULT;
+			populate_range(mm, vma, nstart, nend,
+				       (vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE) : -EFAULT;
 		if (ret) {
 			if (!ignore_errors)
 				break;

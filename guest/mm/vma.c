@@ -2,36 +2,37 @@
  * VMA helpers: allocation, anon_vma identity, split and the two merge
  * cases of Linux 6.18 (mm/vma.c) for anonymous private mappings:
  *
- *  - neighbours merge when their vm_flags are equal, their vm_pgoff is
- *    continuous and their anon_vmas are compatible (either NULL, or the
- *    same one);
+ *  - neighbours merge when their vm_flags and shared object are equal,
+ *    their vm_pgoff is continuous and their anon_vmas are compatible
+ *    (is_mergeable_anon_vma: the same one, or one side has none and the
+ *    other's chain is a single link: not a VMA cloned by fork);
  *  - a new range between two mergeable neighbours whose anon_vmas differ
  *    merges with the previous one only ("prev wins");
  *  - the merged VMA inherits an anon_vma from whichever part had one.
  */
 #include "guest/mm/vma.h"
 #include "guest/mm/mm_trace.h"
+#include "guest/mm/shmem.h"
 #include "guest/mm/slab.h"
 
 static struct kmem_cache vma_cachep;
-static struct kmem_cache anon_vma_cachep;
-static uint64_t anon_vma_serial;
 
 void vma_caches_init(void)
 {
 	kmem_cache_init(&vma_cachep, "vm_area_struct", sizeof(struct vm_area_struct));
-	kmem_cache_init(&anon_vma_cachep, "anon_vma", sizeof(struct anon_vma));
-}
-
-static void anon_vma_get(struct anon_vma *av)
-{
-	if (av)
-		av->refcount++;
+	anon_vma_caches_init();
+	shmem_init();
 }
 
 struct vm_area_struct *vma_cache_alloc(void)
 {
-	return kmem_cache_alloc(&vma_cachep);
+	struct vm_area_struct *vma = kmem_cache_alloc(&vma_cachep);
+
+	if (vma) {
+		vma->anon_chain = NULL;
+		vma->shm = NULL;
+	}
+	return vma;
 }
 
 struct vm_area_struct *vma_dup(const struct vm_area_struct *orig)
@@ -42,78 +43,38 @@ struct vm_area_struct *vma_dup(const struct vm_area_struct *orig)
 		return NULL;
 	*vma = *orig;
 	vma->vm_next = vma->vm_prev = NULL;
-	anon_vma_get(vma->anon_vma);
+	if (anon_vma_clone(vma, orig)) {
+		kmem_cache_free(&vma_cachep, vma);
+		return NULL;
+	}
+	shmem_get(vma->shm);
 	return vma;
-}
-
-static void anon_vma_put(struct anon_vma *av)
-{
-	if (av && --av->refcount == 0)
-		kmem_cache_free(&anon_vma_cachep, av);
 }
 
 void vma_free(struct vm_area_struct *vma)
 {
-	anon_vma_put(vma->anon_vma);
+	unlink_anon_vmas(vma);
+	shmem_put(vma->shm);
 	kmem_cache_free(&vma_cachep, vma);
 }
 
 void unlink_anon_vma(struct vm_area_struct *vma)
 {
-	anon_vma_put(vma->anon_vma);
-	vma->anon_vma = NULL;
+	unlink_anon_vmas(vma);
 }
 
-/* Could a and b (a right below b) share an anon_vma: adjacent, the same
- * flags but for the access bits, continuous pgoff (Linux's anon_vma_compatible). */
-static bool anon_vma_compatible(const struct vm_area_struct *a, const struct vm_area_struct *b)
+/* Linux's is_mergeable_anon_vma: may tgt (prev or next) merge with a range
+ * holding src_anon (that of src, the existing VMA being merged, or NULL)? */
+static bool is_mergeable_anon_vma(const struct vm_area_struct *tgt,
+				  const struct vm_area_struct *src, const struct anon_vma *src_anon)
 {
-	return a->vm_end == b->vm_start && !((a->vm_flags ^ b->vm_flags) & ~VM_ACCESS_FLAGS) &&
-	       b->vm_pgoff == a->vm_pgoff + vma_pages(a);
-}
+	const struct anon_vma *tgt_anon = tgt->anon_vma;
 
-/* A neighbour's anon_vma that vma may reuse, the next one first, as Linux's
- * find_mergeable_anon_vma(): so that the two can merge once their
- * protections match. */
-static struct anon_vma *find_mergeable_anon_vma(const struct vm_area_struct *vma)
-{
-	const struct vm_area_struct *next = vma->vm_next, *prev = vma->vm_prev;
-
-	if (next && next->anon_vma && anon_vma_compatible(vma, next))
-		return next->anon_vma;
-	if (prev && prev->anon_vma && anon_vma_compatible(prev, vma))
-		return prev->anon_vma;
-	return NULL;
-}
-
-int anon_vma_prepare(struct vm_area_struct *vma)
-{
-	struct anon_vma *av;
-
-	if (vma->anon_vma)
-		return 0;
-	av = find_mergeable_anon_vma(vma);
-	if (av) {
-		anon_vma_get(av);
-	} else {
-		av = kmem_cache_alloc(&anon_vma_cachep);
-		if (!av)
-			return -ENOMEM;
-		av->refcount = 1;
-		av->serial = ++anon_vma_serial;
-	}
-	vma->anon_vma = av;
-	return 0;
-}
-
-/* The growing VMA must cover the shrinking one's pages with its anon_vma
- * (Linux's dup_anon_vma). */
-static void dup_anon_vma(struct vm_area_struct *dst, struct vm_area_struct *src)
-{
-	if (src->anon_vma && !dst->anon_vma) {
-		dst->anon_vma = src->anon_vma;
-		anon_vma_get(dst->anon_vma);
-	}
+	if (!tgt_anon && src_anon)
+		return !vma_had_uncowed_parents(src);   /* tgt would take src's */
+	if (tgt_anon && !src_anon)
+		return !vma_had_uncowed_parents(tgt);   /* the range would take tgt's */
+	return src_anon == tgt_anon;
 }
 
 static bool anon_compatible(const struct anon_vma *a, const struct anon_vma *b)
@@ -142,27 +103,33 @@ struct vm_area_struct *split_vma(struct mm_struct *mm, struct vm_area_struct *vm
 	return new;
 }
 
-/* Merge the empty range [start, end) (pgoff, flags, anon: what it would
- * hold) into prev and/or next as Linux's vma_merge_new_range.  The VMA
- * that grows takes an anon_vma from what it absorbs if it has none. */
+/* Merge the empty range [start, end) (pgoff, flags, shm, and src: the VMA
+ * being copied by mremap, or NULL) into prev and/or next as Linux's
+ * vma_merge_new_range.  The VMA that grows takes an anon_vma from what it
+ * absorbs, or from src, if it has none. */
 static struct vm_area_struct *merge_new(struct mm_struct *mm, struct vm_area_struct *prev,
 					struct vm_area_struct *next, uint64_t start, uint64_t end,
-					uint64_t pgoff, uint64_t flags, struct anon_vma *anon)
+					uint64_t pgoff, uint64_t flags,
+					const struct vm_area_struct *src)
 {
 	uint64_t pglen = (end - start) >> PAGE_SHIFT;
+	struct anon_vma *anon = src ? src->anon_vma : NULL;
+	struct shmem_object *shm = src ? src->shm : NULL;
 	bool left, right;
 
-	left = prev && prev->vm_end == start && prev->vm_flags == flags &&
-	       prev->vm_pgoff + vma_pages(prev) == pgoff && anon_compatible(prev->anon_vma, anon);
-	right = next && next->vm_start == end && next->vm_flags == flags &&
-		next->vm_pgoff == pgoff + pglen && anon_compatible(anon, next->anon_vma) &&
+	left = prev && prev->vm_end == start && prev->vm_flags == flags && prev->shm == shm &&
+	       prev->vm_pgoff + vma_pages(prev) == pgoff &&
+	       is_mergeable_anon_vma(prev, NULL, anon);
+	right = next && next->vm_start == end && next->vm_flags == flags && next->shm == shm &&
+		next->vm_pgoff == pgoff + pglen && is_mergeable_anon_vma(next, NULL, anon) &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
 	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, next, start, end, flags, pgoff,
 								 anon, left, right, -1 }));
 
 	if (left && right) {
 		uint64_t new_end = next->vm_end;
-		dup_anon_vma(prev, next);
+		if (dup_anon_vma(prev, next))
+			return NULL;
 		vma_remove(mm, next);
 		vma_set_range(prev, prev->vm_start, new_end, prev->vm_pgoff);
 	} else if (left) {
@@ -173,10 +140,8 @@ static struct vm_area_struct *merge_new(struct mm_struct *mm, struct vm_area_str
 	} else {
 		return NULL;
 	}
-	if (anon && !prev->anon_vma) {
-		prev->anon_vma = anon;        /* the copied-from VMA's (Linux's copied_from) */
-		anon_vma_get(anon);
-	}
+	if (src && dup_anon_vma(prev, src))
+		return NULL;      /* out of memory: the range stays unmerged-in-anon */
 	return prev;
 }
 
@@ -193,7 +158,7 @@ struct vm_area_struct *vma_merge_copied_range(struct mm_struct *mm, struct vm_ar
 					      uint64_t end, uint64_t pgoff,
 					      const struct vm_area_struct *src)
 {
-	return merge_new(mm, prev, next, start, end, pgoff, src->vm_flags, src->anon_vma);
+	return merge_new(mm, prev, next, start, end, pgoff, src->vm_flags, src);
 }
 
 struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_area_struct *prev,
@@ -209,10 +174,12 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 
 	/* Only a change reaching an edge of middle can merge with that side. */
 	left = left_side && prev && prev != middle && prev->vm_end == start &&
-	       prev->vm_flags == flags && anon_compatible(anon, prev->anon_vma) &&
+	       prev->vm_flags == flags && prev->shm == middle->shm &&
+	       is_mergeable_anon_vma(prev, middle, anon) &&
 	       prev->vm_pgoff + vma_pages(prev) == pgoff;
 	right = next && next->vm_start == end && next->vm_flags == flags &&
-		anon_compatible(anon, next->anon_vma) && next->vm_pgoff == pgoff + pglen &&
+		next->shm == middle->shm && is_mergeable_anon_vma(next, middle, anon) &&
+		next->vm_pgoff == pgoff + pglen &&
 		(!left || anon_compatible(prev->anon_vma, next->anon_vma));
 	TRACE_FN(mm_trace_merge, (&(struct mm_trace_merge){ prev, middle->vm_next, start, end, flags,
 		 pgoff, anon, left, right, left_side | right_side << 1 }));
@@ -222,7 +189,8 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 	if (left && right) {
 		/* prev absorbs middle and next */
 		uint64_t new_end = next->vm_end;
-		dup_anon_vma(prev, next->anon_vma ? next : middle);
+		if (dup_anon_vma(prev, next->anon_vma ? next : middle))
+			return NULL;
 		vma_unlink_range(mm, middle, next);
 		vma_free(middle);
 		vma_free(next);
@@ -231,7 +199,8 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 	}
 	if (left) {
 		/* prev grows over [start, end); middle shrinks or goes */
-		dup_anon_vma(prev, middle);
+		if (dup_anon_vma(prev, middle))
+			return NULL;
 		if (right_side)
 			vma_remove(mm, middle);
 		else
@@ -240,7 +209,8 @@ struct vm_area_struct *vma_merge_existing_range(struct mm_struct *mm, struct vm_
 		return prev;
 	}
 	/* next grows down over [start, end); middle shrinks or goes */
-	dup_anon_vma(next, middle);
+	if (dup_anon_vma(next, middle))
+		return NULL;
 	if (left_side)
 		vma_remove(mm, middle);
 	else

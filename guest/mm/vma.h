@@ -83,6 +83,22 @@ struct vm_area_struct *vma_dup(const struct vm_area_struct *orig);
 /* Free a VMA that is in no list or tree; drops its anon_vma reference. */
 void vma_free(struct vm_area_struct *vma);
 
+/* ---- anon_vma.c ---- */
+
+void anon_vma_caches_init(void);
+/* Does vma's chain hold more than its own anon_vma (cloned by fork)? */
+bool vma_had_uncowed_parents(const struct vm_area_struct *vma);
+unsigned anon_chain_length(const struct vm_area_struct *vma);
+/* Leave every anon_vma of vma's chain (freeing emptied ones); anon_vma NULL. */
+void unlink_anon_vmas(struct vm_area_struct *vma);
+/* dst's chain := src's (dst->anon_vma kept, or a reusable one): 0 or -ENOMEM
+ * (dst then has no chain and no anon_vma). */
+int anon_vma_clone(struct vm_area_struct *dst, const struct vm_area_struct *src);
+/* A forked VMA's anon_vma and chain from its parent's pvma: 0 or -ENOMEM. */
+int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma);
+/* dst without anon_vma takes src's and clones its chain: 0 or -ENOMEM. */
+int dup_anon_vma(struct vm_area_struct *dst, const struct vm_area_struct *src);
+
 /* Drop vma's anon_vma (mremap dontunmap of a whole VMA: its pages left). */
 void unlink_anon_vma(struct vm_area_struct *vma);
 

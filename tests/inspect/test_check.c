@@ -258,14 +258,50 @@ Test(check, user_refcount)
 
 Test(check, shared_frame_refcount_across_mms)
 {
-	/* mm 2 maps mm 1's frame too: refcount 2 is right, 1 is not. */
+	/* mm 2 maps mm 1's frame too (read-only in both, as after fork):
+	 * refcount 2 is right, 1 is not. */
 	struct mm_desc *d2 = synth_mm(&S, MM2);
 	synth_vma(&S, MM2, UVA + 0x1000, UVA + 0x2000, RW);
 	*pte(MM2, UVA + 0x1000) = FRAME0 | SYN_RO;
+	*pte(MM, UVA) = FRAME0 | SYN_RO | SYN_NX;
 	d2->rss_pages++;
 	expect_only("frame-refcount", 1);
 	S.pages[FRAME0 >> 12].refcount = 2;
 	cr_assert_eq(run(), 0);
+}
+
+Test(check, broken_refcount_after_fork)
+{
+	/* Two mms share FRAME0 copy-on-write; one reference too many (what
+	 * OP_INJECT INJECT_REFCOUNT does in the guest) is caught. */
+	struct mm_desc *d2 = synth_mm(&S, MM2);
+	synth_vma(&S, MM2, UVA + 0x1000, UVA + 0x2000, RW);
+	*pte(MM2, UVA + 0x1000) = FRAME0 | SYN_RO;
+	*pte(MM, UVA) = FRAME0 | SYN_RO | SYN_NX;
+	d2->rss_pages++;
+	S.pages[FRAME0 >> 12].refcount = 3;
+	expect_only("frame-refcount", 1);
+	cr_assert(strstr(R.v[0].msg, "refcount 3 but 2 PTEs"), "%s", R.v[0].msg);
+}
+
+Test(check, cow_shared_page_writable)
+{
+	/* FRAME0 shared by two mms but still writable in mm 1: a write there
+	 * would change mm 2's data. */
+	struct mm_desc *d2 = synth_mm(&S, MM2);
+	synth_vma(&S, MM2, UVA + 0x1000, UVA + 0x2000, RW);
+	*pte(MM2, UVA + 0x1000) = FRAME0 | SYN_RO;
+	d2->rss_pages++;
+	S.pages[FRAME0 >> 12].refcount = 2;
+	expect_only("cow-writable", 1);
+}
+
+Test(check, shmem_frame_holds_one_reference_for_its_object)
+{
+	S.pages[FRAME0 >> 12].type = PAGE_T_SHMEM;
+	expect_only("frame-refcount", 1);           /* refcount 1: the object's is missing */
+	S.pages[FRAME0 >> 12].refcount = 2;
+	cr_assert_eq(run(), 0, "%s", report_text());
 }
 
 Test(check, leaked_user_frame)
@@ -403,10 +439,12 @@ Test(check, bad_pages_pointer)
 
 Test(check, report_format_and_cap)
 {
-	/* More stray PTEs than the report keeps. */
+	/* More stray PTEs than the report keeps (read-only: a frame mapped
+	 * more than once must be, or cow-writable would count too). */
 	struct mm_desc *d = synth_mm(&S, MM);
+	*pte(MM, UVA) = FRAME0 | SYN_RO | SYN_NX;
 	for (unsigned i = 0; i < CHECK_MAX_KEPT + 5; i++) {
-		*synth_entry(&S, d, d->pml4, UVA + 0x100000 + 0x1000ULL * i, 1) = FRAME0 | SYN_RW;
+		*synth_entry(&S, d, d->pml4, UVA + 0x100000 + 0x1000ULL * i, 1) = FRAME0 | SYN_RO;
 	}
 	S.pages[FRAME0 >> 12].refcount += CHECK_MAX_KEPT + 5;
 	d->rss_pages += CHECK_MAX_KEPT + 5;
@@ -417,7 +455,7 @@ Test(check, report_format_and_cap)
 	char want[256];
 	snprintf(want, sizeof want, "violation: pte-outside-vma mm=%u va=0x100000100000 pte=0x%llx: "
 		 "present PTE (frame 0x%llx) at 0x100000100000 outside every VMA\n", MM,
-		 (unsigned long long)(FRAME0 | SYN_RW), (unsigned long long)FRAME0);
+		 (unsigned long long)(FRAME0 | SYN_RO), (unsigned long long)FRAME0);
 	cr_assert(strncmp(txt, want, strlen(want)) == 0, "%s", txt);
 	cr_assert(strstr(txt, "\n... and 5 more\n"));
 	free(txt);

@@ -26,9 +26,14 @@ Test(vmm_script, spec_examples)
 Test(vmm_script, corpus)
 {
 	require_vmm();
-	/* Version 1 only: the guest does not speak version 2 yet, so
-	 * tests/scenarios/v2 is left out on purpose (docs/scenarios.md). */
 	check_corpus(RUNNER_VMM, CORPUS_V1, 15);
+}
+
+Test(vmm_script, corpus_v2)
+{
+	/* Processes, shared memory and the rest of version 2 (docs/processes.md). */
+	require_vmm();
+	check_corpus(RUNNER_VMM, CORPUS_V2, 15);
 }
 
 Test(vmm_script, parse_error_runs_nothing)

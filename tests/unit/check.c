@@ -56,11 +56,24 @@ void check_tree(struct mm_struct *mm)
 		cr_assert(!(v->vm_start & 0xfff) && !(v->vm_end & 0xfff));
 		cr_assert(!prev || prev->vm_end <= v->vm_start, "overlap at %lx", (unsigned long)v->vm_start);
 		/* vm_pgoff is not checked: mremap moves it away from the address. */
-		cr_assert(!(v->vm_flags & VM_WRITE) || (v->vm_flags & (VM_ACCOUNT | VM_NORESERVE)),
-			  "writable without VM_ACCOUNT or VM_NORESERVE");
+		cr_assert(!(v->vm_flags & VM_WRITE) ||
+			  (v->vm_flags & (VM_ACCOUNT | VM_NORESERVE | VM_SHARED)),
+			  "writable private without VM_ACCOUNT or VM_NORESERVE");
+		cr_assert(!(v->vm_flags & VM_SHARED) == !v->shm, "VM_SHARED without object or back");
+		cr_assert(!((v->vm_flags & VM_SHARED) && v->anon_vma), "shared VMA with an anon_vma");
 		cr_assert(!((v->vm_flags & VM_ACCOUNT) && (v->vm_flags & VM_NORESERVE)),
 			  "VM_ACCOUNT with VM_NORESERVE");
 		cr_assert(!v->anon_vma || v->anon_vma->refcount > 0);
+		cr_assert(!v->anon_vma == !v->anon_chain, "anon_vma without chain or chain without");
+		if (v->anon_vma) {
+			/* Its own anon_vma is the newest link of its chain. */
+			const struct anon_vma_chain *c = v->anon_chain;
+			bool found = false;
+			for (; c; c = c->next)
+				found |= c->anon_vma == v->anon_vma;
+			cr_assert(found, "anon_vma not in its VMA's chain");
+			cr_assert(v->anon_vma->num_active_vmas > 0);
+		}
 		if (v == mm->mmap_cache)
 			cache_seen = true;
 		count++;
@@ -123,6 +136,9 @@ static bool span_overlaps_vma(struct mm_struct *mm, uint64_t base, uint64_t span
 	return v && v->vm_start < base + span;
 }
 
+/* PTEs seen per frame in this check_all, across every mm. */
+static uint32_t mapped[FAKE_RAM_SIZE >> 12];
+
 static void check_leaf(struct mm_struct *mm, uint64_t va, uint64_t e, struct walk_totals *t)
 {
 	uint64_t pa = e & PTE_ADDR;
@@ -136,14 +152,23 @@ static void check_leaf(struct mm_struct *mm, uint64_t va, uint64_t e, struct wal
 		cr_assert(!(e & PTE_W), "writable zero page at %lx", (unsigned long)va);
 	} else {
 		t->rss++;
-		cr_assert_eq(mm_g.pages[pa >> 12].type, PAGE_T_USER, "leaf frame type at %lx",
+		cr_assert(mm_g.pages[pa >> 12].type == PAGE_T_USER ||
+			  mm_g.pages[pa >> 12].type == PAGE_T_SHMEM, "leaf frame type at %lx",
+			  (unsigned long)va);
+		cr_assert_eq(mm_g.pages[pa >> 12].type == PAGE_T_SHMEM, v && (v->vm_flags & VM_SHARED),
+			     "shmem page outside a shared VMA or private page in one at %lx",
 			     (unsigned long)va);
-		cr_assert_eq(mm_g.pages[pa >> 12].refcount, 1);
+		mapped[pa >> 12]++;
 	}
 	if (!v)
 		return;   /* stray (injected): the host checker's business */
+	if (!zero && (e & ~PTE_ADDR) == (pte_prot(v->vm_flags, false) & ~PTE_W) &&
+	    !(v->vm_flags & VM_SHARED))
+		return;   /* write-protected private page (shared after fork, or was) */
 	cr_assert_eq(e & ~PTE_ADDR, pte_prot(v->vm_flags, zero), "leaf bits %#lx at %lx for flags %lx",
 		     (unsigned long)e, (unsigned long)va, (unsigned long)v->vm_flags);
+	cr_assert(zero || !(e & PTE_W) || mm_g.pages[pa >> 12].refcount == 1 ||
+		  (v->vm_flags & VM_SHARED), "writable COW-shared page at %lx", (unsigned long)va);
 }
 
 static void check_table(struct mm_struct *mm, uint64_t pa, unsigned level, uint64_t base,
@@ -181,6 +206,7 @@ void check_all(void)
 	uint64_t zeros = 0, nfree = 0, used = 0;
 
 	cr_assert_eq(t->magic, MM_TABLE_MAGIC);
+	memset(mapped, 0, sizeof(mapped));
 	for (unsigned i = 0; i < MM_MAX; i++) {
 		struct mm_desc *d = &t->mms[i];
 		struct mm_struct *mm;
@@ -210,11 +236,18 @@ void check_all(void)
 			cr_assert_eq(p->type, PAGE_T_RESERVED);
 			continue;
 		}
+		if (p->type == PAGE_T_SHMEM)
+			cr_assert(p->refcount == mapped[f] + 1, "shmem frame %#lx: refcount %u, %u PTEs",
+				  (unsigned long)(f << 12), p->refcount, mapped[f]);
+		if (p->type == PAGE_T_USER)
+			cr_assert(p->refcount == mapped[f] && p->refcount > 0, "frame %#lx: refcount %u, %u PTEs map it",
+				     (unsigned long)(f << 12), p->refcount, mapped[f]);
 		if (p->type == PAGE_T_FREE) {
 			cr_assert_eq(p->refcount, 0);
 			nfree++;
 		} else {
 			cr_assert(p->type == PAGE_T_USER || p->type == PAGE_T_ZERO ||
+				  p->type == PAGE_T_SHMEM ||
 				  p->type == PAGE_T_PGTABLE || p->type == PAGE_T_KERNEL);
 			used++;
 		}

@@ -16,6 +16,7 @@ struct checker {
 	struct check_report *r;
 	uint32_t *refs;          /* PTE references per frame, all mms */
 	uint8_t *trefs;          /* table references per frame (saturating) */
+	uint8_t *wrefs;          /* 1: some writable PTE maps the frame */
 	uint64_t zero_frame;     /* frame number of the zero page, or UINT64_MAX */
 	int nomem;
 };
@@ -57,6 +58,7 @@ static const char *type_name(uint32_t t)
 	case PAGE_T_ZERO:     return "zero";
 	case PAGE_T_PGTABLE:  return "pgtable";
 	case PAGE_T_KERNEL:   return "kernel";
+	case PAGE_T_SHMEM:    return "shmem";
 	default:              return "unknown";
 	}
 }
@@ -124,7 +126,9 @@ static void check_leaf(struct checker *c, const struct mm_snap *m, const struct 
 		uint32_t t = s->pages[f].type;
 		if (c->refs[f] < UINT32_MAX)
 			c->refs[f]++;
-		if (t == PAGE_T_USER || (t == PAGE_T_ZERO && f == c->zero_frame))
+		if (l->attrs & PTW_WRITE)
+			c->wrefs[f] = 1;
+		if (t == PAGE_T_USER || t == PAGE_T_SHMEM || (t == PAGE_T_ZERO && f == c->zero_frame))
 			continue;
 		violation(c, "frame-type", V_PTE, id, l->va, l->entry,
 			  "PTE maps frame 0x%" PRIx64 " of type %s (%u)%s", f << 12, type_name(t), t,
@@ -246,6 +250,18 @@ static void check_frames(struct checker *c)
 				violation(c, "frame-refcount", 0, 0, 0, 0,
 					  "user frame 0x%" PRIx64 " has refcount %u but %u PTEs map it",
 					  f << 12, p->refcount, c->refs[f]);
+			else if (c->refs[f] > 1 && c->wrefs[f])
+				violation(c, "cow-writable", 0, 0, 0, 0,
+					  "private frame 0x%" PRIx64 " is mapped by %u PTEs, one of them "
+					  "writable (copy-on-write broken)", f << 12, c->refs[f]);
+			break;
+		case PAGE_T_SHMEM:
+			used++;
+			/* The shared object holds one reference besides the PTEs. */
+			if ((uint64_t)p->refcount != (uint64_t)c->refs[f] + 1)
+				violation(c, "frame-refcount", 0, 0, 0, 0,
+					  "shared frame 0x%" PRIx64 " has refcount %u but %u PTEs map it "
+					  "(plus its object)", f << 12, p->refcount, c->refs[f]);
 			break;
 		case PAGE_T_ZERO:
 			used++;
@@ -305,9 +321,11 @@ long check_snapshot(const struct snapshot *s, struct check_report *r)
 	}
 	c.refs = calloc(s->npages ? s->npages : 1, sizeof *c.refs);
 	c.trefs = calloc(s->npages ? s->npages : 1, 1);
-	if (!c.refs || !c.trefs) {
+	c.wrefs = calloc(s->npages ? s->npages : 1, 1);
+	if (!c.refs || !c.trefs || !c.wrefs) {
 		free(c.refs);
 		free(c.trefs);
+		free(c.wrefs);
 		return -ENOMEM;
 	}
 	if (!(s->table.zero_page & (PAGE_SIZE_4K - 1)) && (s->table.zero_page >> 12) < s->npages &&
@@ -325,6 +343,7 @@ long check_snapshot(const struct snapshot *s, struct check_report *r)
 
 	free(c.refs);
 	free(c.trefs);
+	free(c.wrefs);
 	if (c.nomem) {
 		check_report_free(r);
 		return -ENOMEM;

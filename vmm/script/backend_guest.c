@@ -175,7 +175,7 @@ static int guest_access(struct scen_backend *be, enum scen_access_op op, uint64_
 		res->status = SCEN_ACC_ERROR;
 		res->detail = (unsigned)guest_errno(req.result);
 	} else if (req.result == ACCESS_FAULT) {
-		if (a.fault != FAULT_MAPERR && a.fault != FAULT_ACCERR)
+		if (a.fault != FAULT_MAPERR && a.fault != FAULT_ACCERR && a.fault != FAULT_SIGBUS)
 			return guest_dead(g, "the guest reported a fault of the unknown kind %u", a.fault);
 		res->status = SCEN_ACC_FAULT;
 		res->addr = a.addr;
@@ -388,8 +388,10 @@ static void guest_destroy(struct scen_backend *be)
 	struct chan_slot req = { .op = OP_MM_DESTROY };
 
 	/* Best effort: a dead guest has nothing to free. */
-	if (!vm_failure(g->vm))
+	if (!vm_failure(g->vm)) {
+		guest_exit_others(g);
 		guest_request(g, &req);
+	}
 	free(g);
 }
 
@@ -407,6 +409,10 @@ static const struct scen_backend_ops guest_ops = {
 	.madvise = guest_madvise,
 	.mlock = guest_mlock,
 	.munlock = guest_munlock,
+	.fork = guest_fork,
+	.select = guest_select,
+	.exit = guest_exit,
+	.page_share = guest_page_share,
 };
 
 struct scen_backend *backend_guest_new(struct vm *vm)
@@ -434,7 +440,7 @@ struct scen_backend *backend_guest_new(struct vm *vm)
 		free(g);
 		return NULL;
 	}
-	g->mm = req.mm_create.id;
+	g->mm = g->procs[0] = req.mm_create.id;
 	return &g->be;
 }
 

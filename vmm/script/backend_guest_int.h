@@ -11,10 +11,14 @@
 #include "shared/channel.h"
 #include "vmm/script/script.h"
 
+/* Processes a guest backend keeps alive at once (the guest's MM_MAX). */
+#define GUEST_PROCS_MAX 64
+
 struct guest_backend {
 	struct scen_backend be;           /* first: backends are cast to it */
 	struct vm *vm;
-	uint32_t mm;
+	uint32_t mm;                      /* the selected process's mm */
+	uint32_t procs[GUEST_PROCS_MAX];  /* handle -> mm id, 0: free (procs[0]: process 1) */
 };
 
 static inline struct guest_backend *to_guest(struct scen_backend *be)
@@ -51,5 +55,11 @@ int guest_madvise(struct scen_backend *be, uint64_t addr, uint64_t len,
 int guest_mlock(struct scen_backend *be, uint64_t addr, uint64_t len, bool onfault,
 		int64_t *result);
 int guest_munlock(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t *result);
+int guest_fork(struct scen_backend *be, unsigned *child, int64_t *result);
+int guest_select(struct scen_backend *be, unsigned handle);
+int guest_exit(struct scen_backend *be, unsigned handle);
+int guest_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages, uint8_t *state);
+/* Destroy every process's mm but the selected one's (backend teardown). */
+void guest_exit_others(struct guest_backend *g);
 
 #endif

@@ -216,7 +216,7 @@ static void fault_text(struct out *o, const uint64_t *a, bool enter)
 {
 	static const char *const res[] = { "resolved", "SEGV_MAPERR", "SEGV_ACCERR" };
 	static const char *const kind[] = { "?", "zero page mapped read-only",
-		"new frame", "copy-on-write of the zero page: new frame", "PTE already there: fixed up" };
+		"new frame", "copy-on-write: page copied or reused", "PTE already there: fixed up" };
 
 	if (enter) {
 		put(o, "handle_mm_fault(addr=" X ", %s%s) {", a[0], a[1] & 2 ? "write" : "read",

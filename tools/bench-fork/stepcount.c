@@ -1,0 +1,84 @@
+/*
+ * Single-step counting (stepcount.h).  The child stops itself (SIGSTOP)
+ * right before and right after fn; the parent single-steps it in between
+ * and counts the steps.  The untraced timing runs in a second child.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tools/bench-fork/stepcount.h"
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int64_t count_child(pid_t pid)
+{
+	int st;
+	int64_t steps = 0;
+
+	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))   /* the first SIGSTOP */
+		return -1;
+	for (;;) {
+		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) < 0 || waitpid(pid, &st, 0) < 0)
+			return -1;
+		if (!WIFSTOPPED(st))
+			return -1;
+		if (WSTOPSIG(st) == SIGSTOP)
+			break;
+		if (WSTOPSIG(st) != SIGTRAP)
+			return -1;
+		steps++;
+	}
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	waitpid(pid, &st, 0);
+	return steps;
+}
+
+int64_t stepcount(void (*setup)(void *), void (*fn)(void *), void *arg, double *us)
+{
+	int fds[2], st;
+	int64_t steps;
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		if (setup)
+			setup(arg);
+		raise(SIGSTOP);
+		fn(arg);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	steps = count_child(pid);
+	if (pipe(fds))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		double t0, t1;
+		if (setup)
+			setup(arg);
+		t0 = now_us();
+		fn(arg);
+		t1 = now_us();
+		if (write(fds[1], &(double){ t1 - t0 }, sizeof(double)) != sizeof(double))
+			_exit(1);
+		_exit(0);
+	}
+	if (read(fds[0], us, sizeof(*us)) != sizeof(*us))
+		*us = -1;
+	waitpid(pid, &st, 0);
+	close(fds[0]);
+	close(fds[1]);
+	return steps;
+}
