@@ -25,7 +25,7 @@ for a in "$@"; do
 	esac
 done
 
-packages=(gcc make cmake pkg-config libelf-dev libedit-dev libcriterion-dev socat)
+packages=(gcc make cmake pkg-config libelf-dev libedit-dev libcriterion-dev socat gdb)
 # The fuzz build: clang with libFuzzer and its sanitizers, llvm-cov for
 # coverage figures.
 ((fuzz)) && packages+=(clang-14 libclang-rt-14-dev llvm-14)
