@@ -166,7 +166,11 @@ relay() {
 	return 0
 }
 
-qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem" \
+# maxcpus >= 2 keeps TCG in its parallel mode even with one CPU: a locked
+# read-modify-write (the guest's touch-write, `lock orb`) is then one atomic
+# write access, which faults as a write as on hardware; in TCG's serial mode
+# it is a load and a store, and the page faults as a read first.
+qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus,maxcpus=$((cpus < 2 ? 2 : cpus))" -m "$mem" \
 	-display none -serial stdio -monitor none -no-reboot \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initrd.gz" \
 	-virtfs "local,path=/,mount_tag=host,security_model=none,multidevs=remap,id=host" \
