@@ -129,11 +129,16 @@ build_initrd() {
 prepare() {
 	"$root/tools/setup.sh" --deps --machine >&2
 	mkdir -p "$cache"
+	# One preparer at a time: machines started side by side share the cache.
+	exec 9>"$cache/.lock"
+	flock 9
 	[ -s "$cache/vmlinuz" ] && [ -s "$cache/kernel-package" ] || fetch_kernel
 	# Rebuilt when this script changes (its init is part of it).
 	if [ ! -s "$cache/initrd.gz" ] || [ "$0" -nt "$cache/initrd.gz" ]; then
 		build_initrd
 	fi
+	flock -u 9
+	exec 9>&-
 }
 
 prepare

@@ -41,6 +41,7 @@ if [ "$machine" = 1 ]; then
 	# Two machines of one CPU each, side by side: one CPU per machine
 	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
 	# (seen to hang QEMU's emulated AMD-V under load).
+	tools/kvm-machine.sh --prepare
 	logs=$(mktemp -d)
 	half() {
 		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page \
