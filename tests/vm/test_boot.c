@@ -10,8 +10,10 @@
 #include "shared/layout.h"
 #include "tests/vm/vm_test.h"
 
-/* Generous bound for a test (the benchmark's target is 20 ms median). */
-#define READY_LIMIT_MS 2000.0
+/* A hang guard, not a speed test: a loaded machine, or the software CPU of
+ * tools/kvm-machine.sh, takes seconds (3 s seen there); the boot time
+ * itself is docs/benchmarks.md's. */
+#define READY_LIMIT_MS 60000.0
 
 Test(boot, kvm_is_usable)
 {
