@@ -25,6 +25,8 @@
 #define MM_TABLE_SIZE         0x10000ULL
 #define TRACE_GPA             0x60000ULL  /* trace control page + per-CPU rings (shared/trace.h) */
 #define TRACE_SIZE            0x41000ULL
+#define TLBLOG_GPA            0xa1000ULL  /* TLB-coherence log control page (shared/tlblog.h) */
+#define TLBLOG_SIZE           0x1000ULL
 #define HOST_RESERVED_END     0x100000ULL /* ELF PT_LOAD must start here or above */
 
 /* ---- RAM size limits accepted by vmm --mem ---- */
