@@ -46,7 +46,7 @@ Test(model, single_cpu_munmap)
 	cr_assert_eq(verdict(&msg, &c), TLBV_CLEAN, "%s", msg);
 	cr_expect_eq(c.frames_checked, 4);
 	cr_expect_eq(c.tables_checked, 2);
-	cr_expect_eq(c.events, 13);
+	cr_expect_eq(c.events, 14);
 	cr_expect_eq(c.lost, 0);
 	cr_expect_eq(msg[0], 0);
 }

@@ -21,10 +21,26 @@ void tlbcheck_fini(struct tlbcheck *tc)
 	tc->m = NULL;
 }
 
+/* The model hears of lost events before the next record it is fed. */
+static void tell_lost(struct tlbcheck *tc)
+{
+	if (tc->rd.lost != tc->lost_told) {
+		tlb_model_lost(tc->m, tc->rd.lost - tc->lost_told);
+		tc->lost_told = tc->rd.lost;
+	}
+}
+
+static int feed(void *arg, const struct tlblog_rec *r)
+{
+	struct tlbcheck *tc = arg;
+
+	tell_lost(tc);
+	return tlb_model_feed(tc->m, r);
+}
+
 void tlbcheck_drain(struct tlbcheck *tc, const struct gmem *g)
 {
 	char msg[TLBCHECK_MSG_MAX - 64];
-	uint64_t lost = tc->rd.lost;
 	int a;
 	long n;
 
@@ -36,9 +52,8 @@ void tlbcheck_drain(struct tlbcheck *tc, const struct gmem *g)
 	tc->seen = true;
 	if (a > 0) {
 		/* One ring's worth per drain: whatever arrives meanwhile waits. */
-		n = tlblog_read(&tc->rd, g, tlb_model_feed, tc->m, tc->rd.recs, msg, sizeof msg);
-		if (tc->rd.lost != lost)
-			tlb_model_lost(tc->m, tc->rd.lost - lost);
+		n = tlblog_read(&tc->rd, g, feed, tc, tc->rd.recs, msg, sizeof msg);
+		tell_lost(tc);
 		if (n >= 0)
 			return;
 	}

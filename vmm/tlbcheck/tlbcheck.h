@@ -111,6 +111,7 @@ struct tlbcheck {
 	struct tlb_model *m;
 	bool seen;                /* the guest published a ring */
 	bool refused;             /* the log is unusable: nothing more is read */
+	uint64_t lost_told;       /* of rd.lost, what the model knows */
 };
 
 /* 0, or -ENOMEM. */
