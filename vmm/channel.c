@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shared/layout.h"
+#include "vmm/tlbcheck/vm_tlbcheck.h"
 #include "vmm/vm_internal.h"
 
 static uint64_t now_ns(void)
@@ -219,6 +220,7 @@ int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
 		if (r)
 			return r;
 	}
+	vm_tlbcheck_drain(vm);
 	return 0;
 }
 
