@@ -343,7 +343,7 @@ static void *vcpu_main(void *arg)
 		int r = ioctl(cpu->fd, KVM_RUN, 0);
 		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
-				cpu->run->immediate_exit = 0;
+				__atomic_store_n(&cpu->run->immediate_exit, 0, __ATOMIC_RELAXED);
 				vcpu_serve_mailbox(cpu);
 				if (atomic_load(&vm->state) > VM_READY)
 					break;
@@ -387,8 +387,9 @@ void vcpu_kick(struct vcpu *cpu)
 {
 	if (!cpu->thread_started)
 		return;
-	cpu->run->immediate_exit = 1;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Another thread's store into the run area: atomic, as KVM's own
+	 * selftests treat it; the signal then interrupts a KVM_RUN in progress. */
+	__atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	pthread_kill(cpu->thread, KICK_SIGNAL);
 }
 
