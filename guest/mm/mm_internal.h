@@ -48,6 +48,11 @@ void arch_load_cr3(uint64_t pml4_pa);
 void arch_flush_tlb_page(uint64_t va);
 /* Drop every non-global TLB entry of this CPU. */
 void arch_flush_tlb_all(void);
+/* Send the TLB flush IPI to CPU cpu (it calls mm_tlb_ipi()). */
+void arch_send_tlb_ipi(unsigned cpu);
+/* Let pending interrupts in for a moment (sti; pause; cli): every wait loop
+ * calls it, so that a waiting CPU still answers flush IPIs. */
+void arch_irq_window(void);
 /* Most frames arch_discard_frames() takes at once (the guest asserts it
  * equals the hypercall's HC_DISCARD_MAX). */
 #define ARCH_DISCARD_MAX 512

@@ -34,6 +34,7 @@ struct mmu_gather {
 struct mm_percpu {
 	struct mmu_gather tlb;
 	struct mm_struct *current_mm; /* loaded in CR3 (NULL: the kernel's PML4) */
+	uint64_t loaded_gen;          /* current_mm's tlb_gen this TLB is up to date with */
 };
 
 #endif

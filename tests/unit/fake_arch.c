@@ -54,6 +54,16 @@ void arch_flush_tlb_all(void)
 		fake.on_flush();
 }
 
+/* One fake CPU: no mm is ever loaded on another, so nothing is sent. */
+void arch_send_tlb_ipi(unsigned cpu)
+{
+	cr_assert_fail("arch_send_tlb_ipi(%u) with one CPU", cpu);
+}
+
+void arch_irq_window(void)
+{
+}
+
 void arch_discard_frames(const uint64_t *pas, unsigned n)
 {
 	if (n == 0 || n > ARCH_DISCARD_MAX)

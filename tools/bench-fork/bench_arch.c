@@ -44,6 +44,16 @@ void arch_flush_tlb_all(void)
 {
 }
 
+/* One CPU: the mm never has another to shoot down. */
+void arch_send_tlb_ipi(unsigned cpu)
+{
+	(void)cpu;
+}
+
+void arch_irq_window(void)
+{
+}
+
 /* The host zeroes discarded frames (HC_DISCARD): not the guest's
  * instructions, so not done here (the data is of no interest). */
 void arch_discard_frames(const uint64_t *pas, unsigned n)
