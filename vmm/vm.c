@@ -233,6 +233,7 @@ static struct vm *vm_alloc(const struct vm_config *cfg, uint64_t size)
 	vm->timeout_ns = (uint64_t)(cfg->request_timeout_ms ? cfg->request_timeout_ms
 				    : REQUEST_TIMEOUT_S * 1000) * 1000000ull;
 	pthread_mutex_init(&vm->state_lock, NULL);
+	pthread_mutex_init(&vm->console_lock, NULL);
 	pthread_cond_init(&vm->state_cond, NULL);
 	atomic_store(&vm->state, VM_BOOTING);
 	return vm;
@@ -241,6 +242,7 @@ static struct vm *vm_alloc(const struct vm_config *cfg, uint64_t size)
 static void vm_free(struct vm *vm)
 {
 	pthread_mutex_destroy(&vm->state_lock);
+	pthread_mutex_destroy(&vm->console_lock);
 	pthread_cond_destroy(&vm->state_cond);
 	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
 		pthread_mutex_destroy(&vm->rings[i].lock);

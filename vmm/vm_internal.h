@@ -77,7 +77,8 @@ struct vm {
 	char failure[256];              /* reason, once state == VM_FAILED */
 	struct vcpu *failed_vcpu;       /* whose registers the report shows */
 
-	/* console */
+	/* console (console_lock: vCPUs write at once) */
+	pthread_mutex_t console_lock;
 	FILE *console;
 	char line[CONSOLE_LINE_MAX];
 	size_t line_len;

@@ -64,6 +64,7 @@ void ap_main(uint64_t cpu)
 	cpu_init_features();
 	apic_init_ap();
 	mm_cpu_online((unsigned)cpu);
+	printk("guest: CPU %lu online\n", cpu);
 	hc_cpu_online((unsigned)cpu);
 	channel_serve((unsigned)cpu);
 }
