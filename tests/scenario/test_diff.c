@@ -64,7 +64,7 @@ static void run_jobs(struct job *jobs, size_t n, unsigned par, const char *dir)
 	while (done < n) {
 		while (running < par && next < n) {
 			struct job *j = &jobs[next++];
-			char *argv[6], bufs[3][4096], scn[4096], out[4096], err[4096];
+			char *argv[8], bufs[3][4096], scn[4096], out[4096], err[4096];
 
 			seed_path(dir, j->seed, "scn", scn, sizeof(scn));
 			seed_path(dir, j->seed, j->which == RUNNER_LINUX ? "linux.out" : "vmm.out",
