@@ -10,6 +10,7 @@
  * the stack with one copy.
  */
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 
 struct frame_state frames;
 
@@ -154,6 +155,7 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 				continue;
 			}
 			pages[pfn] = (struct abi_page){ .refcount = 0, .type = PAGE_T_FREE };
+			TLBLOG(TLOG_FRAME_FREE, 0, pa, 0);
 			*dirty++ = pa;
 		}
 		i = stop;

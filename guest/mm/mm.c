@@ -9,6 +9,7 @@
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/pgtable.h"
 #include "guest/mm/slab.h"
 #include "guest/mm/tlb.h"
@@ -128,6 +129,7 @@ int mm_destroy(uint32_t id)
 		panic("mm_destroy: mm %u not empty after exit_mmap", mm->id);
 	for (unsigned i = 0; i < mm_g.nkernel_slots; i++)
 		mm->pml4[mm_g.kernel_slots[i]] = 0;
+	TLBLOG(TLOG_PT_FREE, mm->id, mm->pml4_pa, 0);
 	frame_free_zero(mm->pml4_pa);
 
 	memset(mm->desc, 0, sizeof(*mm->desc));

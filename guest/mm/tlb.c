@@ -4,6 +4,7 @@
  */
 #include "guest/mm/tlb.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/mm_trace.h"
 
 static void free_gathered(struct mmu_gather *tlb);
@@ -69,8 +70,10 @@ static void free_gathered(struct mmu_gather *tlb)
 		frame_page(mm_g.zero_pa)->refcount -= zeros;
 		tlb->nr = 0;
 	}
-	for (unsigned i = 0; i < tlb->nr_tables; i++)
+	for (unsigned i = 0; i < tlb->nr_tables; i++) {
+		TLBLOG(TLOG_PT_FREE, tlb->mm->id, tlb->tables[i], 0);
 		frame_free_zero(tlb->tables[i]);     /* emptied tables read zero */
+	}
 	tlb->nr_tables = 0;
 }
 
