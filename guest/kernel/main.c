@@ -47,7 +47,6 @@ void kmain(uint64_t boot_info_gpa)
 
 	uint64_t free_start = (uint64_t)_kernel_end - KERNEL_VIRT_BASE;
 	mm_init(free_start, ram_size, pml4);
-	mm_cpu_online(0);
 	channel_init(nr_cpus);
 	printk("guest: %lu MiB of RAM, abi %u, %u CPU%s, ready\n", ram_size >> 20,
 	       VMM_ABI_VERSION, nr_cpus, nr_cpus == 1 ? "" : "s");

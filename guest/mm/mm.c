@@ -48,6 +48,7 @@ void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4
 	vma_caches_init();
 
 	t->version = MM_TABLE_VERSION;
+	mm_cpu_online(smp_processor_id());      /* the boot CPU */
 	__atomic_store_n(&t->magic, MM_TABLE_MAGIC, __ATOMIC_RELEASE);
 }
 

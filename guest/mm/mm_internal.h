@@ -28,9 +28,12 @@
 #ifdef MM_HOST_TEST
 /* The calling CPU's mm state (tests/unit/fake_arch.c: one fake CPU). */
 struct mm_percpu *this_cpu_mm(void);
+/* The fake CPU running: 0, except where a benchmark simulates several
+ * (tools/bench-shootdown); the host build's fakes define it. */
+extern unsigned mm_host_cpu;
 static inline unsigned smp_processor_id(void)
 {
-	return 0;
+	return mm_host_cpu;
 }
 #else
 /* this_cpu_mm() and smp_processor_id(), inline: they are on every unmap. */

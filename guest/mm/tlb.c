@@ -7,7 +7,26 @@
 #include "guest/mm/mm_tlblog.h"
 #include "guest/mm/mm_trace.h"
 
-static void free_gathered(struct mmu_gather *tlb);
+static __attribute__((noinline)) void free_gathered_early(struct mmu_gather *tlb);
+static inline void free_gathered(struct mmu_gather *tlb);
+
+/* This CPU's part: one invlpg per page up to the ceiling, else everything. */
+static inline void flush_local(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	if (__builtin_expect(tlb_knob_armed, 0)) {
+		tlb_flush_local_injected(mm, start, end);
+		return;
+	}
+	if ((end - start) >> PAGE_SHIFT > TLB_SINGLE_PAGE_FLUSH_CEILING) {
+		arch_flush_tlb_all();
+		TLBLOG(TLOG_FLUSH_ALL, mm->id, 0, 0);
+		return;
+	}
+	for (uint64_t va = start; va < end; va += PAGE_SIZE)
+		arch_flush_tlb_page(va);
+	TLBLOG(end - start == PAGE_SIZE ? TLOG_FLUSH_PAGE : TLOG_FLUSH_RANGE, mm->id, start,
+	       end - start == PAGE_SIZE ? 0 : end);
+}
 
 /*
  * Flush [start, end) of mm here (if this CPU uses it) and on every other
@@ -20,21 +39,22 @@ static void flush_range(struct mm_struct *mm, uint64_t start, uint64_t end, bool
 			struct mmu_gather *tlb)
 {
 	unsigned cpu = smp_processor_id();
+	struct mm_percpu *pc = this_cpu_mm();
 
 	if (start >= end)
 		return;
 	TRACE(TEV_TLB_FLUSH, start, end, mm->cpu_mask, cpu, TLB_SINGLE_PAGE_FLUSH_CEILING);
 	uint64_t gen = __atomic_add_fetch(&mm->tlb_gen, 1, __ATOMIC_SEQ_CST);
-	if (this_cpu_mm()->current_mm == mm)
-		tlb_flush_local(mm, start, end, gen);
-	if (!(__atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu)))
+	if (pc->current_mm == mm) {
+		pc->loaded_gen = gen;
+		pc->pub->flushes++;
+		flush_local(mm, start, end);
+	}
+	if (__builtin_expect(!(__atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu)), 1))
 		return;
 	if (tlb && tlb_free_early())
-		free_gathered(tlb);
-	uint64_t targets = tlb_shootdown(mm, start, end, gen, freed_tables);
-	if (targets)
-		tlb_shootdown_wait(targets);
-	tlb_shootdown_done();
+		free_gathered_early(tlb);
+	tlb_shootdown(mm, start, end, gen, freed_tables);
 }
 
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
@@ -57,7 +77,7 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 }
 
 /* Point of no return for the gathered frames: nobody can reach them now. */
-static void free_gathered(struct mmu_gather *tlb)
+static inline void free_gathered(struct mmu_gather *tlb)
 {
 	TRACE_FN(mm_trace_free_gathered, tlb->batch, tlb->nr, mm_g.zero_pa, tlb->nr_tables);
 	/* Point of no return for the gathered frames: nobody can reach them
@@ -75,6 +95,11 @@ static void free_gathered(struct mmu_gather *tlb)
 		frame_free_zero(tlb->tables[i]);     /* emptied tables read zero */
 	}
 	tlb->nr_tables = 0;
+}
+
+static void free_gathered_early(struct mmu_gather *tlb)
+{
+	free_gathered(tlb);
 }
 
 void tlb_finish_mmu(struct mmu_gather *tlb)

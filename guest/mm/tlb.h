@@ -39,15 +39,14 @@ struct tlb_flush_info {
  * switches to the kernel's page tables. */
 void tlb_leave_mm(struct mm_struct *mm);
 
-/* tlb_smp.c: this CPU's part of a flush of mm up to tlb_gen gen. */
-void tlb_flush_local(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen);
-/* Send the request to the other CPUs that need it; returns them (a mask). */
-uint64_t tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
-		       bool freed_tables);
-/* Wait, interrupts let in, until every CPU in targets has acknowledged. */
-void tlb_shootdown_wait(uint64_t targets);
-/* The initiator is done with its request (frames freed). */
-void tlb_shootdown_done(void);
+/* tlb_smp.c: a test armed a knob (mm_inject_tlb): the slow paths look. */
+extern uint8_t tlb_knob_armed;
+/* This CPU's part of a flush with a knob armed. */
+void tlb_flush_local_injected(struct mm_struct *mm, uint64_t start, uint64_t end);
+/* Send the request (tlb_gen gen) to the other CPUs of mm that need it, and
+ * wait, interrupts let in, until every one has acknowledged. */
+void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
+		   bool freed_tables);
 /* Injected: free the gathered frames before the shootdown (one-shot). */
 bool tlb_free_early(void);
 

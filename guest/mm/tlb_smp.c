@@ -26,6 +26,13 @@ static struct {
 	int kind;                     /* MM_INJECT_TLB_*, 0: none */
 	unsigned cpu;                 /* MM_INJECT_TLB_SKIP_IPI: the CPU skipped */
 } knob;
+uint8_t tlb_knob_armed;               /* knob.kind != 0 */
+
+static void knob_off(void)
+{
+	knob.kind = 0;
+	tlb_knob_armed = 0;
+}
 
 static struct mm_cpu_tlb *pub(unsigned cpu)
 {
@@ -34,6 +41,7 @@ static struct mm_cpu_tlb *pub(unsigned cpu)
 
 void mm_cpu_online(unsigned cpu)
 {
+	this_cpu_mm()->pub = pub(cpu);
 	tlb_cpus[cpu].is_lazy = 0;
 	pub(cpu)->loaded_mm = 0;
 	pub(cpu)->lazy = 0;
@@ -124,15 +132,14 @@ static void local_flush(uint32_t mm_id, uint64_t start, uint64_t end, unsigned p
 		TLBLOG(TLOG_FLUSH_RANGE, mm_id, start, end);
 }
 
-void tlb_flush_local(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen)
+void tlb_flush_local_injected(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct mm_percpu *pc = this_cpu_mm();
 	bool short_by_one = knob.kind == MM_INJECT_TLB_SHORT_RANGE;
 
 	if (short_by_one)
-		knob.kind = 0;
+		knob_off();
+	pub(smp_processor_id())->flushes--;     /* local_flush counts it again */
 	local_flush(mm->id, start, end, short_by_one);
-	pc->loaded_gen = gen;
 }
 
 /* The flush request info on this CPU (the IPI's target): Linux's
@@ -212,12 +219,13 @@ static uint64_t shootdown_targets(unsigned cpu, uint64_t mask, bool freed_tables
 		targets |= 1ULL << c;
 	}
 	if (knob.kind == MM_INJECT_TLB_SKIP_LAZY || knob.kind == MM_INJECT_TLB_SKIP_IPI)
-		knob.kind = 0;
+		knob_off();
 	return targets;
 }
 
-uint64_t tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
-		       bool freed_tables)
+/* Send the request to the CPUs that need it: returns them (a mask). */
+static uint64_t send_requests(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
+			      bool freed_tables)
 {
 	unsigned cpu = smp_processor_id();
 	uint64_t others = __atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu);
@@ -234,7 +242,7 @@ uint64_t tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint6
 		.ack_first = knob.kind == MM_INJECT_TLB_ACK_EARLY,
 	};
 	if (knob.kind == MM_INJECT_TLB_ACK_EARLY)
-		knob.kind = 0;
+		knob_off();
 	full_barrier();
 	for (uint64_t m = targets; m; m &= m - 1) {
 		unsigned c = (unsigned)__builtin_ctzll(m);
@@ -246,9 +254,11 @@ uint64_t tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint6
 	return targets;
 }
 
-void tlb_shootdown_wait(uint64_t targets)
+void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
+		   bool freed_tables)
 {
 	unsigned cpu = smp_processor_id();
+	uint64_t targets = send_requests(mm, start, end, gen, freed_tables);
 
 	/* Interrupts on while waiting: a CPU that waits for us answers. */
 	for (uint64_t m = targets; m; m &= m - 1) {
@@ -256,11 +266,7 @@ void tlb_shootdown_wait(uint64_t targets)
 		while (__atomic_load_n(&tlb_cpus[c].pending, __ATOMIC_ACQUIRE) & (1ULL << cpu))
 			arch_irq_window();
 	}
-}
-
-void tlb_shootdown_done(void)
-{
-	__atomic_store_n(&tlb_cpus[smp_processor_id()].info.done, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&tlb_cpus[cpu].info.done, 1, __ATOMIC_RELEASE);
 }
 
 bool tlb_free_early(void)
@@ -268,7 +274,7 @@ bool tlb_free_early(void)
 	bool early = knob.kind == MM_INJECT_TLB_FREE_EARLY;
 
 	if (early)
-		knob.kind = 0;
+		knob_off();
 	return early;
 }
 
@@ -279,5 +285,6 @@ int mm_inject_tlb(int kind, unsigned cpu)
 		return -EINVAL;
 	knob.kind = kind;
 	knob.cpu = cpu;
+	tlb_knob_armed = 1;
 	return 0;
 }

@@ -13,6 +13,7 @@
 struct fake_arch fake;
 uint8_t *fake_ram;
 static struct mm_percpu fake_cpu;
+unsigned mm_host_cpu;           /* always 0: one fake CPU */
 
 struct mm_percpu *this_cpu_mm(void)
 {

@@ -14,6 +14,7 @@
 
 uint8_t *bench_ram;
 static struct mm_percpu cpu;
+unsigned mm_host_cpu;           /* one CPU: always 0 */
 
 struct mm_percpu *this_cpu_mm(void)
 {

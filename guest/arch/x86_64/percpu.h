@@ -11,7 +11,7 @@
 #define GUEST_ARCH_PERCPU_H
 
 /* offsetof(struct percpu, user) and of user_ctx.out0, for traps.S. */
-#define PERCPU_USER_CTX       4680
+#define PERCPU_USER_CTX       4688
 #define USER_CTX_OUT0         56
 
 #ifndef __ASSEMBLER__
