@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shared/layout.h"
+#include "vmm/tlbcheck/vm_tlbcheck.h"
 #include "vmm/vm_internal.h"
 
 static uint64_t now_ns(void)
@@ -228,6 +229,7 @@ static int request_locked(struct vm *vm, unsigned cpu, struct chan_slot *reqs, u
 		if (r)
 			return r;
 	}
+	vm_tlbcheck_drain(vm);
 	return 0;
 }
 

@@ -29,6 +29,8 @@ struct vm_config {
 	uint32_t boot_timeout_ms; /* until the guest reports ready; 0 = 20 s */
 	uint32_t request_timeout_ms; /* per vm_request; 0 = 120 s */
 	struct vm_debugger *debugger; /* holds and resumes the vCPUs (vmm/gdb/); NULL: none */
+	bool tlblog;              /* the guest keeps its TLB-coherence log and the host
+				   * replays it after every request (vmm/tlbcheck/) */
 };
 
 /*

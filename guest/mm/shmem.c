@@ -10,7 +10,6 @@
 #include "guest/mm/shmem.h"
 #include "guest/mm/frame.h"
 #include "guest/mm/mm.h"
-#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/pgtable.h"
 #include "guest/mm/slab.h"
 
@@ -52,8 +51,7 @@ static void free_node(uint64_t node, unsigned level)
 		if (level > 1) {
 			free_node(pa, level - 1);
 		} else if (--frame_page(pa)->refcount == 0) {
-			TLBLOG(TLOG_FRAME_FREE, 0, pa, 0);
-			frame_free_dirty(pa);
+			frame_free_dirty(pa);      /* logs TLOG_FRAME_FREE */
 		}
 	}
 	frame_free_dirty(node);
