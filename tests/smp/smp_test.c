@@ -6,11 +6,11 @@
 #include "shared/layout.h"
 #include "tests/smp/smp_test.h"
 
-void smp_boot(struct tvm *t, unsigned ncpus)
+void smp_boot(struct tvm *t, unsigned ncpus, bool tlblog)
 {
 	char path[4096];
 	struct vm_config cfg = { .guest_path = vmm_bin_path("guest.elf", path, sizeof(path)),
-				 .nr_cpus = ncpus };
+				 .nr_cpus = ncpus, .tlblog = tlblog };
 
 	tvm_create(t, cfg);
 	cr_assert_eq(t->status, 0, "booting %s on %u CPUs: %d: %s", path, ncpus, t->status, t->err);

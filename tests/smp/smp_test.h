@@ -15,8 +15,9 @@
 #define WIN 0x100000000000ULL
 #define PG  0x1000ULL
 
-/* Boot the real guest with ncpus CPUs into t; asserts it is ready. */
-void smp_boot(struct tvm *t, unsigned ncpus);
+/* Boot the real guest with ncpus CPUs into t (with the TLB-coherence log
+ * if tlblog); asserts it is ready. */
+void smp_boot(struct tvm *t, unsigned ncpus, bool tlblog);
 
 /* One request on cpu: its result (asserts an answer came). */
 int64_t smp_req(struct vm *vm, unsigned cpu, struct chan_slot *s);

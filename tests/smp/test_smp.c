@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -15,7 +16,7 @@ static struct tvm t;
 
 static void boot4(void)
 {
-	smp_boot(&t, 4);
+	smp_boot(&t, 4, false);
 }
 
 static void down(void)
@@ -148,14 +149,22 @@ struct toucher {
 	unsigned runs;
 };
 
+/* CPU 1, over and over: drop its pages (madvise dontneed), then read them
+ * back, one fault each: most of each run is spent in ring 3 or in its
+ * faults, not lazy. */
 static void *touch_loop(void *arg)
 {
 	struct toucher *tc = arg;
 
 	/* Bounded: at most 2000 runs even if the main thread never stops us. */
 	while (!atomic_load(&tc->stop) && tc->runs < 2000) {
-		struct chan_slot s = { .op = OP_TOUCH, .mm = tc->mm };
-		s.touch = (struct chan_touch){ .addr = WIN + 64 * PG, .len = 1024 * PG,
+		struct chan_slot s = { .op = OP_MADVISE, .mm = tc->mm };
+		s.madvise = (struct chan_madvise){ .addr = WIN + 64 * PG, .len = 256 * PG,
+						   .advice = MADV_DONTNEED_ABI };
+		if (vm_request_on(tc->vm, 1, &s, 1) != 0 || s.result != 0)
+			break;
+		s = (struct chan_slot){ .op = OP_TOUCH, .mm = tc->mm };
+		s.touch = (struct chan_touch){ .addr = WIN + 64 * PG, .len = 256 * PG,
 					       .mode = TOUCH_READ };
 		if (vm_request_on(tc->vm, 1, &s, 1) != 0 || s.result != ACCESS_OK)
 			break;
@@ -171,13 +180,21 @@ Test(smp, a_cpu_in_ring_3_gets_the_ipi)
 	pthread_t th;
 	unsigned rounds = 0;
 
-	cr_assert_eq(smp_mmap(t.vm, 0, mm, WIN, 1088 * PG), (int64_t)WIN);
-	cr_assert_eq(smp_touch(t.vm, 0, mm, WIN, 1088 * PG, TOUCH_WRITE), ACCESS_OK);
+	cr_assert_eq(smp_mmap(t.vm, 0, mm, WIN, 320 * PG), (int64_t)WIN);
+	cr_assert_eq(smp_touch(t.vm, 0, mm, WIN, 64 * PG, TOUCH_WRITE), ACCESS_OK);
 	uint64_t recv0 = smp_tlb(t.vm, 1).ipis_recv;
 	cr_assert_eq(pthread_create(&th, NULL, touch_loop, &tc), 0);
-	/* munmap/mmap a page CPU 1 does not touch, while it touches the rest
-	 * in ring 3 (not lazy): CPU 0 must interrupt it, at most 300 rounds. */
+	/* munmap/mmap a page CPU 1 does not touch, while it reads the rest in
+	 * ring 3 and its faults (not lazy): CPU 0 must interrupt it; at most
+	 * 300 rounds. */
 	while (smp_tlb(t.vm, 1).ipis_recv == recv0 && rounds++ < 300) {
+		/* Go when CPU 1 is seen using the mm (at most 10000 looks). */
+		for (unsigned look = 0; look < 10000; look++) {
+			struct mm_cpu_tlb e = smp_tlb(t.vm, 1);
+			if (e.loaded_mm == mm && !e.lazy)
+				break;
+			sched_yield();
+		}
 		cr_assert_eq(smp_munmap(t.vm, 0, mm, WIN, PG), 0);
 		cr_assert_eq(smp_mmap(t.vm, 0, mm, WIN, PG), (int64_t)WIN);
 		cr_assert_eq(smp_touch(t.vm, 0, mm, WIN, PG, TOUCH_WRITE), ACCESS_OK);
