@@ -8,20 +8,30 @@
  * guest, in place.  The guest writes every OUT field of the operation it
  * handles; the host treats all of them as the guest's word.
  *
- * Protocol: the host fills slots [req_prod, req_prod + n) (mod CHANNEL_SLOTS),
- * publishes req_prod += n (a store after the slot stores) and rings the
- * doorbell (raises DOORBELL_GSI).  The guest, idling in `hlt`, wakes, handles
- * every slot from resp_prod up to req_prod in order, writing each response
- * in place, and publishes resp_prod once for the batch (at least once per
- * wake-up).  The host never has more than CHANNEL_SLOTS
- * requests outstanding and never trusts resp_prod beyond what it posted.
+ * One ring per CPU (CHANNEL_MAX_CPUS of them; the guest serves the first
+ * `ncpus`): ring c has its own header (channel.ring[c]), its own
+ * CHANNEL_SLOTS slots at CHANNEL_RING_SLOTS(c) and its own data window at
+ * CHANNEL_RING_DATA(c), and every request posted there runs on CPU c.
+ * Ring 0 lies where the single ring of version 5 lay.
+ *
+ * Protocol, per ring: the host fills slots [req_prod, req_prod + n) (mod
+ * CHANNEL_SLOTS), publishes req_prod += n (a store after the slot stores)
+ * and rings the CPU's doorbell (raises DOORBELL_GSI + c, which the guest
+ * routes to CPU c).  CPU c, idling in `hlt`, wakes, handles every slot from
+ * resp_prod up to req_prod in order, writing each response in place, and
+ * publishes resp_prod once for the batch (at least once per wake-up).  The
+ * host never has more than CHANNEL_SLOTS requests outstanding on a ring and
+ * never trusts resp_prod beyond what it posted.  Requests on different
+ * rings run at the same time.
  *
  * Results: a value (an address, an id, a count, ACCESS_*), 0, or -errno with
  * errno in [1, CHAN_ERRNO_MAX]: anything below -CHAN_ERRNO_MAX is a protocol
  * error, never an errno.
  *
- * Requests that return bulk data (OP_VMA_LIST) write into the data area at
- * [CHANNEL_DATA_OFFSET + data_offset, + max entries) given by the host.
+ * Requests that return bulk data (OP_VMA_LIST, OP_PAGE_SHARE) write into
+ * their ring's data window at [CHANNEL_RING_DATA(c) + data_offset, + max
+ * entries) given by the host: CHANNEL_DATA_SIZE bytes per CPU, so that CPUs
+ * running at once never share one.
  */
 #ifndef SHARED_CHANNEL_H
 #define SHARED_CHANNEL_H
@@ -30,11 +40,15 @@
 #include <stddef.h>
 
 #define CHANNEL_MAGIC         0x4e414843u /* "CHAN" */
-#define CHANNEL_VERSION       5   /* 4: trace area (shared/trace.h); 5: fork, page share */
-#define CHANNEL_SLOTS         256         /* power of two */
-#define CHANNEL_SLOTS_OFFSET  0x1000u
-#define CHANNEL_DATA_OFFSET   0x8000u
-#define CHANNEL_DATA_SIZE     (0x40000u - CHANNEL_DATA_OFFSET)
+#define CHANNEL_VERSION       6   /* 4: trace area (shared/trace.h); 5: fork, page share;
+                                     6: a ring, a doorbell and a data window per CPU */
+#define CHANNEL_MAX_CPUS      8           /* rings in the header */
+#define CHANNEL_SLOTS         256         /* per ring; power of two */
+#define CHANNEL_SLOTS_OFFSET  0x1000u     /* ring 0's slots */
+#define CHANNEL_DATA_OFFSET   0x21000u    /* CPU 0's data window */
+#define CHANNEL_DATA_SIZE     0x3e00u     /* bytes of each CPU's data window */
+#define CHANNEL_RING_SLOTS(c) (CHANNEL_SLOTS_OFFSET + (uint32_t)(c) * CHANNEL_SLOTS * 64u)
+#define CHANNEL_RING_DATA(c)  (CHANNEL_DATA_OFFSET + (uint32_t)(c) * CHANNEL_DATA_SIZE)
 
 /* Largest errno a result may carry (Linux's MAX_ERRNO). */
 #define CHAN_ERRNO_MAX        4095
@@ -123,6 +137,13 @@ enum chan_op {
 #define INJECT_STRAY_PTE      1           /* a present user PTE at addr outside every VMA */
 #define INJECT_WRITABLE_ZERO  2           /* make the PTE at addr writable */
 #define INJECT_REFCOUNT       3           /* one reference too many on the frame at addr */
+/* Break the next TLB shootdown on purpose (a one-shot knob; the TLB-coherence
+ * checker must catch it, docs/tlb.md).  addr: the CPU for SKIP_IPI, else 0. */
+#define INJECT_TLB_SKIP_IPI   4           /* no flush request to CPU addr */
+#define INJECT_TLB_ACK_EARLY  5           /* targets acknowledge before they flush */
+#define INJECT_TLB_FREE_EARLY 6           /* frames freed before the acknowledgements */
+#define INJECT_TLB_SKIP_LAZY  7           /* lazy CPUs skipped although page tables are freed */
+#define INJECT_TLB_SHORT_RANGE 8          /* the initiator's range flush stops a page short */
 
 struct chan_mm_create {
 	uint32_t id;              /* OUT: the new mm's id, >= 1 (0 on error) */
@@ -282,20 +303,27 @@ struct chan_vma {
 	uint32_t anon;            /* nonzero if the VMA has an anon_vma */
 };
 
-struct channel {
-	uint32_t magic;           /* guest writes CHANNEL_MAGIC once live */
-	uint32_t version;         /* guest writes CHANNEL_VERSION */
-	uint32_t nslots;          /* guest writes CHANNEL_SLOTS */
-	uint32_t pad0[13];
+/* One CPU's ring header, 128 bytes: the producers on lines of their own. */
+struct chan_ring {
 	volatile uint32_t req_prod;   /* host: requests posted (free-running) */
 	uint32_t pad1[15];
 	volatile uint32_t resp_prod;  /* guest: requests completed (free-running) */
 	/* host: nonzero while a host thread sleeps until resp_prod moves.  The
 	 * guest, after publishing resp_prod, does a full barrier and, if this
-	 * is set, writes CHANNEL_NOTIFY_PORT (outl) once; the host sets it,
-	 * does a full barrier and looks at resp_prod again before sleeping. */
+	 * is set, writes the ring's CPU number to CHANNEL_NOTIFY_PORT (outl)
+	 * once; the host sets it, does a full barrier and looks at resp_prod
+	 * again before sleeping. */
 	volatile uint32_t host_waiting;
 	uint32_t pad2[14];
+};
+
+struct channel {
+	uint32_t magic;           /* guest writes CHANNEL_MAGIC once live */
+	uint32_t version;         /* guest writes CHANNEL_VERSION */
+	uint32_t nslots;          /* guest writes CHANNEL_SLOTS */
+	uint32_t ncpus;           /* guest writes the CPUs (rings) it serves */
+	uint32_t pad0[12];
+	struct chan_ring ring[CHANNEL_MAX_CPUS];
 };
 
 _Static_assert(sizeof(struct chan_slot) == 64, "chan_slot layout");
@@ -325,11 +353,13 @@ _Static_assert(offsetof(struct chan_mremap, flags) == 32, "chan_mremap layout");
 _Static_assert(sizeof(struct chan_madvise) == 24, "chan_madvise layout");
 _Static_assert(sizeof(struct chan_mlock) == 24, "chan_mlock layout");
 _Static_assert(sizeof(struct chan_munlock) == 16, "chan_munlock layout");
-_Static_assert(offsetof(struct channel, req_prod) == 64, "channel layout");
-_Static_assert(offsetof(struct channel, resp_prod) == 128, "channel layout");
-_Static_assert(offsetof(struct channel, host_waiting) == 132, "channel layout");
-_Static_assert(sizeof(struct channel) == 192, "channel layout");
-_Static_assert(CHANNEL_SLOTS_OFFSET + CHANNEL_SLOTS * sizeof(struct chan_slot)
-	       <= CHANNEL_DATA_OFFSET, "channel slots overlap data");
+_Static_assert(offsetof(struct channel, ring[0].req_prod) == 64, "channel layout");
+_Static_assert(offsetof(struct channel, ring[0].resp_prod) == 128, "channel layout");
+_Static_assert(offsetof(struct channel, ring[0].host_waiting) == 132, "channel layout");
+_Static_assert(sizeof(struct chan_ring) == 128, "chan_ring layout");
+_Static_assert(sizeof(struct channel) <= CHANNEL_SLOTS_OFFSET, "channel header size");
+_Static_assert(CHANNEL_RING_SLOTS(CHANNEL_MAX_CPUS) <= CHANNEL_DATA_OFFSET,
+	       "channel slots overlap data");
+_Static_assert(CHANNEL_RING_DATA(CHANNEL_MAX_CPUS) <= 0x40000u, "channel data beyond CHANNEL_SIZE");
 
 #endif

@@ -20,6 +20,7 @@ enum hypercall_nr {
 	HC_PANIC   = 2,   /* struct hc_panic: the VM stops, vmm exits 3 */
 	HC_EXIT    = 3,   /* struct hc_exit: the VM stops with a code */
 	HC_DISCARD = 4,   /* struct hc_discard: host zeroes frames by discarding */
+	HC_CPU_ONLINE = 5, /* struct hc_cpu_online: an application CPU is up */
 	HC_NR_CALLS
 };
 
@@ -36,6 +37,14 @@ struct hc_ready {
 	uint32_t abi_version;     /* IN: VMM_ABI_VERSION as the guest knows it */
 	uint32_t pad;
 	gpa_t    mm_table;        /* IN: must be MM_TABLE_GPA */
+};
+
+/* From the CPU it names, once, after HC_READY: its per-CPU area, tables and
+ * x2APIC are set up and it serves its ring.  vmm is ready when every CPU
+ * has reported. */
+struct hc_cpu_online {
+	uint32_t cpu;             /* IN: the calling CPU's id (its x2APIC id) */
+	uint32_t pad;
 };
 
 struct hc_panic {
@@ -58,6 +67,7 @@ struct hc_discard {
 
 _Static_assert(sizeof(struct hc_console) == 16, "hc_console layout");
 _Static_assert(sizeof(struct hc_ready) == 16, "hc_ready layout");
+_Static_assert(sizeof(struct hc_cpu_online) == 8, "hc_cpu_online layout");
 _Static_assert(sizeof(struct hc_panic) == 16, "hc_panic layout");
 _Static_assert(sizeof(struct hc_exit) == 8, "hc_exit layout");
 _Static_assert(sizeof(struct hc_discard) == 24, "hc_discard layout");

@@ -54,12 +54,14 @@
 #define HC_PORT_BASE          0x500       /* port = HC_PORT_BASE + call number */
 #define HC_PORT_COUNT         16
 /* Guest -> host "answers ready" (shared/channel.h, host_waiting): a 4-byte
- * write, any value; never a hypercall port. */
+ * write of the ring's CPU number; never a hypercall port. */
 #define CHANNEL_NOTIFY_PORT   0x520
 
 /* ---- interrupts (host -> guest doorbell) ---- */
-#define DOORBELL_GSI          16          /* IOAPIC pin the host raises */
-#define DOORBELL_VECTOR       0x40        /* IDT vector the guest programs for it */
+#define DOORBELL_GSI          16          /* IOAPIC pin the host raises for CPU 0; */
+                                          /* CPU c's is DOORBELL_GSI + c (pins 16..23) */
+#define DOORBELL_VECTOR       0x40        /* IDT vector the guest programs for them */
+#define TLB_IPI_VECTOR        0x41        /* CPU -> CPU: flush request (x2APIC ICR) */
 #define IOAPIC_BASE_GPA       0xfec00000ULL
 #define LAPIC_BASE_GPA        0xfee00000ULL
 

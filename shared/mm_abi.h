@@ -17,7 +17,8 @@
 #include <stddef.h>
 
 #define MM_TABLE_MAGIC        0x4c4241544d4dULL /* "MMTABL" */
-#define MM_TABLE_VERSION      1
+#define MM_TABLE_VERSION      2   /* 2: per-CPU TLB state (cpus[]) */
+#define MM_CPUS_MAX           8   /* = CHANNEL_MAX_CPUS */
 #define MM_MAX                64
 
 /* VMA flags, Linux's values. */
@@ -71,6 +72,22 @@ struct abi_page {
 #define PAGE_T_KERNEL         5 /* kernel heap: VMAs, mm structs */
 #define PAGE_T_SHMEM          6 /* page of a shared anonymous object: refcount = PTEs + 1 */
 
+/*
+ * One CPU's TLB state and shootdown counters (docs/tlb.md).  Only that CPU
+ * writes its entry, field by field, outside the seqcount: a reader sees
+ * each field whole, never a consistent set.
+ */
+struct mm_cpu_tlb {
+	uint32_t loaded_mm;       /* id of the mm in its CR3, 0: the kernel's tables */
+	uint32_t lazy;            /* 1: lazy TLB mode (loaded, not in use) */
+	uint64_t flushes;         /* local flushes done (page ranges and full) */
+	uint64_t ipis_sent;       /* flush requests sent to other CPUs */
+	uint64_t ipis_recv;       /* flush requests taken from other CPUs */
+	uint64_t cr3_loads;       /* CR3 loads */
+	uint64_t lazy_skips;      /* CPUs not sent a request because lazy */
+	uint64_t reserved[2];
+};
+
 struct mm_table {
 	uint64_t magic;           /* MM_TABLE_MAGIC once initialised */
 	uint32_t version;         /* MM_TABLE_VERSION */
@@ -83,6 +100,7 @@ struct mm_table {
 	uint64_t requests;        /* requests completed since boot */
 	uint64_t reserved[8];
 	struct mm_desc mms[MM_MAX];
+	struct mm_cpu_tlb cpus[MM_CPUS_MAX];
 };
 
 /*
@@ -102,6 +120,8 @@ struct abi_vma {
 
 _Static_assert(sizeof(struct mm_desc) == 64, "mm_desc layout");
 _Static_assert(sizeof(struct abi_page) == 8, "abi_page layout");
+_Static_assert(sizeof(struct mm_cpu_tlb) == 64, "mm_cpu_tlb layout");
+_Static_assert(offsetof(struct mm_table, cpus) == 128 + 64 * MM_MAX, "mm_table layout");
 _Static_assert(offsetof(struct mm_table, mms) == 128, "mm_table layout");
 _Static_assert(sizeof(struct mm_table) <= 0x10000, "mm_table size");
 _Static_assert(sizeof(struct abi_vma) == 56, "abi_vma layout");

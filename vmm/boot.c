@@ -27,6 +27,7 @@ void boot_write(struct vm *vm)
 	bi->ram_size = vm->mem.size;
 	bi->kernel_start = vm->kernel_start;
 	bi->kernel_end = vm->kernel_end;
+	bi->nr_cpus = vm->ncpus;
 
 	uint64_t *pml4 = table(vm, BOOT_PML4_GPA);
 	uint64_t *low = table(vm, BOOT_PDPT_LOW_GPA);

@@ -24,21 +24,30 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static struct channel *chan(struct vm *vm)
+static struct chan_ring *chan_ring(struct vm *vm, unsigned cpu)
 {
-	return gmem_ptr(&vm->mem, CHANNEL_GPA, sizeof(struct channel));
+	struct channel *ch = gmem_ptr(&vm->mem, CHANNEL_GPA, sizeof(struct channel));
+
+	return &ch->ring[cpu];
 }
 
-static struct chan_slot *slot(struct vm *vm, uint32_t i)
+static struct chan_slot *slot(struct vm *vm, unsigned cpu, uint32_t i)
 {
-	return gmem_ptr(&vm->mem, CHANNEL_GPA + CHANNEL_SLOTS_OFFSET +
+	return gmem_ptr(&vm->mem, CHANNEL_GPA + CHANNEL_RING_SLOTS(cpu) +
 			(uint64_t)(i & (CHANNEL_SLOTS - 1)) * sizeof(struct chan_slot),
 			sizeof(struct chan_slot));
 }
 
+void *vm_channel_data_on(struct vm *vm, unsigned cpu)
+{
+	if (cpu >= VM_MAX_CPUS)
+		return NULL;
+	return gmem_ptr(&vm->mem, CHANNEL_GPA + CHANNEL_RING_DATA(cpu), CHANNEL_DATA_SIZE);
+}
+
 void *vm_channel_data(struct vm *vm)
 {
-	return gmem_ptr(&vm->mem, CHANNEL_GPA + CHANNEL_DATA_OFFSET, CHANNEL_DATA_SIZE);
+	return vm_channel_data_on(vm, 0);
 }
 
 /* How long a waiter spins before it sleeps: a no-op request is answered
@@ -53,12 +62,12 @@ void *vm_channel_data(struct vm *vm)
  * a busy guest one spurious interrupt and bounds a lost one to this. */
 #define REDOORBELL_NS  20000000ull
 
-/* Interrupt the guest (it idles in hlt): 0, or -EPIPE with the VM failed. */
-static int ring_doorbell(struct vm *vm)
+/* Interrupt CPU cpu (it idles in hlt): 0, or -EPIPE with the VM failed. */
+static int ring_doorbell(struct vm *vm, unsigned cpu)
 {
 	uint64_t one = 1;
 
-	if (write(vm->doorbell_fd, &one, sizeof(one)) != sizeof(one)) {
+	if (write(vm->rings[cpu].doorbell_fd, &one, sizeof(one)) != sizeof(one)) {
 		vm_fail(vm, "doorbell: eventfd write failed");
 		return -EPIPE;
 	}
@@ -68,7 +77,7 @@ static int ring_doorbell(struct vm *vm)
 /* 1 when the guest has answered all n requests from base, 0 not yet, or
  * -EPROTO (more answers than requests: the VM is failed) or -EPIPE (the VM
  * has failed or exited). */
-static int answered(struct vm *vm, struct channel *ch, uint32_t base, uint32_t n)
+static int answered(struct vm *vm, struct chan_ring *ch, uint32_t base, uint32_t n)
 {
 	uint32_t done = __atomic_load_n(&ch->resp_prod, __ATOMIC_ACQUIRE) - base;
 
@@ -83,10 +92,10 @@ static int answered(struct vm *vm, struct channel *ch, uint32_t base, uint32_t n
 
 /* Sleep until the guest notifies, the VM stops or deadline (CLOCK_MONOTONIC
  * ns) passes: 0 (look again; wake-ups may be spurious) or -ETIMEDOUT. */
-static int sleep_for_answer(struct vm *vm, uint64_t deadline)
+static int sleep_for_answer(struct vm *vm, int notify_fd, uint64_t deadline)
 {
 	struct pollfd p[2] = {
-		{ .fd = vm->notify_fd, .events = POLLIN },
+		{ .fd = notify_fd, .events = POLLIN },
 		{ .fd = vm->dead_fd, .events = POLLIN },
 	};
 	uint64_t now = now_ns(), count;
@@ -97,7 +106,7 @@ static int sleep_for_answer(struct vm *vm, uint64_t deadline)
 	/* Errors (EINTR) and time-outs alike: the caller looks again. */
 	(void)poll(p, 2, ms > INT_MAX ? INT_MAX : (int)ms);
 	/* Drain: this wake-up is used up (the fd is non-blocking). */
-	if (read(vm->notify_fd, &count, sizeof(count)) < 0) {
+	if (read(notify_fd, &count, sizeof(count)) < 0) {
 		/* EAGAIN: the wake-up came from dead_fd or the clock. */
 	}
 	return 0;
@@ -115,9 +124,9 @@ static int sleep_for_answer(struct vm *vm, uint64_t deadline)
  * stopped answering) or -EPROTO (it broke the protocol); the VM is failed
  * in the last two cases.
  */
-static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
+static int wait_responses(struct vm *vm, unsigned cpu, uint32_t base, uint32_t n)
 {
-	struct channel *ch = chan(vm);
+	struct chan_ring *ch = chan_ring(vm, cpu);
 	uint64_t start = now_ns(), held = vm_held_ns(&vm->cfg);
 	int r;
 
@@ -141,11 +150,11 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 		if (r)
 			break;
 		if (now_ns() >= ring) {
-			ring_doorbell(vm);
-			vm->doorbell_rerings++;
+			ring_doorbell(vm, cpu);
+			atomic_fetch_add(&vm->doorbell_rerings, 1);
 			ring = now_ns() + REDOORBELL_NS;
 		}
-		r = sleep_for_answer(vm, ring < deadline ? ring : deadline);
+		r = sleep_for_answer(vm, vm->rings[cpu].notify_fd, ring < deadline ? ring : deadline);
 		if (r == -ETIMEDOUT && now_ns() < deadline)
 			r = 0;          /* only the re-ring's slice is over */
 		if (r)
@@ -153,9 +162,9 @@ static int wait_responses(struct vm *vm, uint32_t base, uint32_t n)
 	}
 	__atomic_store_n(&ch->host_waiting, 0, __ATOMIC_RELAXED);
 	if (r == -ETIMEDOUT)
-		vm_fail(vm, "guest stopped answering: no response in %llu ms "
+		vm_fail(vm, "guest stopped answering: no response in %llu ms on CPU %u "
 			"(%u of %u answered; posted up to %u, answered up to %u)",
-			(unsigned long long)(vm->timeout_ns / 1000000ull),
+			(unsigned long long)(vm->timeout_ns / 1000000ull), cpu,
 			__atomic_load_n(&ch->resp_prod, __ATOMIC_ACQUIRE) - base, n,
 			base + n, __atomic_load_n(&ch->resp_prod, __ATOMIC_ACQUIRE));
 	return r < 0 ? r : 0;
@@ -194,29 +203,29 @@ static int take_answer(struct vm *vm, const struct chan_slot *s, struct chan_slo
 	return 0;
 }
 
-int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
+/* Post n requests on cpu's ring (its lock held) and take the answers. */
+static int request_locked(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned n)
 {
-	uint32_t base = vm->req_prod;
+	struct vm_ring *ring = &vm->rings[cpu];
+	uint32_t base = ring->req_prod;
 	int r;
 
-	if (n == 0 || n > CHANNEL_SLOTS)
-		return -EINVAL;
 	if (atomic_load(&vm->state) != VM_READY)
 		return -EPIPE;
 	for (unsigned i = 0; i < n; i++) {
-		struct chan_slot *s = slot(vm, base + i);
+		struct chan_slot *s = slot(vm, cpu, base + i);
 		memcpy(s, &reqs[i], sizeof(*s));
 		s->result = 0;
 	}
-	vm->req_prod = base + n;
-	__atomic_store_n(&chan(vm)->req_prod, base + n, __ATOMIC_RELEASE);
-	if (ring_doorbell(vm) != 0)
+	ring->req_prod = base + n;
+	__atomic_store_n(&chan_ring(vm, cpu)->req_prod, base + n, __ATOMIC_RELEASE);
+	if (ring_doorbell(vm, cpu) != 0)
 		return -EPIPE;
-	r = wait_responses(vm, base, n);
+	r = wait_responses(vm, cpu, base, n);
 	if (r)
 		return r;
 	for (unsigned i = 0; i < n; i++) {
-		r = take_answer(vm, slot(vm, base + i), &reqs[i]);
+		r = take_answer(vm, slot(vm, cpu, base + i), &reqs[i]);
 		if (r)
 			return r;
 	}
@@ -224,12 +233,27 @@ int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
 	return 0;
 }
 
+int vm_request_on(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned n)
+{
+	if (n == 0 || n > CHANNEL_SLOTS || cpu >= vm->ncpus)
+		return -EINVAL;
+	pthread_mutex_lock(&vm->rings[cpu].lock);
+	int r = request_locked(vm, cpu, reqs, n);
+	pthread_mutex_unlock(&vm->rings[cpu].lock);
+	return r;
+}
+
+int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
+{
+	return vm_request_on(vm, 0, reqs, n);
+}
+
 uint64_t vm_doorbell_rerings(struct vm *vm)
 {
-	return vm->doorbell_rerings;
+	return atomic_load(&vm->doorbell_rerings);
 }
 
 int vm_request(struct vm *vm, struct chan_slot *req)
 {
-	return vm_request_batch(vm, req, 1);
+	return vm_request_on(vm, 0, req, 1);
 }

@@ -12,6 +12,7 @@
 #include "shared/hypercall.h"
 #include "shared/layout.h"
 #include "vmm/hypercall.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm_internal.h"
 
 /* Copy the argument struct of a call: 0, or -EFAULT after failing the guest. */
@@ -51,8 +52,21 @@ static void hc_ready(struct vm *vm, uint32_t gpa)
 			(unsigned long long)MM_TABLE_GPA);
 		return;
 	}
-	if (atomic_load(&vm->state) == VM_BOOTING)
-		vm_set_state(vm, VM_READY);
+	struct vcpu *self = vcpu_self();
+	if (atomic_load(&vm->state) == VM_BOOTING && !vm_cpu_online(vm, self ? self->id : 0))
+		vm_fail(vm, "ready: from CPU %u, not the boot CPU", self ? self->id : 0);
+}
+
+static void hc_cpu_online(struct vm *vm, uint32_t gpa)
+{
+	struct hc_cpu_online a;
+	struct vcpu *self = vcpu_self();
+
+	if (read_arg(vm, "cpu online", gpa, &a, sizeof(a)))
+		return;
+	if (!self || a.cpu != self->id || !vm_cpu_online(vm, a.cpu))
+		vm_fail(vm, "cpu online: CPU %u reported by CPU %u out of place (before ready, twice "
+			"or not its own)", a.cpu, self ? self->id : 0);
 }
 
 static void hc_panic(struct vm *vm, uint32_t gpa)
@@ -140,6 +154,7 @@ int hypercall_handle(struct vm *vm, uint16_t port, uint32_t value)
 	case HC_PANIC: hc_panic(vm, value); break;
 	case HC_EXIT: hc_exit(vm, value); break;
 	case HC_DISCARD: hc_discard(vm, value); break;
+	case HC_CPU_ONLINE: hc_cpu_online(vm, value); break;
 	}
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * KVM plumbing of the whole VM: /dev/kvm, the VM, its RAM, the in-kernel
- * interrupt controllers, the doorbell irqfd (host -> guest) and the answer
- * notification ioeventfd (guest -> host).  The vCPUs are vcpu.c's.
+ * interrupt controllers, and per CPU the doorbell irqfd (host -> guest) and
+ * the answer notification ioeventfd (guest -> host).  The vCPUs are vcpu.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -51,46 +51,61 @@ static int ram_setup(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* The doorbell: an eventfd any host thread writes, raising DOORBELL_GSI. */
-static int doorbell_setup(struct vm *vm, char *err, size_t errlen)
+/* Close every ring's doorbell and notification fds (-1: none). */
+static void rings_close(struct vm *vm)
 {
-	vm->doorbell_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->doorbell_fd < 0)
-		return ERR(errno, "eventfd: %s", strerror(errno));
-	struct kvm_irqfd irqfd = { .fd = (uint32_t)vm->doorbell_fd, .gsi = DOORBELL_GSI };
-	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
-		int r = ERR(errno, "KVM_IRQFD: %s", strerror(errno));
-		close(vm->doorbell_fd);
-		vm->doorbell_fd = -1;
-		return r;
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+		struct vm_ring *r = &vm->rings[i];
+		if (r->doorbell_fd >= 0)
+			close(r->doorbell_fd);
+		if (r->notify_fd >= 0)
+			close(r->notify_fd);
+		r->doorbell_fd = r->notify_fd = -1;
 	}
-	return 0;
 }
 
 /*
- * The guest's "answers ready" write to CHANNEL_NOTIFY_PORT signals
- * notify_fd inside KVM, without an exit to user space.  Where KVM cannot
- * bind it, the write exits to us and vm_io_out signals notify_fd itself:
- * slower, still correct.  dead_fd wakes a waiter when the VM stops.
+ * CPU cpu's doorbell: an eventfd any host thread writes, raising
+ * DOORBELL_GSI + cpu (the guest routes that pin to CPU cpu).  Its answer
+ * notification: the guest's write of cpu to CHANNEL_NOTIFY_PORT signals
+ * notify_fd inside KVM (an ioeventfd matching the value), without an exit
+ * to user space.  Where KVM cannot bind it, the write exits to us and
+ * vm_io_out signals notify_fd itself: slower, still correct.
  */
-static int notify_setup(struct vm *vm, char *err, size_t errlen)
+static int ring_setup(struct vm *vm, unsigned cpu, char *err, size_t errlen)
 {
-	vm->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->notify_fd < 0)
+	struct vm_ring *r = &vm->rings[cpu];
+
+	r->doorbell_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (r->doorbell_fd < 0 || r->notify_fd < 0)
 		return ERR(errno, "eventfd: %s", strerror(errno));
-	vm->dead_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (vm->dead_fd < 0) {
-		int r = ERR(errno, "eventfd: %s", strerror(errno));
-		close(vm->notify_fd);
-		vm->notify_fd = -1;
-		return r;
-	}
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)r->doorbell_fd, .gsi = DOORBELL_GSI + cpu };
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0)
+		return ERR(errno, "KVM_IRQFD: %s", strerror(errno));
 	struct kvm_ioeventfd io = {
-		.addr = CHANNEL_NOTIFY_PORT, .len = 4, .fd = vm->notify_fd,
-		.flags = KVM_IOEVENTFD_FLAG_PIO,
+		.datamatch = cpu, .addr = CHANNEL_NOTIFY_PORT, .len = 4, .fd = r->notify_fd,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH,
 	};
 	(void)ioctl(vm->vm_fd, KVM_IOEVENTFD, &io);
 	return 0;
+}
+
+/* Every ring's fds, and dead_fd, which wakes a waiter when the VM stops. */
+static int rings_setup(struct vm *vm, char *err, size_t errlen)
+{
+	int r = 0;
+
+	for (unsigned i = 0; i < vm->ncpus && !r; i++)
+		r = ring_setup(vm, i, err, errlen);
+	if (!r) {
+		vm->dead_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vm->dead_fd < 0)
+			r = ERR(errno, "eventfd: %s", strerror(errno));
+	}
+	if (r)
+		rings_close(vm);
+	return r;
 }
 
 int kvm_setup(struct vm *vm, char *err, size_t errlen)
@@ -118,17 +133,11 @@ int kvm_setup(struct vm *vm, char *err, size_t errlen)
 		r = ERR(errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 		goto err_ram;
 	}
-	r = doorbell_setup(vm, err, errlen);
+	r = rings_setup(vm, err, errlen);
 	if (r)
 		goto err_ram;
-	r = notify_setup(vm, err, errlen);
-	if (r)
-		goto err_doorbell;
 	return 0;
 
-err_doorbell:
-	close(vm->doorbell_fd);
-	vm->doorbell_fd = -1;
 err_ram:
 	munmap(vm->ram_map, vm->ram_map_size);
 	vm->ram_map = NULL;
@@ -145,11 +154,10 @@ void kvm_teardown(struct vm *vm)
 {
 	/* kvm_setup's unwinding, for a VM that got all of it. */
 	close(vm->dead_fd);
-	close(vm->notify_fd);
-	close(vm->doorbell_fd);
+	rings_close(vm);
 	munmap(vm->ram_map, vm->ram_map_size);
 	close(vm->vm_fd);
 	close(vm->kvm_fd);
-	vm->dead_fd = vm->notify_fd = vm->doorbell_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->dead_fd = vm->vm_fd = vm->kvm_fd = -1;
 	vm->ram_map = NULL;
 }

@@ -28,6 +28,10 @@
 #include "vmm/trace/trace_cmd.h"
 #include "vmm/vm.h"
 
+#define VMM_DEFAULT_CPUS 2
+
+_Static_assert(VM_MAX_CPUS == 8, "--help says 1 to 8 CPUs");
+
 static const char usage[] =
 	"usage: vmm [OPTIONS] [GUEST.ELF]\n"
 	"       vmm --info | --help | --version\n"
@@ -48,6 +52,10 @@ static const char usage[] =
 	"  --mem SIZE      guest RAM, a multiple of 2M from 16M to 3G (default 128M):\n"
 	"                  a number as in scenarios, decimal (leading zeros allowed)\n"
 	"                  or 0x hex, with an optional suffix K, M or G\n"
+	"  --cpus N        guest CPUs, 1 to 8 (default 2): one host thread each;\n"
+	"                  requests run on CPU 0 unless a `cpu N` line moves the\n"
+	"                  scenario (vmm-scenario(5)); vmm is ready when all are\n"
+	"                  online\n"
 	"  --check         run the invariant checker (docs/inspection.md) after every\n"
 	"                  executed line: a scenario stops at the first violation\n"
 	"                  (exit 1); with --control, a request after which it finds\n"
@@ -109,6 +117,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option opts[] = {
 		{ "script", required_argument, NULL, 's' },
 		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'p' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "control", required_argument, NULL, 'C' },
@@ -133,6 +142,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (scen_parse_number(optarg, &o->cfg.mem_size) != 0 || !o->cfg.mem_size)
 				return bad_usage("--mem needs a size such as 128M", optarg);
 			break;
+		case 'p': {
+			uint64_t n;
+			if (scen_parse_number(optarg, &n) != 0 || n < 1 || n > VM_MAX_CPUS)
+				return bad_usage("--cpus needs a number of CPUs from 1 to 8", optarg);
+			o->cfg.nr_cpus = (unsigned)n;
+			break;
+		}
 		case 'q': o->cfg.quiet = true; break;
 		case 'c': o->check = o->cfg.tlblog = true; break;
 		case 'C': o->control = optarg; break;
@@ -381,7 +397,7 @@ static void print_lines(const char *msg)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .cfg = { .mem_size = GUEST_MEM_DEFAULT } };
+	struct options o = { .cfg = { .mem_size = GUEST_MEM_DEFAULT, .nr_cpus = VMM_DEFAULT_CPUS } };
 	char err[4096] = "";
 	struct gdb_stub *gdb = NULL;
 	struct vm *vm;

@@ -68,7 +68,7 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 	};
 }
 
-/* Long mode straight away: the entry state of shared/abi.h. */
+/* Long mode straight away: the entry state of shared/abi.h (RSI = the id). */
 static int regs_setup(struct vcpu *cpu, uint64_t entry, char *err, size_t errlen)
 {
 	struct kvm_sregs s;
@@ -85,9 +85,14 @@ static int regs_setup(struct vcpu *cpu, uint64_t entry, char *err, size_t errlen
 	if (ioctl(cpu->fd, KVM_SET_SREGS, &s) < 0)
 		return ERR(errno, "KVM_SET_SREGS: %s", strerror(errno));
 
-	struct kvm_regs r = { .rip = entry, .rdi = BOOT_INFO_GPA, .rflags = 0x2 };
+	struct kvm_regs r = { .rip = entry, .rdi = BOOT_INFO_GPA, .rsi = cpu->id, .rflags = 0x2 };
 	if (ioctl(cpu->fd, KVM_SET_REGS, &r) < 0)
 		return ERR(errno, "KVM_SET_REGS: %s", strerror(errno));
+	/* With the in-kernel LAPIC an AP waits for INIT/SIPI: it enters at
+	 * entry like the boot CPU instead (shared/abi.h). */
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	if (cpu->id != 0 && ioctl(cpu->fd, KVM_SET_MP_STATE, &mp) < 0)
+		return ERR(errno, "KVM_SET_MP_STATE: %s", strerror(errno));
 	return 0;
 }
 

@@ -101,7 +101,9 @@ int vm_io_out(struct vm *vm, uint16_t port, unsigned size, uint32_t value)
 	if (port == CHANNEL_NOTIFY_PORT) {
 		/* Only without a KVM ioeventfd on the port (kvm.c). */
 		uint64_t one = 1;
-		return write(vm->notify_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+		if (value >= vm->ncpus)
+			return -ENODEV;
+		return write(vm->rings[value].notify_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
 	}
 	return hypercall_handle(vm, port, value);
 }
@@ -117,30 +119,79 @@ static void deadline_after_ms(struct timespec *t, uint32_t ms)
 	}
 }
 
-/* Wait for HC_READY and check the channel header the guest wrote.
- * 0, -ETIMEDOUT (not ready in time), -EPIPE (crashed or exited) or
- * -EPROTO (a channel the host does not speak); the VM is failed then. */
-static int wait_ready(struct vm *vm)
+bool vm_cpu_online(struct vm *vm, unsigned cpu)
 {
-	uint32_t ms = vm->cfg.boot_timeout_ms ? vm->cfg.boot_timeout_ms : BOOT_TIMEOUT_S * 1000;
-	struct timespec deadline;
+	bool ok;
 
+	pthread_mutex_lock(&vm->state_lock);
+	ok = cpu < vm->ncpus && !(vm->online_mask & (1u << cpu)) && (cpu == 0) != vm->bsp_ready &&
+	     atomic_load(&vm->state) == VM_BOOTING;
+	if (ok) {
+		vm->online_mask |= 1u << cpu;
+		vm->bsp_ready = true;
+		pthread_cond_broadcast(&vm->state_cond);
+	}
+	bool all = ok && vm->online_mask == (1u << vm->ncpus) - 1;
+	pthread_mutex_unlock(&vm->state_lock);
+	if (all)
+		vm_set_state(vm, VM_READY);
+	return ok;
+}
+
+static int vcpus_start_aps(struct vm *vm, uint64_t entry);
+
+/* Wait (state_lock held) until the VM leaves VM_BOOTING, starting the
+ * other CPUs once CPU 0 is ready.  false if ms passed first. */
+static bool wait_booted(struct vm *vm, uint32_t ms, uint64_t entry)
+{
 	uint64_t held = vm_held_ns(&vm->cfg), now_held;
+	struct timespec deadline;
+	bool aps = vm->ncpus == 1;
 
 	deadline_after_ms(&deadline, ms);
-	pthread_mutex_lock(&vm->state_lock);
-	while (atomic_load(&vm->state) == VM_BOOTING)
+	while (atomic_load(&vm->state) == VM_BOOTING) {
+		if (vm->bsp_ready && !aps) {
+			aps = true;
+			pthread_mutex_unlock(&vm->state_lock);
+			int r = vcpus_start_aps(vm, entry);
+			pthread_mutex_lock(&vm->state_lock);
+			if (r) {
+				pthread_mutex_unlock(&vm->state_lock);
+				vm_fail(vm, "cannot start the other vCPUs: %s", strerror(-r));
+				pthread_mutex_lock(&vm->state_lock);
+			}
+			continue;
+		}
 		if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &deadline) != 0) {
 			/* Time the debugger held the guest does not count. */
 			if ((now_held = vm_held_ns(&vm->cfg)) == held)
-				break;
+				return false;
 			deadline_after_ms(&deadline, (uint32_t)((now_held - held) / 1000000) + 1);
 			held = now_held;
 		}
+	}
+	return true;
+}
+
+/* Wait for HC_READY and every CPU's HC_CPU_ONLINE, and check the channel
+ * header the guest wrote.  0, -ETIMEDOUT (not ready in time), -EPIPE
+ * (crashed or exited) or -EPROTO (a channel the host does not speak); the
+ * VM is failed then. */
+static int wait_ready(struct vm *vm, uint64_t entry)
+{
+	uint32_t ms = vm->cfg.boot_timeout_ms ? vm->cfg.boot_timeout_ms : BOOT_TIMEOUT_S * 1000;
+
+	pthread_mutex_lock(&vm->state_lock);
+	bool in_time = wait_booted(vm, ms, entry);
+	unsigned online = (unsigned)__builtin_popcount(vm->online_mask);
 	int s = atomic_load(&vm->state);
 	pthread_mutex_unlock(&vm->state_lock);
-	if (s == VM_BOOTING) {
-		vm_fail(vm, "guest stopped answering: not ready within %u ms", ms);
+	if (!in_time && s == VM_BOOTING) {
+		if (online)
+			vm_fail(vm, "guest stopped answering: %u of %u CPUs online within %u ms",
+				online, vm->ncpus, ms);
+		else
+			vm_fail(vm, "guest stopped answering: not ready within %u ms", ms);
 		return -ETIMEDOUT;
 	}
 	if (s == VM_EXITED)
@@ -149,11 +200,14 @@ static int wait_ready(struct vm *vm)
 		return -EPIPE;
 
 	const struct channel *ch = gmem_ptr(&vm->mem, CHANNEL_GPA, sizeof(*ch));
-	if (ch->magic != CHANNEL_MAGIC || ch->version != CHANNEL_VERSION || ch->nslots != CHANNEL_SLOTS) {
-		vm_fail(vm, "guest channel header is not version %u with %u slots", CHANNEL_VERSION, CHANNEL_SLOTS);
+	if (ch->magic != CHANNEL_MAGIC || ch->version != CHANNEL_VERSION ||
+	    ch->nslots != CHANNEL_SLOTS || ch->ncpus != vm->ncpus) {
+		vm_fail(vm, "guest channel header is not version %u with %u slots on %u CPUs",
+			CHANNEL_VERSION, CHANNEL_SLOTS, vm->ncpus);
 		return -EPROTO;
 	}
-	vm->req_prod = ch->req_prod;
+	for (unsigned i = 0; i < vm->ncpus; i++)
+		vm->rings[i].req_prod = ch->ring[i].req_prod;
 	return 0;
 }
 
@@ -163,7 +217,8 @@ static struct vm *vm_alloc(const struct vm_config *cfg, uint64_t size)
 
 	if (!vm)
 		return NULL;
-	vm->vcpus = calloc(1, sizeof(*vm->vcpus));
+	vm->ncpus = cfg->nr_cpus ? cfg->nr_cpus : 1;
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		free(vm);
 		return NULL;
@@ -171,10 +226,15 @@ static struct vm *vm_alloc(const struct vm_config *cfg, uint64_t size)
 	vm->cfg = *cfg;
 	vm->mem.size = size;
 	vm->console = cfg->console ? cfg->console : stderr;
-	vm->kvm_fd = vm->vm_fd = vm->doorbell_fd = vm->notify_fd = vm->dead_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->dead_fd = -1;
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++) {
+		vm->rings[i].doorbell_fd = vm->rings[i].notify_fd = -1;
+		pthread_mutex_init(&vm->rings[i].lock, NULL);
+	}
 	vm->timeout_ns = (uint64_t)(cfg->request_timeout_ms ? cfg->request_timeout_ms
 				    : REQUEST_TIMEOUT_S * 1000) * 1000000ull;
 	pthread_mutex_init(&vm->state_lock, NULL);
+	pthread_mutex_init(&vm->console_lock, NULL);
 	pthread_cond_init(&vm->state_cond, NULL);
 	atomic_store(&vm->state, VM_BOOTING);
 	return vm;
@@ -183,25 +243,47 @@ static struct vm *vm_alloc(const struct vm_config *cfg, uint64_t size)
 static void vm_free(struct vm *vm)
 {
 	pthread_mutex_destroy(&vm->state_lock);
+	pthread_mutex_destroy(&vm->console_lock);
 	pthread_cond_destroy(&vm->state_cond);
+	for (unsigned i = 0; i < VM_MAX_VCPUS; i++)
+		pthread_mutex_destroy(&vm->rings[i].lock);
 	free(vm->vcpus);
 	free(vm);
 }
 
-/* Create every vCPU (one today) at entry and start their threads.
- * 0, or -errno with err set and nothing left running or open. */
-static int vcpus_start(struct vm *vm, uint64_t entry, char *err, size_t errlen)
+/* Create vCPU id at entry and start its thread: 0 or -errno. */
+static int vcpu_up(struct vm *vm, unsigned id, uint64_t entry, char *err, size_t errlen)
 {
-	int r = vcpu_init(&vm->vcpus[0], vm, 0, entry, err, errlen);
+	int r = vcpu_init(&vm->vcpus[id], vm, id, entry, err, errlen);
 
 	if (r)
 		return r;
-	vm->nr_vcpus = 1;
-	r = vcpu_start(&vm->vcpus[0]);
+	r = vcpu_start(&vm->vcpus[id]);
 	if (r) {
-		vcpu_exit(&vm->vcpus[0]);
-		vm->nr_vcpus = 0;
+		vcpu_exit(&vm->vcpus[id]);
 		return vm_errmsg(err, errlen, -r, "cannot start the vCPU thread: %s", strerror(-r));
+	}
+	atomic_store(&vm->nr_vcpus, id + 1);
+	return 0;
+}
+
+/* The boot vCPU: 0, or -errno with err set and nothing left running or open. */
+static int vcpus_start(struct vm *vm, uint64_t entry, char *err, size_t errlen)
+{
+	return vcpu_up(vm, 0, entry, err, errlen);
+}
+
+/* The other vCPUs, after CPU 0's HC_READY (shared/abi.h): 0 or -errno. */
+static int vcpus_start_aps(struct vm *vm, uint64_t entry)
+{
+	char err[256];
+
+	for (unsigned i = 1; i < vm->ncpus; i++) {
+		if (atomic_load(&vm->state) != VM_BOOTING)
+			return 0;
+		int r = vcpu_up(vm, i, entry, err, sizeof err);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -232,6 +314,9 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	int r;
 
 	*out = NULL;
+	if (cfg->nr_cpus > VM_MAX_CPUS)
+		return vm_errmsg(err, errlen, EINVAL, "%u CPUs asked for, at most %u",
+				 cfg->nr_cpus, VM_MAX_CPUS);
 	if (size < GUEST_MEM_MIN || size > GUEST_MEM_MAX || size % PAGE_SIZE_2M)
 		return vm_errmsg(err, errlen, EINVAL,
 				 "guest memory size %llu is not a multiple of 2 MiB between %llu MiB and %llu MiB",
@@ -260,7 +345,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	if (r)
 		goto err_kvm;
 	*out = vm;              /* from here on, kept even on failure for the report */
-	r = wait_ready(vm);
+	r = wait_ready(vm, img.entry);
 	if (r)
 		snprintf(err, errlen, "%s", vm->failure);
 	return r;
@@ -288,6 +373,11 @@ void vm_destroy(struct vm *vm)
 struct gmem vm_gmem(struct vm *vm)
 {
 	return vm->mem;
+}
+
+unsigned vm_nr_cpus(const struct vm *vm)
+{
+	return vm->ncpus;
 }
 
 const char *vm_failure(struct vm *vm)

@@ -17,9 +17,13 @@
 struct vm;
 struct vm_debugger;
 
+/* Most CPUs a VM can have (vmm --cpus): the channel's rings. */
+#define VM_MAX_CPUS CHANNEL_MAX_CPUS
+
 struct vm_config {
 	const char *guest_path;   /* guest kernel ELF */
 	uint64_t mem_size;        /* bytes of RAM; 0 = GUEST_MEM_DEFAULT */
+	unsigned nr_cpus;         /* vCPUs, 1 .. VM_MAX_CPUS; 0 = 1 */
 	FILE *console;            /* where guest console lines go (NULL: stderr) */
 	bool quiet;               /* drop guest console output */
 	uint32_t boot_timeout_ms; /* until the guest reports ready; 0 = 20 s */
@@ -30,10 +34,11 @@ struct vm_config {
 };
 
 /*
- * Load the guest, create the VM, start its vCPU and wait until the guest
- * reports ready.  Returns 0 and *out, or a negative errno with a message
+ * Load the guest, create the VM, start its boot vCPU, wait until the guest
+ * reports ready, then start the other vCPUs and wait until each reports
+ * online.  Returns 0 and *out, or a negative errno with a message
  * (naming the file and the problem) in err:
- *   -EINVAL     cfg is unusable (memory size); *out stays NULL
+ *   -EINVAL     cfg is unusable (memory size, CPU count); *out stays NULL
  *   -ENOEXEC    the guest ELF cannot be read or is not a kernel for this
  *               vmm (docs/elf-loading.md); *out stays NULL
  *   -EPIPE      the guest crashed, panicked or exited during boot
@@ -54,7 +59,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 void vm_destroy(struct vm *vm);
 
 /* Post one request (req->op, req->mm and the IN fields of its union member
- * set by the caller), ring the doorbell and wait for the guest's answer.
+ * set by the caller) to CPU 0's ring, ring its doorbell and wait for the
+ * guest's answer (vm_request_on with cpu 0).
  * Returns 0 when the guest answered: req->result then holds the guest's
  * result, checked to be >= -CHAN_ERRNO_MAX (a value, 0, or -errno), and the
  * OUT fields are filled.  Returns a negative errno when there is no answer,
@@ -68,12 +74,24 @@ void vm_destroy(struct vm *vm);
 int vm_request(struct vm *vm, struct chan_slot *req);
 /* The same for n requests rung with one doorbell (n <= CHANNEL_SLOTS). */
 int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n);
+/*
+ * The one request path: n requests on CPU cpu's ring, rung with one
+ * doorbell; they run on that CPU, in order.  Results as vm_request, and
+ * -EINVAL for cpu >= vm_nr_cpus().  Threads may drive different CPUs at
+ * once; calls for one CPU are serialised inside (a lock per ring).
+ */
+int vm_request_on(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned n);
+
+/* The CPUs the VM was created with (all online once vm_create returned 0). */
+unsigned vm_nr_cpus(const struct vm *vm);
 
 /* A read-only view of guest RAM for inspection (valid until vm_destroy). */
 struct gmem vm_gmem(struct vm *vm);
 
-/* The host address of the channel's data area (for OP_VMA_LIST results). */
+/* The host address of CPU 0's data window of the channel (for OP_VMA_LIST
+ * results), and of CPU cpu's (NULL for cpu >= VM_MAX_CPUS). */
 void *vm_channel_data(struct vm *vm);
+void *vm_channel_data_on(struct vm *vm, unsigned cpu);
 
 /* NULL while the guest is healthy; otherwise a one-line reason. */
 const char *vm_failure(struct vm *vm);
@@ -85,9 +103,9 @@ void vm_report_failure(struct vm *vm, FILE *f);
 /* KVM stats counter "insn_emulation" (emulated guest ring-0 instructions)
  * summed over the vCPUs, or -1 if unavailable. */
 int64_t vm_insn_count(struct vm *vm);
-/* How many times a waiting caller rang the doorbell again because no
+/* How many times a waiting caller rang a doorbell again because no
  * answer came for 20 ms (vmm/channel.c: a lost edge interrupt or a slow
- * guest); only the requesting thread writes it. */
+ * guest), over all rings. */
 uint64_t vm_doorbell_rerings(struct vm *vm);
 
 /* Translate a guest-virtual address with KVM_TRANSLATE on vCPU 0's thread

@@ -15,7 +15,7 @@
 
 #include "vmm/vm.h"
 
-#define VM_MAX_VCPUS      8
+#define VM_MAX_VCPUS      VM_MAX_CPUS
 #define CONSOLE_KEEP      32    /* last console lines kept for crash reports */
 #define CONSOLE_LINE_MAX  512
 
@@ -44,20 +44,30 @@ static inline uint64_t vm_held_ns(const struct vm_config *cfg)
 	return cfg->debugger ? cfg->debugger->held_ns(cfg->debugger) : 0;
 }
 
+/* One CPU's channel ring, host side (channel.c). */
+struct vm_ring {
+	pthread_mutex_t lock;           /* one caller at a time on this ring */
+	uint32_t req_prod;              /* our copy: what we posted */
+	int doorbell_fd;                /* host -> guest: irqfd on DOORBELL_GSI + cpu */
+	int notify_fd;                  /* guest -> host: ioeventfd on CHANNEL_NOTIFY_PORT, value cpu */
+};
+
 struct vm {
 	struct vm_config cfg;
 	int kvm_fd, vm_fd;
-	int doorbell_fd;                /* host -> guest: irqfd on DOORBELL_GSI */
-	uint64_t doorbell_rerings;      /* doorbells rung again (channel.c) */
-	int notify_fd;                  /* guest -> host: ioeventfd on CHANNEL_NOTIFY_PORT */
+	unsigned ncpus;                 /* CPUs configured (cfg.nr_cpus, 1 if 0) */
+	struct vm_ring rings[VM_MAX_VCPUS];
+	atomic_uint_fast64_t doorbell_rerings; /* doorbells rung again (channel.c) */
 	int dead_fd;                    /* readable once the VM has failed or exited */
 	uint8_t *ram_map;               /* mmap()ed region (2 MiB-aligned inside) */
 	size_t ram_map_size;
 	struct gmem mem;                /* RAM view: guest-physical 0 .. size */
 	uint64_t kernel_start, kernel_end;
 
-	struct vcpu *vcpus;             /* nr_vcpus of them; vcpus[0] boots */
-	unsigned nr_vcpus;
+	struct vcpu *vcpus;             /* ncpus slots; the first nr_vcpus run; vcpus[0] boots */
+	_Atomic unsigned nr_vcpus;      /* created and started (APs after HC_READY) */
+	bool bsp_ready;                 /* HC_READY seen (state_lock) */
+	uint32_t online_mask;           /* CPUs that reported online (state_lock) */
 
 	atomic_bool stop;               /* vm_destroy: vCPU threads return */
 	_Atomic int state;              /* enum vm_state */
@@ -67,15 +77,15 @@ struct vm {
 	char failure[256];              /* reason, once state == VM_FAILED */
 	struct vcpu *failed_vcpu;       /* whose registers the report shows */
 
-	/* console */
+	/* console (console_lock: vCPUs write at once) */
+	pthread_mutex_t console_lock;
 	FILE *console;
 	char line[CONSOLE_LINE_MAX];
 	size_t line_len;
 	char last[CONSOLE_KEEP][CONSOLE_LINE_MAX];
 	unsigned last_next, last_count;
 
-	/* channel, host side */
-	uint32_t req_prod;              /* our copy: what we posted */
+	/* channel, host side (the rings: rings[]) */
 	uint64_t timeout_ns;
 
 	struct trace_host *trace;       /* vmm/trace/vm_trace.c, NULL until used */
@@ -97,6 +107,10 @@ void vm_fail(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 
 
 /* On a vCPU thread: the guest asked to stop with code (HC_EXIT). */
 void vm_exited(struct vm *vm, int64_t code);
+
+/* HC_READY (CPU 0) and HC_CPU_ONLINE (cpu): mark cpu online; the VM is
+ * VM_READY once all ncpus are.  false if the report is out of place. */
+bool vm_cpu_online(struct vm *vm, unsigned cpu);
 
 /* Move to state s and wake its waiters; a final state (VM_EXITED,
  * VM_FAILED) also stops every vCPU and makes dead_fd readable. */

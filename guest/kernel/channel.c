@@ -1,6 +1,8 @@
 /*
- * The request loop.  Interrupts stay off except inside `sti; hlt`, so the
- * doorbell handler only has to wake us: all work happens here, in order.
+ * The request loop of each CPU, on its own ring (shared/channel.h).
+ * Interrupts stay off except inside `sti; hlt` and while waiting for a
+ * lock or a flush acknowledgement, so the doorbell handler only has to wake
+ * us: all work happens here, in order.
  */
 #include <stdint.h>
 
@@ -12,13 +14,20 @@
 
 static struct channel *const chan = (struct channel *)(DIRECT_MAP_BASE + CHANNEL_GPA);
 
-void channel_init(void)
+void channel_init(unsigned nr_cpus)
 {
 	chan->nslots = CHANNEL_SLOTS;
 	chan->version = CHANNEL_VERSION;
-	chan->resp_prod = chan->req_prod;
+	chan->ncpus = nr_cpus;
+	for (unsigned c = 0; c < nr_cpus; c++)
+		chan->ring[c].resp_prod = chan->ring[c].req_prod;
 	barrier();
 	chan->magic = CHANNEL_MAGIC;
+}
+
+void *channel_data(unsigned cpu)
+{
+	return (char *)chan + CHANNEL_RING_DATA(cpu);
 }
 
 /*
@@ -27,7 +36,7 @@ void channel_init(void)
  * pass it, which together with the host's barrier between setting
  * host_waiting and reading resp_prod leaves no lost wake-up.
  */
-static inline void publish(struct channel *c, uint32_t done)
+static inline void publish(struct chan_ring *c, uint32_t done, unsigned cpu)
 {
 	asm volatile("xchgl %0, %1" : "+r"(done), "+m"(c->resp_prod) : : "memory");
 	/* cmp with memory and a jump: one emulated instruction fewer than
@@ -35,17 +44,17 @@ static inline void publish(struct channel *c, uint32_t done)
 	asm goto("cmpl $0, %0\n\tjne %l[notify]" : : "m"(c->host_waiting) : "cc" : notify);
 	return;
 notify:
-	asm volatile("outl %0, %w1" : : "a"(0), "Nd"((uint16_t)CHANNEL_NOTIFY_PORT));
+	asm volatile("outl %0, %w1" : : "a"(cpu), "Nd"((uint16_t)CHANNEL_NOTIFY_PORT));
 }
 
-void channel_serve(void)
+void channel_serve(unsigned cpu)
 {
 	/* One base register for the header and the slots: every access is
 	 * then one instruction, where constant direct-map addresses take a
 	 * movabs each (this loop's instructions are emulated, ~1 us each). */
-	struct channel *c = chan;
-	asm("" : "+r"(c));
-	struct chan_slot *ring = (struct chan_slot *)((char *)c + CHANNEL_SLOTS_OFFSET);
+	struct chan_ring *c = &chan->ring[cpu];
+	struct chan_slot *ring = (struct chan_slot *)((char *)chan + CHANNEL_RING_SLOTS(cpu));
+	asm("" : "+r"(c), "+r"(ring));
 	uint32_t done = c->resp_prod;
 
 	for (;;) {
@@ -61,7 +70,7 @@ void channel_serve(void)
 					request_handle(s);
 			} while (++done != posted);
 			/* One publication per batch: the host waits for all of it. */
-			publish(c, done);
+			publish(c, done, cpu);
 			continue;
 		}
 		/* `sti; hlt` is atomic with respect to interrupts: a doorbell rung

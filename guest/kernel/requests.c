@@ -42,7 +42,12 @@ _Static_assert(USER_ACCESS_OK == ACCESS_OK && USER_ACCESS_FAULT == ACCESS_FAULT 
 	       USER_ACCESS_MISMATCH == ACCESS_MISMATCH, "ACCESS_*");
 _Static_assert(MM_INJECT_STRAY_PTE == INJECT_STRAY_PTE &&
 	       MM_INJECT_WRITABLE_ZERO == INJECT_WRITABLE_ZERO &&
-	       MM_INJECT_REFCOUNT == INJECT_REFCOUNT, "INJECT_*");
+	       MM_INJECT_REFCOUNT == INJECT_REFCOUNT &&
+	       MM_INJECT_TLB_SKIP_IPI == INJECT_TLB_SKIP_IPI &&
+	       MM_INJECT_TLB_ACK_EARLY == INJECT_TLB_ACK_EARLY &&
+	       MM_INJECT_TLB_FREE_EARLY == INJECT_TLB_FREE_EARLY &&
+	       MM_INJECT_TLB_SKIP_LAZY == INJECT_TLB_SKIP_LAZY &&
+	       MM_INJECT_TLB_SHORT_RANGE == INJECT_TLB_SHORT_RANGE, "INJECT_*");
 
 static int64_t req_mmap(struct chan_slot *s, struct mm_struct *mm)
 {
@@ -157,7 +162,7 @@ static struct chan_vma *data_area(uint32_t offset, uint32_t count)
 	if (offset > CHANNEL_DATA_SIZE || offset % 8 ||
 	    count > (CHANNEL_DATA_SIZE - offset) / sizeof(struct chan_vma))
 		return NULL;
-	return (struct chan_vma *)(DIRECT_MAP_BASE + CHANNEL_GPA + CHANNEL_DATA_OFFSET + offset);
+	return (struct chan_vma *)((char *)channel_data(smp_processor_id()) + offset);
 }
 
 static void put_vma(void *ctx, unsigned i, const struct mm_vma_info *v)
@@ -206,7 +211,7 @@ static __attribute__((noinline)) int64_t req_page_share(struct chan_slot *s,
 
 	if (p->data_offset > CHANNEL_DATA_SIZE || n > CHANNEL_DATA_SIZE - p->data_offset)
 		return -EINVAL;
-	out = (uint8_t *)(DIRECT_MAP_BASE + CHANNEL_GPA + CHANNEL_DATA_OFFSET + p->data_offset);
+	out = (uint8_t *)channel_data(smp_processor_id()) + p->data_offset;
 	return mm_page_share(mm, p->addr, n, out);
 }
 
@@ -219,10 +224,14 @@ static int64_t req_stats(struct chan_slot *s, struct mm_struct *mm)
 static int64_t req_inject(struct chan_slot *s, struct mm_struct *mm)
 {
 	uint32_t kind = s->inject.kind;
+	uint64_t addr = s->inject.addr;
 
+	if (kind >= MM_INJECT_TLB_SKIP_IPI && kind <= MM_INJECT_TLB_SHORT_RANGE)
+		return mm_inject_tlb((int)kind, kind == MM_INJECT_TLB_SKIP_IPI ?
+				     (addr < MM_CPUS_MAX ? (unsigned)addr : MM_CPUS_MAX) : 0);
 	if (kind > MM_INJECT_REFCOUNT)
 		return -EINVAL;
-	return mm_inject(mm, (int)kind, s->inject.addr);
+	return mm_inject(mm, (int)kind, addr);
 }
 
 /* A request on an existing mm: its result; it writes its OUT fields.  A
@@ -299,6 +308,38 @@ static __attribute__((noinline)) void other_request(struct chan_slot *s, uint32_
 	}
 }
 
+/*
+ * touch, fill and check: ring 3 runs without the big lock and with
+ * interrupts on (a flush IPI reaches it); its page faults take the lock.
+ * The mm cannot go meanwhile (mm_destroy refuses an active mm).
+ */
+static __attribute__((noinline)) void access_request(struct chan_slot *s, uint32_t op)
+{
+	struct mm_struct *mm;
+
+	mm_lock();
+	mm = mm_lookup(s->mm);
+	if (!mm) {
+		mm_unlock();
+		s->result = -ESRCH;
+		return;
+	}
+	switch_mm(mm);
+	mm->active++;
+	mm_unlock();
+	trace_sync_switch();
+	TRACE(TEV_REQ_ENTER, op | (uint64_t)s->mm << 16, s->raw[0], s->raw[1], s->raw[2], s->raw[3]);
+	int64_t r = mm_request(op, s, mm);
+	TRACE(TEV_REQ_EXIT, op, r);
+	mm_lock();
+	mm_seq_begin();
+	mm->active--;
+	mm_lazy_enter();
+	s->result = r;
+	mm_request_end(mm);
+	mm_unlock();
+}
+
 void request_handle(struct chan_slot *s)
 {
 	uint32_t op = s->op;
@@ -306,17 +347,28 @@ void request_handle(struct chan_slot *s)
 
 	/* The common case first, in few instructions: an op on an mm. */
 	if (op - OP_MMAP >= OP_NR - OP_MMAP) {
+		mm_lock();
 		other_request(s, op);
+		mm_unlock();
 		return;
 	}
+	if (op - OP_TOUCH <= OP_CHECK - OP_TOUCH) {
+		access_request(s, op);
+		return;
+	}
+	mm_lock();
 	mm = mm_request_begin(s->mm);
 	if (!mm) {
+		mm_unlock();
 		s->result = -ESRCH;
 		return;
 	}
+	switch_mm(mm);
 	trace_sync_switch();
 	TRACE(TEV_REQ_ENTER, op | (uint64_t)s->mm << 16, s->raw[0], s->raw[1], s->raw[2], s->raw[3]);
 	s->result = mm_request(op, s, mm);
 	TRACE(TEV_REQ_EXIT, op, s->result);
+	mm_lazy_enter();
 	mm_request_end(mm);
+	mm_unlock();
 }

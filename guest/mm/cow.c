@@ -12,6 +12,7 @@
  * so nothing is freed here.
  */
 #include "guest/mm/cow.h"
+#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/vma.h"
 
 int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte, uint64_t addr)
@@ -35,6 +36,8 @@ int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte, 
 	if (!zero)
 		memcpy(mm_va(copy), mm_va(pa), PAGE_SIZE);
 	*pte = copy | bits;
+	if (e & PTE_P)
+		TLBLOG(TLOG_PTE_CLEAR, mm->id, addr, pa);
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
 	if (zero) {
 		frame_page(pa)->refcount--;

@@ -20,6 +20,9 @@
 #ifndef EFAULT
 #define EFAULT  14
 #endif
+#ifndef EBUSY
+#define EBUSY   16
+#endif
 #ifndef EEXIST
 #define EEXIST  17
 #endif

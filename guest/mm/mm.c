@@ -1,6 +1,6 @@
 /*
  * Address spaces: boot of the memory manager, mm creation and exit_mmap,
- * the id -> mm table, switch_mm, and the request bracket that keeps the
+ * the id -> mm table, and the request bracket that keeps the
  * published mm table consistent (seqcount) and publishes an mm's counters.
  *
  * An mm id encodes its slot in mm_table.mms[] ((id - 1) % MM_MAX) plus a
@@ -48,6 +48,7 @@ void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4
 	vma_caches_init();
 
 	t->version = MM_TABLE_VERSION;
+	mm_cpu_online(smp_processor_id());      /* the boot CPU */
 	__atomic_store_n(&t->magic, MM_TABLE_MAGIC, __ATOMIC_RELEASE);
 }
 
@@ -76,6 +77,8 @@ int mm_create(void)
 	vma_tree_init(mm);
 	mm->map_count = mm->rss_pages = mm->zero_ptes = mm->pt_pages = 0;
 	mm->cpu_mask = 0;
+	mm->tlb_gen = 0;
+	mm->active = 0;
 	mm->slot = slot;
 	/* ids stay positive ints: wrap the generation well before 2^31. */
 	mm->id = slot + 1 + MM_MAX * (mm_generation[slot]++ & 0xffffff);
@@ -95,23 +98,6 @@ struct mm_struct *mm_lookup(uint32_t id)
 	return mm && mm->id == id ? mm : NULL;
 }
 
-void switch_mm(struct mm_struct *mm)
-{
-	unsigned cpu = smp_processor_id();
-	struct mm_percpu *pc = this_cpu_mm();
-	struct mm_struct *old = pc->current_mm;
-
-	if (old == mm)
-		return;
-	if (old)
-		old->cpu_mask &= ~(1ULL << cpu);   /* no PCID: the CR3 load flushes it */
-	if (mm)
-		mm->cpu_mask |= 1ULL << cpu;
-	pc->current_mm = mm;
-	arch_load_cr3(mm ? mm->pml4_pa : mm_g.kernel_pml4_pa);
-	TLBLOG(TLOG_CR3_LOAD, mm ? mm->id : 0, 0, 0);
-}
-
 int mm_destroy(uint32_t id)
 {
 	struct mm_struct *mm = mm_lookup(id);
@@ -120,9 +106,14 @@ int mm_destroy(uint32_t id)
 
 	if (!mm)
 		return -ESRCH;
-	/* Nothing may run on these tables any more: leave them first. */
+	if (mm->active)
+		return -EBUSY;  /* ring 3 runs on it on another CPU */
+	/* Nothing may run on these tables any more: leave them first, and
+	 * make the CPUs that keep them loaded lazily leave them too. */
 	if (this_cpu_mm()->current_mm == mm)
 		switch_mm(NULL);
+	if (mm->cpu_mask)
+		tlb_leave_mm(mm);
 	if (mm->cpu_mask)
 		panic("mm_destroy: mm %u still live on CPUs %lx", mm->id, (unsigned long)mm->cpu_mask);
 
@@ -139,6 +130,7 @@ int mm_destroy(uint32_t id)
 		panic("mm_destroy: mm %u not empty after exit_mmap", mm->id);
 	for (unsigned i = 0; i < mm_g.nkernel_slots; i++)
 		mm->pml4[mm_g.kernel_slots[i]] = 0;
+	TLBLOG(TLOG_PT_FREE, mm->id, mm->pml4_pa, 0);
 	frame_free_zero(mm->pml4_pa);
 
 	memset(mm->desc, 0, sizeof(*mm->desc));

@@ -71,6 +71,12 @@ enum mm_inject {
 	MM_INJECT_STRAY_PTE = 1,      /* a present user PTE at addr outside every VMA */
 	MM_INJECT_WRITABLE_ZERO = 2,  /* make the PTE at addr writable */
 	MM_INJECT_REFCOUNT = 3,       /* one reference too many on the frame at addr */
+	/* Break the next TLB shootdown (mm_inject_tlb, one-shot knobs): */
+	MM_INJECT_TLB_SKIP_IPI = 4,   /* no request to CPU cpu */
+	MM_INJECT_TLB_ACK_EARLY = 5,  /* targets acknowledge before they flush */
+	MM_INJECT_TLB_FREE_EARLY = 6, /* frames freed before the acknowledgements */
+	MM_INJECT_TLB_SKIP_LAZY = 7,  /* lazy CPUs skipped although page tables are freed */
+	MM_INJECT_TLB_SHORT_RANGE = 8, /* the local range flush stops a page short */
 };
 
 /* One VMA as mm_vma_list() reports it. */
@@ -93,7 +99,22 @@ int mm_destroy(uint32_t id);                  /* exit_mmap: everything freed; 0 
  * (guest/mm/fork.c): its id, or -ESRCH / -ENOMEM. */
 int mm_fork(uint32_t id);
 struct mm_struct *mm_lookup(uint32_t id);     /* NULL if no such mm */
-void switch_mm(struct mm_struct *mm);         /* load its PML4 (arch_load_cr3) unless current; marks the CPU in mm's cpu mask; NULL: the master PML4 */
+/* Use mm on this CPU (NULL: the master PML4): load its PML4 (arch_load_cr3) unless loaded,
+ * mark the CPU in mm's cpu mask (and take it out of the old one's); back from lazy mode,
+ * flush everything if mm's tlb_gen moved meanwhile (guest/mm/tlb_smp.c, docs/tlb.md). */
+void switch_mm(struct mm_struct *mm);
+/* After a request: keep the mm loaded but stop using it (Linux's lazy TLB mode). */
+void mm_lazy_enter(void);
+/* CPU cpu is coming up (before it serves requests). */
+void mm_cpu_online(unsigned cpu);
+/* The flush IPI arrived on this CPU (interrupts off): do every pending request and ack. */
+void mm_tlb_ipi(void);
+/* Test-only: arm one TLB shootdown knob (MM_INJECT_TLB_*; cpu for SKIP_IPI). 0 or -EINVAL. */
+int mm_inject_tlb(int kind, unsigned cpu);
+/* The big lock (guest/mm/mm_lock.c): every request on the mm state and every page fault
+ * holds it; waiting for it lets interrupts in (flush IPIs are answered meanwhile). */
+void mm_lock(void);
+void mm_unlock(void);
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t prot);

@@ -28,9 +28,12 @@
 #ifdef MM_HOST_TEST
 /* The calling CPU's mm state (tests/unit/fake_arch.c: one fake CPU). */
 struct mm_percpu *this_cpu_mm(void);
+/* The fake CPU running: 0, except where a benchmark simulates several
+ * (tools/bench-shootdown); the host build's fakes define it. */
+extern unsigned mm_host_cpu;
 static inline unsigned smp_processor_id(void)
 {
-	return 0;
+	return mm_host_cpu;
 }
 #else
 /* this_cpu_mm() and smp_processor_id(), inline: they are on every unmap. */
@@ -48,6 +51,11 @@ void arch_load_cr3(uint64_t pml4_pa);
 void arch_flush_tlb_page(uint64_t va);
 /* Drop every non-global TLB entry of this CPU. */
 void arch_flush_tlb_all(void);
+/* Send the TLB flush IPI to CPU cpu (it calls mm_tlb_ipi()). */
+void arch_send_tlb_ipi(unsigned cpu);
+/* Let pending interrupts in for a moment (sti; pause; cli): every wait loop
+ * calls it, so that a waiting CPU still answers flush IPIs. */
+void arch_irq_window(void);
 /* Most frames arch_discard_frames() takes at once (the guest asserts it
  * equals the hypercall's HC_DISCARD_MAX). */
 #define ARCH_DISCARD_MAX 512

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct mm_struct;
+struct mm_cpu_tlb;
 
 /* CPUs an mm can track (mm_struct.cpu_mask is one 64-bit word). */
 #define NR_CPUS 64
@@ -34,6 +35,8 @@ struct mmu_gather {
 struct mm_percpu {
 	struct mmu_gather tlb;
 	struct mm_struct *current_mm; /* loaded in CR3 (NULL: the kernel's PML4) */
+	uint64_t loaded_gen;          /* current_mm's tlb_gen this TLB is up to date with */
+	struct mm_cpu_tlb *pub;       /* this CPU's published TLB state (mm_cpu_online) */
 };
 
 #endif

@@ -92,9 +92,13 @@ struct mm_struct {
 	uint64_t zero_ptes;                   /* present user leaf PTEs to the zero page */
 	uint64_t pt_pages;                    /* page-table pages below the PML4 */
 	struct mm_desc *desc;                 /* where they are published (mm_table.mms[slot]) */
-	uint64_t cpu_mask;                    /* CPUs that may cache this mm's translations */
+	uint64_t cpu_mask;                    /* CPUs that may cache this mm's translations
+	                                         (atomic: several CPUs change it) */
+	uint64_t tlb_gen;                     /* flushes asked for so far (Linux's tlb_gen) */
 	uint32_t id;
 	uint32_t slot;
+	uint32_t active;                      /* CPUs in ring 3 on it (big lock) */
+	uint32_t pad;
 };
 
 static inline uint64_t vma_pages(const struct vm_area_struct *vma)

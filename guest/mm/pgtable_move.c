@@ -7,6 +7,7 @@
  */
 #include "guest/mm/pgtable.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 
 #define PMD_SIZE   (1ULL << 21)
 
@@ -44,6 +45,17 @@ static uint64_t *pmd_alloc(struct mm_struct *mm, uint64_t addr, uint64_t *pd_pa)
 	}
 	*pd_pa = pa;
 	return (uint64_t *)mm_va(pa) + ((addr >> 21) & 511);
+}
+
+/* TLB-coherence log: the n present leaves of PT pt from va leave va. */
+static __attribute__((cold, noinline)) void log_moved(uint32_t mm, uint64_t pt, uint64_t va,
+						     unsigned n)
+{
+	const uint64_t *e = (const uint64_t *)mm_va(pt) + ((va >> PAGE_SHIFT) & 511);
+
+	for (unsigned i = 0; i < n; i++)
+		if (e[i] & PTE_P)
+			tlblog_emit(TLOG_PTE_CLEAR, mm, va + (uint64_t)i * PAGE_SIZE, e[i] & PTE_ADDR);
 }
 
 /* Move n entries from PT old_pt (at old) to PT new_pt (at new). */
@@ -94,7 +106,11 @@ uint64_t move_page_tables(struct mm_struct *mm, struct mmu_gather *tlb, uint64_t
 		new_pmd = pmd_alloc(mm, new, &new_pd);
 		if (!new_pmd)
 			break;
+		if (mm_tlblog_on)
+			log_moved(mm->id, *old_pmd & PTE_ADDR, old, (unsigned)(extent >> PAGE_SHIFT));
 		if (extent == PMD_SIZE && !(*new_pmd & PTE_P)) {
+			if (mm_tlblog_on)
+				tlblog_emit(TLOG_PT_UNLINK, mm->id, old, (*old_pmd & PTE_ADDR) | 1);
 			move_pmd(old_pmd, old_pd, new_pmd, new_pd);
 		} else {
 			pte = pte_alloc_walk(mm, new, &new_pt);

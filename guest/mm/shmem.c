@@ -51,7 +51,7 @@ static void free_node(uint64_t node, unsigned level)
 		if (level > 1) {
 			free_node(pa, level - 1);
 		} else if (--frame_page(pa)->refcount == 0) {
-			frame_free_dirty(pa);
+			frame_free_dirty(pa);      /* logs TLOG_FRAME_FREE */
 		}
 	}
 	frame_free_dirty(node);

@@ -7,16 +7,16 @@
 #include "guest/mm/mm_tlblog.h"
 #include "guest/mm/mm_trace.h"
 
-void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
-{
-	unsigned cpu = smp_processor_id();
+static __attribute__((noinline)) void free_gathered_early(struct mmu_gather *tlb);
+static inline void free_gathered(struct mmu_gather *tlb);
 
-	if (start >= end)
+/* This CPU's part: one invlpg per page up to the ceiling, else everything. */
+static inline void flush_local(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	if (__builtin_expect(tlb_knob_armed, 0)) {
+		tlb_flush_local_injected(mm, start, end);
 		return;
-	TRACE(TEV_TLB_FLUSH, start, end, mm->cpu_mask, cpu, TLB_SINGLE_PAGE_FLUSH_CEILING);
-	/* Other CPUs in mm->cpu_mask would get an IPI here (none yet). */
-	if (!(mm->cpu_mask & (1ULL << cpu)))
-		return;
+	}
 	if ((end - start) >> PAGE_SHIFT > TLB_SINGLE_PAGE_FLUSH_CEILING) {
 		arch_flush_tlb_all();
 		TLBLOG(TLOG_FLUSH_ALL, mm->id, 0, 0);
@@ -24,14 +24,61 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	}
 	for (uint64_t va = start; va < end; va += PAGE_SIZE)
 		arch_flush_tlb_page(va);
-	TLBLOG(TLOG_FLUSH_RANGE, mm->id, start, end);
+	TLBLOG(end - start == PAGE_SIZE ? TLOG_FLUSH_PAGE : TLOG_FLUSH_RANGE, mm->id, start,
+	       end - start == PAGE_SIZE ? 0 : end);
+}
+
+/*
+ * Flush [start, end) of mm here (if this CPU uses it) and on every other
+ * CPU that may cache it (docs/tlb.md), and wait for their acknowledgements.
+ * freed_tables: page-table pages of the range are being freed, so CPUs in
+ * lazy mode must be told too.  A gather's frames go back before the
+ * shootdown only when a test injects that bug.
+ */
+static void flush_range(struct mm_struct *mm, uint64_t start, uint64_t end, bool freed_tables,
+			struct mmu_gather *tlb)
+{
+	unsigned cpu = smp_processor_id();
+	struct mm_percpu *pc = this_cpu_mm();
+
+	if (start >= end)
+		return;
+	TRACE(TEV_TLB_FLUSH, start, end, mm->cpu_mask, cpu, TLB_SINGLE_PAGE_FLUSH_CEILING);
+	uint64_t gen = __atomic_add_fetch(&mm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+	if (pc->current_mm == mm) {
+		pc->loaded_gen = gen;
+		pc->pub->flushes++;
+		flush_local(mm, start, end);
+	}
+	if (__builtin_expect(!(__atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu)), 1))
+		return;
+	if (tlb && tlb_free_early())
+		free_gathered_early(tlb);
+	tlb_shootdown(mm, start, end, gen, freed_tables);
+}
+
+void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	flush_range(mm, start, end, false, NULL);
+}
+
+void tlb_leave_mm(struct mm_struct *mm)
+{
+	/* As a flush that frees page tables: lazy CPUs leave mm too. */
+	flush_range(mm, 0, USER_PGTABLES_CEILING, true, NULL);
 }
 
 void tlb_flush_mmu(struct mmu_gather *tlb)
 {
-	flush_tlb_mm_range(tlb->mm, tlb->start, tlb->end);
+	flush_range(tlb->mm, tlb->start, tlb->end, tlb->nr_tables != 0, tlb);
 	tlb->start = ~0ULL;
 	tlb->end = 0;
+	free_gathered(tlb);
+}
+
+/* Point of no return for the gathered frames: nobody can reach them now. */
+static inline void free_gathered(struct mmu_gather *tlb)
+{
 	TRACE_FN(mm_trace_free_gathered, tlb->batch, tlb->nr, mm_g.zero_pa, tlb->nr_tables);
 	/* Point of no return for the gathered frames: nobody can reach them
 	 * now.  The unmapped leaves leave the mm's counters here too. */
@@ -48,6 +95,11 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 		frame_free_zero(tlb->tables[i]);     /* emptied tables read zero */
 	}
 	tlb->nr_tables = 0;
+}
+
+static void free_gathered_early(struct mmu_gather *tlb)
+{
+	free_gathered(tlb);
 }
 
 void tlb_finish_mmu(struct mmu_gather *tlb)

@@ -2,8 +2,8 @@
  * TLB flushing and the unmap gather batch.
  *
  * Every flush of user translations goes through flush_tlb_mm_range(), which
- * knows which CPUs may cache the mm (mm->cpu_mask, kept by switch_mm).  Today
- * that is only this CPU; a TLB shootdown by IPI would slot in there.
+ * knows which CPUs may cache the mm (mm->cpu_mask, kept by switch_mm): it
+ * flushes here and shoots the others down by IPI (tlb_smp.c, docs/tlb.md).
  *
  * Frames and page-table pages unmapped from an mm are gathered in a batch
  * and freed only after the flush (Linux's mmu_gather): until then a stale
@@ -23,6 +23,32 @@
  * that may cache them: one invlpg per page up to the ceiling, else a full
  * flush.  Nothing to do on CPUs that do not have mm loaded. */
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end);
+
+/* A flush request from one CPU to others (Linux's flush_tlb_info). */
+struct tlb_flush_info {
+	struct mm_struct *mm;
+	uint64_t start, end;          /* the range; > ceiling pages: everything */
+	uint64_t new_gen;             /* mm->tlb_gen this flush brings a CPU to */
+	uint32_t freed_tables;        /* page-table pages are freed after it */
+	uint32_t id;                  /* per initiator (TLOG_IPI_*) */
+	uint32_t ack_first;           /* injected: targets acknowledge before flushing */
+	volatile uint32_t done;       /* the initiator has finished (freed) */
+};
+
+/* mm's tables are going away: every other CPU that keeps it loaded (lazily)
+ * switches to the kernel's page tables. */
+void tlb_leave_mm(struct mm_struct *mm);
+
+/* tlb_smp.c: a test armed a knob (mm_inject_tlb): the slow paths look. */
+extern uint8_t tlb_knob_armed;
+/* This CPU's part of a flush with a knob armed. */
+void tlb_flush_local_injected(struct mm_struct *mm, uint64_t start, uint64_t end);
+/* Send the request (tlb_gen gen) to the other CPUs of mm that need it, and
+ * wait, interrupts let in, until every one has acknowledged. */
+void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
+		   bool freed_tables);
+/* Injected: free the gathered frames before the shootdown (one-shot). */
+bool tlb_free_early(void);
 
 /* Start gathering unmaps of mm: returns this CPU's gather, empty.  One
  * gather at a time per CPU, until tlb_finish_mmu(): unmaps never nest

@@ -84,6 +84,9 @@ Test(cli, vmm_refuses_bad_arguments_before_boot)
 	refused((const char *[]){ "--bogus", guest, NULL }, "unknown option: --bogus");
 	refused((const char *[]){ "--mem", "12Q", guest, NULL }, "--mem needs a size");
 	refused((const char *[]){ "--mem", NULL }, "option needs an argument");
+	refused((const char *[]){ "--cpus", "0", guest, NULL }, "--cpus needs a number of CPUs from 1 to 8: 0");
+	refused((const char *[]){ "--cpus", "9", guest, NULL }, "--cpus needs a number of CPUs from 1 to 8: 9");
+	refused((const char *[]){ "--cpus", "two", guest, NULL }, "--cpus needs a number");
 	refused((const char *[]){ guest, guest, NULL }, "more than one guest ELF");
 	refused((const char *[]){ "--script", file, "--control", "x.sock", guest, NULL },
 		"exclude each other");

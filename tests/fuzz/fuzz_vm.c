@@ -118,6 +118,23 @@ void *vm_channel_data(struct vm *vm)
 	return vm->data;
 }
 
+/* One CPU here: `cpu N` lines all land on it. */
+int vm_request_on(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned n)
+{
+	return cpu == 0 ? vm_request_batch(vm, reqs, n) : -EINVAL;
+}
+
+void *vm_channel_data_on(struct vm *vm, unsigned cpu)
+{
+	return cpu == 0 ? vm->data : NULL;
+}
+
+unsigned vm_nr_cpus(const struct vm *vm)
+{
+	(void)vm;
+	return 1;
+}
+
 const char *vm_failure(struct vm *vm)
 {
 	return vm->failed ? vm->failure : NULL;

@@ -170,7 +170,7 @@ static void assert_session(const char *g, const char *vmm_err)
 {
 	assert_in_order(g, "Breakpoint 1, do_munmap (", "#0  do_munmap (");
 	assert_in_order(g, "#0  do_munmap (", "request_handle (");
-	assert_in_order(g, "request_handle (", "channel_serve ()");
+	assert_in_order(g, "request_handle (", "channel_serve (cpu=");
 	assert_in_order(g, "rip            0x", "<do_munmap>");
 	cr_assert(strstr(g, "cr3            0x"), "no cr3 in:\n%s", g);
 	assert_pml4e(g);

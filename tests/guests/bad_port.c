@@ -6,6 +6,10 @@
 #define BAD_PORT 0x1234
 #endif
 
+#if BAD_PORT >= 0x500 && BAD_PORT < 0x510 && !defined(BAD_PORT_BYTE)
+_Static_assert(BAD_PORT == HC_PORT_BASE + HC_NR_CALLS, "bad_port_hc: the first unused call");
+#endif
+
 void tg_main(const struct boot_info *bi)
 {
 	(void)bi;

@@ -18,13 +18,13 @@ void tg_main(const struct boot_info *bi)
 	tg_print("bad_result: answering every request with one result\n");
 	tg_channel_live();
 	tg_ready();
-	done = ch->resp_prod;
+	done = ch->ring[0].resp_prod;
 	for (;;) {
-		uint32_t posted = ch->req_prod;
+		uint32_t posted = ch->ring[0].req_prod;
 
 		while (done != posted)
 			slots[done++ & (CHANNEL_SLOTS - 1)].result = RESULT;
-		if (done != ch->resp_prod)
+		if (done != ch->ring[0].resp_prod)
 			tg_channel_publish(done);
 		asm volatile("pause");
 	}

@@ -1,6 +1,8 @@
 /* Runtime of the test guests: see tg.h. */
 #include "tests/guests/tg.h"
 
+_Static_assert(HC_CPU_ONLINE == 5, "start.S: HC_CPU_ONLINE");
+
 /* Argument structs live in .bss: 8-byte aligned, inside the image. */
 static struct hc_console console_arg;
 static struct hc_ready ready_arg;
@@ -33,9 +35,14 @@ void tg_channel_live(void)
 	/* The host-reserved area is reachable through the identity map. */
 	struct channel *ch = (struct channel *)CHANNEL_GPA;
 
+	const struct boot_info *bi = (const struct boot_info *)BOOT_INFO_GPA;
+
+	/* Test guests serve ring 0 only; the other CPUs just report online
+	 * (start.S). */
 	ch->nslots = CHANNEL_SLOTS;
 	ch->version = CHANNEL_VERSION;
-	ch->resp_prod = ch->req_prod;
+	ch->ncpus = bi->nr_cpus;
+	ch->ring[0].resp_prod = ch->ring[0].req_prod;
 	asm volatile("" : : : "memory");
 	ch->magic = CHANNEL_MAGIC;
 }
@@ -47,8 +54,8 @@ void tg_channel_publish(uint32_t done)
 	/* As the real guest does: a locked store (full barrier), then the
 	 * notification if the host sleeps (or the host would wait for its
 	 * time-out whenever its brief spin ends before our answer). */
-	asm volatile("xchgl %0, %1" : "+r"(done), "+m"(ch->resp_prod) : : "memory");
-	if (ch->host_waiting)
+	asm volatile("xchgl %0, %1" : "+r"(done), "+m"(ch->ring[0].resp_prod) : : "memory");
+	if (ch->ring[0].host_waiting)
 		asm volatile("outl %0, %w1" : : "a"(0), "Nd"((uint16_t)CHANNEL_NOTIFY_PORT));
 }
 

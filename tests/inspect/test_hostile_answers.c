@@ -17,6 +17,8 @@
 #include "shared/mm_abi.h"
 #include "tests/inspect/memcount.h"
 #include "vmm/script/script.h"
+#include <errno.h>
+
 #include "vmm/vm.h"
 
 struct vm {
@@ -70,6 +72,23 @@ struct gmem vm_gmem(struct vm *vm)
 void *vm_channel_data(struct vm *vm)
 {
 	return vm->data;
+}
+
+/* One CPU here: `cpu N` lines all land on it. */
+int vm_request_on(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned n)
+{
+	return cpu == 0 ? vm_request_batch(vm, reqs, n) : -EINVAL;
+}
+
+void *vm_channel_data_on(struct vm *vm, unsigned cpu)
+{
+	return cpu == 0 ? vm->data : NULL;
+}
+
+unsigned vm_nr_cpus(const struct vm *vm)
+{
+	(void)vm;
+	return 1;
 }
 
 Test(hostile_answers, vma_list_flood_is_bounded)

@@ -13,7 +13,7 @@
 
 const char *runner_name(enum runner which)
 {
-	return which == RUNNER_LINUX ? "linux-runner" : "vmm";
+	return which == RUNNER_LINUX ? "linux-runner" : which == RUNNER_VMM ? "vmm" : "vmm-cpus4";
 }
 
 void runner_argv(enum runner which, const char *scn, char *argv[], char bufs[][4096])
@@ -25,18 +25,24 @@ void runner_argv(enum runner which, const char *scn, char *argv[], char bufs[][4
 		argv[2] = NULL;
 		return;
 	}
+	int n = 0;
+
 	bin_path("vmm", bufs[0], 4096);
 	bin_path("guest.elf", bufs[1], 4096);
-	argv[0] = bufs[0];
-	argv[1] = "--script";
-	argv[2] = (char *)scn;
-	argv[3] = bufs[1];
-	argv[4] = NULL;
+	argv[n++] = bufs[0];
+	if (which == RUNNER_VMM4) {
+		argv[n++] = "--cpus";
+		argv[n++] = "4";
+	}
+	argv[n++] = "--script";
+	argv[n++] = (char *)scn;
+	argv[n++] = bufs[1];
+	argv[n] = NULL;
 }
 
 void runner_command(enum runner which, const char *scn, char *buf, size_t size)
 {
-	char *argv[6], bufs[3][4096];
+	char *argv[8], bufs[3][4096];
 	size_t used = 0;
 
 	runner_argv(which, scn, argv, bufs);
@@ -53,7 +59,7 @@ void runner_command(enum runner which, const char *scn, char *buf, size_t size)
 void runner_run(enum runner which, const char *scn, const char *tmpdir, const char *tag,
 		struct run *r)
 {
-	char *argv[6], bufs[3][4096], out[4096], err[4096];
+	char *argv[8], bufs[3][4096], out[4096], err[4096];
 
 	runner_argv(which, scn, argv, bufs);
 	snprintf(out, sizeof(out), "%s/%s.%s.out", tmpdir, tag, runner_name(which));

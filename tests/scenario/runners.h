@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-enum runner { RUNNER_LINUX, RUNNER_VMM };
+/* RUNNER_VMM: vmm with its default CPUs; RUNNER_VMM4: vmm --cpus 4. */
+enum runner { RUNNER_LINUX, RUNNER_VMM, RUNNER_VMM4 };
 
 struct run {
 	int status;               /* exit status (128 + signal if killed) */
@@ -15,7 +16,7 @@ struct run {
 	char *err;                /* standard error */
 };
 
-/* Fill argv (at least 6 slots, strings in bufs[3][4096]) for a runner on scn. */
+/* Fill argv (at least 8 slots, strings in bufs[3][4096]) for a runner on scn. */
 void runner_argv(enum runner which, const char *scn, char *argv[], char bufs[][4096]);
 /* The command line, for messages: "build/bin/linux-runner FILE". */
 void runner_command(enum runner which, const char *scn, char *buf, size_t size);

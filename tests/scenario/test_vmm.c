@@ -36,6 +36,14 @@ Test(vmm_script, corpus_v2)
 	check_corpus(RUNNER_VMM, CORPUS_V2, 15);
 }
 
+Test(vmm_script, corpus_on_4_cpus)
+{
+	/* --cpus 4: the same transcripts; cpus-shootdown.scn moves between CPUs. */
+	require_vmm();
+	check_corpus(RUNNER_VMM4, CORPUS_V1, 15);
+	check_corpus(RUNNER_VMM4, CORPUS_V2, 15);
+}
+
 Test(vmm_script, parse_error_runs_nothing)
 {
 	char *dir = make_tmpdir("vmm");

@@ -13,6 +13,7 @@
 struct fake_arch fake;
 uint8_t *fake_ram;
 static struct mm_percpu fake_cpu;
+unsigned mm_host_cpu;           /* always 0: one fake CPU */
 
 struct mm_percpu *this_cpu_mm(void)
 {
@@ -52,6 +53,16 @@ void arch_flush_tlb_all(void)
 	fake.flush_all++;
 	if (fake.on_flush)
 		fake.on_flush();
+}
+
+/* One fake CPU: no mm is ever loaded on another, so nothing is sent. */
+void arch_send_tlb_ipi(unsigned cpu)
+{
+	cr_assert_fail("arch_send_tlb_ipi(%u) with one CPU", cpu);
+}
+
+void arch_irq_window(void)
+{
 }
 
 void arch_discard_frames(const uint64_t *pas, unsigned n)

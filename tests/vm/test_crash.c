@@ -99,7 +99,7 @@ Test(crash, bad_port)
 
 Test(crash, unknown_hypercall_number)
 {
-	crash((struct crash_case){ "bad_port_hc", { "unexpected I/O", "port 0x505" },
+	crash((struct crash_case){ "bad_port_hc", { "unexpected I/O", "port 0x506" },
 				   "bad_port: out to an unknown port", true });
 }
 

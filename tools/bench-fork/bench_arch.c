@@ -14,6 +14,7 @@
 
 uint8_t *bench_ram;
 static struct mm_percpu cpu;
+unsigned mm_host_cpu;           /* one CPU: always 0 */
 
 struct mm_percpu *this_cpu_mm(void)
 {
@@ -41,6 +42,16 @@ void arch_flush_tlb_page(uint64_t va)
 }
 
 void arch_flush_tlb_all(void)
+{
+}
+
+/* One CPU: the mm never has another to shoot down. */
+void arch_send_tlb_ipi(unsigned cpu)
+{
+	(void)cpu;
+}
+
+void arch_irq_window(void)
 {
 }
 

@@ -32,6 +32,9 @@ uint64_t virt_to_phys(const void *va) { return (uint64_t)((const uint8_t *)va - 
 void arch_load_cr3(uint64_t pml4_pa) { (void)pml4_pa; }
 void arch_flush_tlb_page(uint64_t va) { asm volatile("" : : "r"(va) : "memory"); }
 void arch_flush_tlb_all(void) { asm volatile("" : : : "memory"); }
+unsigned mm_host_cpu;           /* one CPU: always 0 */
+void arch_send_tlb_ipi(unsigned cpu) { (void)cpu; }     /* one CPU: never called */
+void arch_irq_window(void) { asm volatile("" : : : "memory"); }
 
 void arch_discard_frames(const uint64_t *pas, unsigned n)
 {

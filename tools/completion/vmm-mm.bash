@@ -2,7 +2,7 @@
 # Installed once per program name in share/bash-completion/completions/.
 
 _vmm_mm_commands="mmap munmap mprotect mremap madvise mlock munlock touch fill check
-maps fork process exit cpu expect help ptdump vmas smaps walk stats mm inject trace"
+maps fork process exit cpu expect help ptdump vmas smaps walk stats tlb mm inject trace"
 
 # Complete the words of one scenario line ($1: index of its first word).
 _vmm_mm_line()
@@ -17,7 +17,7 @@ _vmm_mm_line()
         mm) ((n == 1)) && words="list new use destroy"
             [[ ${COMP_WORDS[first+1]} == list ]] && ((n == 2)) && words="json" ;;
         ptdump) words="merged leaves json json-leaves linux --format" ;;
-        vmas|stats|check) ((n == 1)) && words="json" ;;
+        vmas|stats|check|tlb) ((n == 1)) && words="json" ;;
         maps) ((n == 1)) && words="--full" ;;
         walk) ((n == 2)) && words="json" ;;
         touch) ((n == 3)) && words="read write" ;;

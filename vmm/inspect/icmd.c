@@ -361,6 +361,8 @@ static const struct scen_cmd cmds[] = {
 	  icmd_run_check },
 	{ "mm list", "[json]", "address spaces (* = current)", 0, 1, icmd_parse_json_opt,
 	  run_mm_list },
+	{ "tlb", "[json]", "each CPU's mm, lazy or not, flushes and IPIs so far",
+	  0, 1, icmd_parse_json_opt, icmd_run_tlb },
 	{ "expect clean", "", "the invariant checker finds nothing wrong",
 	  0, 0, scen_parse_no_args, icmd_run_clean },
 };

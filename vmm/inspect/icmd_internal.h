@@ -38,5 +38,7 @@ int icmd_run_smaps(void *ctx, const struct scen_stmt *st, struct scen_io *io);
 int icmd_parse_check(int argc, char **argv, struct scen_stmt *st, char *msg, size_t msglen);
 int icmd_run_check(void *ctx, const struct scen_stmt *st, struct scen_io *io);
 int icmd_run_clean(void *ctx, const struct scen_stmt *st, struct scen_io *io);
+/* icmd_tlb.c */
+int icmd_run_tlb(void *ctx, const struct scen_stmt *st, struct scen_io *io);
 
 #endif

@@ -59,7 +59,7 @@ int guest_request(struct guest_backend *g, struct chan_slot *req)
 	int r;
 
 	req->mm = g->mm;
-	r = vm_request(g->vm, req);
+	r = vm_request_on(g->vm, g->cpu, req, 1);
 	if (r == 0)
 		return 0;
 	const char *why = vm_failure(g->vm);
@@ -238,7 +238,7 @@ static int map_append(struct guest_backend *g, struct map_list *l, const struct 
  * *from.  1 if the listing goes on, 0 if it is complete, -1 if dead. */
 static int maps_round(struct guest_backend *g, struct map_list *l, uint64_t *from, uint64_t hi)
 {
-	const struct chan_vma *vmas = vm_channel_data(g->vm);
+	const struct chan_vma *vmas = vm_channel_data_on(g->vm, g->cpu);
 	struct chan_slot req = {
 		.op = OP_VMA_LIST,
 		.vma_list = { .from = *from, .data_offset = 0, .max = VMA_LIST_MAX },
@@ -413,6 +413,7 @@ static const struct scen_backend_ops guest_ops = {
 	.select = guest_select,
 	.exit = guest_exit,
 	.page_share = guest_page_share,
+	.set_cpu = guest_set_cpu,
 };
 
 struct scen_backend *backend_guest_new(struct vm *vm)

@@ -18,6 +18,7 @@ struct guest_backend {
 	struct scen_backend be;           /* first: backends are cast to it */
 	struct vm *vm;
 	uint32_t mm;                      /* the selected process's mm */
+	unsigned cpu;                     /* the CPU requests run on (`cpu N` mod CPUs) */
 	uint32_t procs[GUEST_PROCS_MAX];  /* handle -> mm id, 0: free (procs[0]: process 1) */
 };
 
@@ -58,6 +59,7 @@ int guest_munlock(struct scen_backend *be, uint64_t addr, uint64_t len, int64_t 
 int guest_fork(struct scen_backend *be, unsigned *child, int64_t *result);
 int guest_select(struct scen_backend *be, unsigned handle);
 int guest_exit(struct scen_backend *be, unsigned handle);
+int guest_set_cpu(struct scen_backend *be, unsigned cpu);
 int guest_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages, uint8_t *state);
 /* Destroy every process's mm but the selected one's (backend teardown). */
 void guest_exit_others(struct guest_backend *g);

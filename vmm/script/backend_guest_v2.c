@@ -3,7 +3,8 @@
  * mlock and munlock, processes (fork, select, exit) and page sharing, one
  * request each (shared/channel.h).  A process is a guest mm: handle h is
  * procs[h]; fork is OP_MM_FORK on the selected mm, exit OP_MM_DESTROY.
- * CPUs are not in the guest yet: set_cpu stays NULL (one CPU).
+ * `cpu N` moves the requests to the guest's CPU N mod its count (each CPU has
+ * its own ring and data window).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -172,7 +173,7 @@ void guest_exit_others(struct guest_backend *g)
 int guest_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages, uint8_t *state)
 {
 	struct guest_backend *g = to_guest(be);
-	const uint8_t *data = vm_channel_data(g->vm);
+	const uint8_t *data = vm_channel_data_on(g->vm, g->cpu);
 
 	while (npages) {
 		uint64_t n = npages < CHANNEL_DATA_SIZE ? npages : CHANNEL_DATA_SIZE;
@@ -197,5 +198,13 @@ int guest_page_share(struct scen_backend *be, uint64_t addr, uint64_t npages, ui
 		npages -= n;
 		addr += n * 4096;
 	}
+	return 0;
+}
+
+int guest_set_cpu(struct scen_backend *be, unsigned cpu)
+{
+	struct guest_backend *g = to_guest(be);
+
+	g->cpu = cpu % vm_nr_cpus(g->vm);
 	return 0;
 }

@@ -1,9 +1,10 @@
-/* GDT, TSS and IDT of the (single) CPU, and CR4 features. */
+/* GDT and TSS of each CPU, the IDT they share, and CR4 features. */
 #include <stdint.h>
 
 #include "guest/arch/x86_64/cpu.h"
 #include "guest/arch/x86_64/segments.h"
 #include "guest/lib/printk.h"
+#include "shared/channel.h"
 #include "shared/layout.h"
 
 struct tss {
@@ -28,13 +29,16 @@ struct table_ptr {
 	uint64_t base;
 } __attribute__((packed));
 
-static uint64_t gdt[7] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
+#define MAX_CPUS CHANNEL_MAX_CPUS
+
+/* Per CPU: its GDT (with its own TSS descriptor) and TSS. */
+static uint64_t gdts[MAX_CPUS][7] __attribute__((aligned(16)));
+static struct tss tsss[MAX_CPUS] __attribute__((aligned(16)));
 static struct idt_gate idt[256] __attribute__((aligned(4096)));
-/* Ring-3 traps land on trap_stack (TSS.RSP0): leaving user mode for good
- * simply abandons it.  Double faults get a stack of their own. */
-static uint8_t trap_stack[16384] __attribute__((aligned(16)));
-static uint8_t df_stack[4096] __attribute__((aligned(16)));
+/* Ring-3 traps land on the CPU's trap stack (TSS.RSP0): leaving user mode
+ * for good simply abandons it.  Double faults get a stack of their own. */
+static uint8_t trap_stacks[MAX_CPUS][16384] __attribute__((aligned(16)));
+static uint8_t df_stacks[MAX_CPUS][4096] __attribute__((aligned(16)));
 
 extern const uint64_t trap_vectors[32];
 extern const uint64_t spurious_vector;
@@ -42,6 +46,7 @@ void pf_entry(void);
 void bp_entry(void);
 void gp_entry(void);
 void doorbell_entry(void);
+void tlb_ipi_entry(void);
 
 static void set_gate(int vec, uint64_t handler, uint8_t type, uint8_t ist)
 {
@@ -55,31 +60,9 @@ static void set_gate(int vec, uint64_t handler, uint8_t type, uint8_t ist)
 	};
 }
 
-void cpu_init_tables(void)
+/* The IDT every CPU shares: built once by CPU 0. */
+static void idt_build(void)
 {
-	uint64_t t = (uint64_t)&tss;
-
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffULL;   /* kernel code, 64-bit */
-	gdt[2] = 0x00cf92000000ffffULL;   /* kernel data */
-	gdt[3] = 0x00cff2000000ffffULL;   /* user data, DPL 3 */
-	gdt[4] = 0x00affa000000ffffULL;   /* user code, 64-bit, DPL 3 */
-	gdt[5] = (sizeof(tss) - 1) | ((t & 0xffffff) << 16) | (0x89ULL << 40) |
-		 (((t >> 24) & 0xff) << 56);
-	gdt[6] = t >> 32;
-	tss.rsp[0] = (uint64_t)(trap_stack + sizeof(trap_stack));
-	tss.ist[0] = (uint64_t)(df_stack + sizeof(df_stack));
-	tss.iomap_base = sizeof(tss);
-
-	/* GS is left alone: it holds the per-CPU area (percpu_init). */
-	struct table_ptr gp = { sizeof(gdt) - 1, (uint64_t)gdt };
-	asm volatile("lgdt %0\n\t"
-		     "mov %1, %%ds\n\t mov %1, %%es\n\t mov %1, %%ss\n\t"
-		     "xor %%eax, %%eax\n\t mov %%eax, %%fs\n\t"
-		     "pushq %2\n\t lea 1f(%%rip), %%rax\n\t push %%rax\n\t lretq\n"
-		     "1:\n\t ltr %w3"
-		     : : "m"(gp), "r"(KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL) : "rax", "memory");
-
 	for (int v = 0; v < 32; v++)
 		set_gate(v, trap_vectors[v], 0x8e, v == 8 ? 1 : 0);
 	for (int v = 32; v < 256; v++)
@@ -88,7 +71,38 @@ void cpu_init_tables(void)
 	set_gate(13, (uint64_t)gp_entry, 0x8e, 0);
 	set_gate(14, (uint64_t)pf_entry, 0x8e, 0);
 	set_gate(DOORBELL_VECTOR, (uint64_t)doorbell_entry, 0x8e, 0);
+	set_gate(TLB_IPI_VECTOR, (uint64_t)tlb_ipi_entry, 0x8e, 0);
+}
 
+void cpu_init_tables(unsigned cpu)
+{
+	uint64_t *gdt = gdts[cpu];
+	struct tss *tss = &tsss[cpu];
+	uint64_t t = (uint64_t)tss;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffULL;   /* kernel code, 64-bit */
+	gdt[2] = 0x00cf92000000ffffULL;   /* kernel data */
+	gdt[3] = 0x00cff2000000ffffULL;   /* user data, DPL 3 */
+	gdt[4] = 0x00affa000000ffffULL;   /* user code, 64-bit, DPL 3 */
+	gdt[5] = (sizeof(*tss) - 1) | ((t & 0xffffff) << 16) | (0x89ULL << 40) |
+		 (((t >> 24) & 0xff) << 56);
+	gdt[6] = t >> 32;
+	tss->rsp[0] = (uint64_t)(trap_stacks[cpu] + sizeof(trap_stacks[cpu]));
+	tss->ist[0] = (uint64_t)(df_stacks[cpu] + sizeof(df_stacks[cpu]));
+	tss->iomap_base = sizeof(*tss);
+
+	/* GS is left alone: it holds the per-CPU area (percpu_init). */
+	struct table_ptr gp = { sizeof(gdts[cpu]) - 1, (uint64_t)gdt };
+	asm volatile("lgdt %0\n\t"
+		     "mov %1, %%ds\n\t mov %1, %%es\n\t mov %1, %%ss\n\t"
+		     "xor %%eax, %%eax\n\t mov %%eax, %%fs\n\t"
+		     "pushq %2\n\t lea 1f(%%rip), %%rax\n\t push %%rax\n\t lretq\n"
+		     "1:\n\t ltr %w3"
+		     : : "m"(gp), "r"(KERNEL_DS), "i"(KERNEL_CS), "r"(TSS_SEL) : "rax", "memory");
+
+	if (cpu == 0)
+		idt_build();
 	struct table_ptr ip = { sizeof(idt) - 1, (uint64_t)idt };
 	asm volatile("lidt %0" : : "m"(ip));
 }

@@ -4,12 +4,20 @@
 
 #include <stdint.h>
 
-/* Load the GDT (with a TSS whose RSP0 is the trap stack) and the IDT. */
-void cpu_init_tables(void);
+/* Load CPU cpu's GDT (with a TSS whose RSP0 is its trap stack) and the
+ * shared IDT (CPU 0 builds it: it must come first). */
+void cpu_init_tables(unsigned cpu);
 /* Enable CR4 features the CPU offers (PGE, SMEP, SMAP) and check NX. */
 void cpu_init_features(void);
-/* x2APIC on, the 8259 masked, the IOAPIC pin DOORBELL_GSI -> DOORBELL_VECTOR. */
-void apic_init(void);
+/* The kernel's PML4 (physical), for the other CPUs to load. */
+uint64_t paging_kernel_pml4_pa(void);
+/* CPU 0: x2APIC on, the 8259 masked, and for each of the nr_cpus CPUs the
+ * IOAPIC pin DOORBELL_GSI + c -> DOORBELL_VECTOR on CPU c (x2APIC id c). */
+void apic_init(unsigned nr_cpus);
+/* Another CPU: its x2APIC on. */
+void apic_init_ap(void);
+/* Send vector to the CPU whose x2APIC id is cpu (fixed, physical). */
+void apic_send_ipi(unsigned cpu, uint8_t vector);
 /* Build the kernel's own page tables (kernel image, direct map of RAM, the
  * user trampoline) and switch CR3 to them.  Returns the virtual address of
  * the master PML4 whose upper half every mm shares. */

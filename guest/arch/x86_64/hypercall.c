@@ -21,6 +21,15 @@ void hc_ready(void)
 	hypercall(HC_READY, a);
 }
 
+void hc_cpu_online(unsigned cpu)
+{
+	struct hc_cpu_online *a = &this_cpu()->hc.cpu_online;
+
+	a->cpu = cpu;
+	a->pad = 0;
+	hypercall(HC_CPU_ONLINE, a);
+}
+
 void hc_panic(const char *msg, size_t len)
 {
 	struct hc_panic *a = &this_cpu()->hc.panic;

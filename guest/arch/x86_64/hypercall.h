@@ -26,6 +26,7 @@ static inline void hypercall(unsigned nr, const void *arg)
 
 void hc_console(const char *buf, size_t len);
 void hc_ready(void);
+void hc_cpu_online(unsigned cpu);
 void hc_panic(const char *msg, size_t len) __attribute__((noreturn));
 void hc_exit(int64_t code) __attribute__((noreturn));
 

@@ -65,3 +65,8 @@ const uint64_t *paging_init(uint64_t ram_size)
 	write_cr3(image_pa(master_pml4));
 	return master_pml4;
 }
+
+uint64_t paging_kernel_pml4_pa(void)
+{
+	return image_pa(master_pml4);
+}

@@ -11,7 +11,7 @@
 #define GUEST_ARCH_PERCPU_H
 
 /* offsetof(struct percpu, user) and of user_ctx.out0, for traps.S. */
-#define PERCPU_USER_CTX       4672
+#define PERCPU_USER_CTX       4688
 #define USER_CTX_OUT0         56
 
 #ifndef __ASSEMBLER__
@@ -36,6 +36,7 @@ struct hc_args {
 	struct hc_panic panic;
 	struct hc_exit exit;
 	struct hc_discard discard;
+	struct hc_cpu_online cpu_online;
 };
 
 struct percpu {
@@ -60,8 +61,8 @@ _Static_assert(offsetof(struct user_ctx, out0) == USER_CTX_OUT0, "traps.S: user_
  * the first thing a CPU does (panic and printk use it). */
 void percpu_init(struct percpu *area, unsigned cpu);
 
-/* The boot CPU's area (the only one until more CPUs are brought up), and
- * every CPU's area by id (NULL: not up). */
+/* The boot CPU's area (the others' are in main.c), and every CPU's area
+ * by id (NULL: not up). */
 extern struct percpu percpu_boot;
 extern struct percpu *percpu_areas[NR_CPUS];
 

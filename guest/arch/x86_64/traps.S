@@ -147,9 +147,22 @@ doorbell_entry:
 	pop %rdx; pop %rcx; pop %rax
 	iretq
 
+/* The TLB flush IPI: the caller-saved registers around tlb_ipi_interrupt()
+ * (5 words of frame + 9 pushes: the call is 16-byte aligned). */
+	.globl tlb_ipi_entry
+	.align 16
+tlb_ipi_entry:
+	push %rax; push %rcx; push %rdx; push %rsi; push %rdi
+	push %r8; push %r9; push %r10; push %r11
+	call tlb_ipi_interrupt
+	pop %r11; pop %r10; pop %r9; pop %r8
+	pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax
+	iretq
+
 /*
  * int64_t enter_user(rip, a0, a1, a2, a3): run the trampoline in ring 3 with
- * rdi..rcx = a0..a3 and interrupts off; returns the result user_exit() gives.
+ * rdi..rcx = a0..a3 and interrupts on (a flush IPI must reach a CPU in a
+ * touch loop); returns the result user_exit() gives.
  * The kernel context goes to this CPU's struct user_ctx (percpu.h).
  */
 #define UCTX(off) %gs:(PERCPU_USER_CTX + (off))
@@ -164,7 +177,7 @@ enter_user:
 	mov %r15, UCTX(48)
 	push $USER_DS
 	push $0
-	push $0x2
+	push $0x202             /* IF */
 	push $USER_CS
 	push %rdi
 	mov %rsi, %rdi

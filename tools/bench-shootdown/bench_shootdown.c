@@ -1,0 +1,121 @@
+/*
+ * bench-shootdown: what the TLB shootdown adds to munmap, in instructions of
+ * the guest's memory manager compiled for the host (x86-64, -O2),
+ * single-stepped with ptrace (tools/bench-fork/stepcount.c).  CPU 0 unmaps
+ * while the mm is loaded, not lazy, on CPUs 1 .. N-1 (as when they run ring
+ * 3 on it); their IPI handlers run inside CPU 0's wait (smp_arch.c), so a
+ * count is the initiator's instructions plus every target's.  Rows: a
+ * 1-page munmap (page flushes) and a 64-page munmap (beyond the 33-page
+ * ceiling: full flushes), with the mm on 1, 2, 4 and 8 CPUs, and the same
+ * with the other CPUs lazy (skipped).  The guest's own build is
+ * freestanding -mgeneral-regs-only; the shape carries over.
+ *
+ *   bench-shootdown
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "guest/mm/mm.h"
+#include "guest/mm/mm_types.h"
+#include "tools/bench-fork/stepcount.h"
+#include "tools/bench-shootdown/smp_arch.h"
+
+#define WIN  0x100000000000ULL
+#define PG   4096ULL
+#define RW   (MM_PROT_READ | MM_PROT_WRITE)
+
+struct work {
+	unsigned cpus, pages;
+	int lazy;
+	struct mm_struct *mm;
+};
+
+static void must(int ok, const char *what)
+{
+	if (!ok) {
+		fprintf(stderr, "bench-shootdown: %s failed\n", what);
+		exit(1);
+	}
+}
+
+/* An mm of 128 touched pages, loaded on CPUs 0 .. cpus - 1; the others
+ * lazy if asked; CPU 0 runs. */
+static void setup(void *arg)
+{
+	struct work *w = arg;
+
+	smp_arch_init();
+	int id = mm_create();
+	must(id > 0, "mm_create");
+	w->mm = mm_lookup((uint32_t)id);
+	must(do_mmap(w->mm, WIN, 128 * PG, RW, MM_MAP_FIXED) == (long)WIN, "mmap");
+	for (unsigned c = w->cpus; c-- > 0;) {
+		mm_host_cpu = c;
+		switch_mm(w->mm);
+		if (c == 0)
+			for (uint64_t a = WIN; a < WIN + 128 * PG; a += PG)
+				must(handle_mm_fault(w->mm, a, PF_USER | PF_WRITE) == 0, "fault");
+		else if (w->lazy)
+			mm_lazy_enter();
+	}
+}
+
+static void unmap(void *arg)
+{
+	struct work *w = arg;
+
+	must(do_munmap(w->mm, WIN + 8 * PG, w->pages * PG) == 0, "munmap");
+}
+
+static void nothing(void *arg)
+{
+	(void)arg;
+}
+
+static int64_t baseline;
+
+static int64_t count(unsigned cpus, unsigned pages, int lazy)
+{
+	struct work w = { .cpus = cpus, .pages = pages, .lazy = lazy };
+	double us;
+	int64_t n = stepcount(setup, unmap, &w, &us);
+
+	must(n >= 0, "stepcount");
+	return n - baseline;
+}
+
+static void row(unsigned pages, int lazy)
+{
+	static const unsigned ncpus[] = { 1, 2, 4, 8 };
+	int64_t one = count(1, pages, lazy);
+
+	printf("| %u page%s, others %s | %lld |", pages, pages == 1 ? "" : "s",
+	       lazy ? "lazy" : "active", (long long)one);
+	for (unsigned i = 1; i < sizeof ncpus / sizeof ncpus[0]; i++) {
+		int64_t n = count(ncpus[i], pages, lazy);
+		printf(" %lld (+%.1f per CPU) |", (long long)n,
+		       (double)(n - one) / (double)(ncpus[i] - 1));
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+int main(void)
+{
+	struct work w = { 0 };
+	double us;
+
+	baseline = stepcount(NULL, nothing, &w, &us);
+	must(baseline >= 0, "stepcount");
+	printf("# bench-shootdown: munmap in the guest mm compiled for the host (gcc -O2),\n"
+	       "# instructions single-stepped (marker overhead %lld subtracted); the mm\n"
+	       "# loaded on N CPUs, CPU 0 unmapping; targets' handlers included\n\n",
+	       (long long)baseline);
+	printf("| munmap | 1 CPU | 2 CPUs | 4 CPUs | 8 CPUs |\n|---|---|---|---|---|\n");
+	row(1, 0);
+	row(64, 0);
+	row(1, 1);
+	row(64, 1);
+	printf("\nreproduce: build/bin/bench-shootdown\n");
+	return 0;
+}
