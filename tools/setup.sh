@@ -7,21 +7,24 @@
 # --machine adds what tools/kvm-machine.sh needs (QEMU, busybox, cpio) on a
 # machine without /dev/kvm.  --browser adds Debian's chromium, which the
 # report tests (tests/report: the page of vmm --report) run headless.
-#   tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine] [--browser]
+# --tsan builds build-tsan/: ThreadSanitizer on the host code, only what its
+# test needs (tests/smp/tsan_stress.c, ctest label tsan).
+#   tools/setup.sh [--asan] [--tsan] [--fuzz | --fuzz-only] [--machine] [--browser]
 #   tools/setup.sh --deps [--fuzz] [--machine] [--browser]     install only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-asan=0 fuzz=0 main=1 deps=0 machine=0 browser=0
+asan=0 tsan=0 fuzz=0 main=1 deps=0 machine=0 browser=0
 for a in "$@"; do
 	case $a in
 	--asan) asan=1 ;;
+	--tsan) tsan=1 ;;
 	--fuzz) fuzz=1 ;;
 	--fuzz-only) fuzz=1 main=0 ;;
 	--deps) deps=1 ;;
 	--machine) machine=1 ;;
 	--browser) browser=1 ;;
-	*) echo "usage: tools/setup.sh [--asan] [--fuzz | --fuzz-only] [--machine] [--browser] | --deps [--fuzz] [--machine] [--browser]" >&2; exit 2 ;;
+	*) echo "usage: tools/setup.sh [--asan] [--tsan] [--fuzz | --fuzz-only] [--machine] [--browser] | --deps [--fuzz] [--machine] [--browser]" >&2; exit 2 ;;
 	esac
 done
 
@@ -55,11 +58,14 @@ if ((${#missing[@]})); then
 fi
 ((deps)) && exit 0
 
-# The build's output goes to DIR/build.log, and to the terminal only if it fails.
+# The build's output goes to DIR/build.log, and to the terminal only if it
+# fails.  $targets (space-separated), if set, limits what is built.
 build() {
 	local dir=$1 src=$2; shift 2
+	local t=()
+	for x in ${targets:-}; do t+=(--target "$x"); done
 	mkdir -p "$dir"
-	if ! { cmake -S "$src" -B "$dir" "$@" && cmake --build "$dir" -j"$(nproc)"; } >"$dir/build.log" 2>&1; then
+	if ! { cmake -S "$src" -B "$dir" "$@" && cmake --build "$dir" -j"$(nproc)" "${t[@]}"; } >"$dir/build.log" 2>&1; then
 		cat "$dir/build.log" >&2
 		echo "setup: building $dir failed (log: $dir/build.log)" >&2
 		exit 1
@@ -69,6 +75,7 @@ build() {
 if ((main)); then
 	build build . -DVMM_SANITIZE=OFF
 	((asan)) && build build-asan . -DVMM_SANITIZE=ON
+	((tsan)) && targets="tsan_stress" build build-tsan . -DVMM_TSAN=ON
 fi
 # The fuzz build is a project of its own (tests/fuzz/CMakeLists.txt).
 ((fuzz)) && build build-fuzz tests/fuzz -DCMAKE_C_COMPILER=clang-14

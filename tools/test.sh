@@ -23,9 +23,9 @@ if [ "$machine" = 0 ] && ! tools/kvm-check.sh; then
 fi
 # --browser: Debian's chromium for the report's browser tests.
 if [ "$machine" = 1 ]; then
-	tools/setup.sh --asan --fuzz --browser --machine
+	tools/setup.sh --asan --tsan --fuzz --browser --machine
 else
-	tools/setup.sh --asan --fuzz --browser
+	tools/setup.sh --asan --tsan --fuzz --browser
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -53,6 +53,10 @@ if [ "$machine" = 1 ]; then
 	wait $a || status=1
 	wait $b || status=1
 	cat "$logs/-R.log" "$logs/-E.log"
+	# The ThreadSanitizer build's test (several vCPU threads, host threads
+	# driving them at once).
+	tools/kvm-machine.sh --cpus 1 ctest --test-dir build-tsan --output-on-failure -L tsan ||
+		status=1
 	rm -rf "$logs"
 	if [ -s "$page" ]; then
 		VMM_REPORT_HTML=$page VMM_REPORT_STEPS=5 build-asan/tests/test_report_browser \
@@ -60,6 +64,7 @@ if [ "$machine" = 1 ]; then
 	fi
 else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
+	ctest --test-dir build-tsan --output-on-failure -L tsan || status=$?
 fi
 # The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
 ctest --test-dir build-fuzz --output-on-failure -j2 || status=$?
