@@ -223,6 +223,32 @@ static void check_mm(struct checker *c, const struct mm_snap *m)
 			  m->desc.pt_pages, m->ntables);
 }
 
+/* A private (user) or shared (shmem) data frame: its count against the
+ * PTEs that map it, and copy-on-write sharing read-only. */
+static void check_data_frame(struct checker *c, uint64_t f, const struct abi_page *p)
+{
+	if (p->type == PAGE_T_SHMEM) {
+		/* The shared object holds one reference besides the PTEs. */
+		if ((uint64_t)p->refcount != (uint64_t)c->refs[f] + 1)
+			violation(c, "frame-refcount", 0, 0, 0, 0,
+				  "shared frame 0x%" PRIx64 " has refcount %u but %u PTEs map it "
+				  "(plus its object)", f << 12, p->refcount, c->refs[f]);
+		return;
+	}
+	if (c->refs[f] == 0)
+		violation(c, "frame-leak", 0, 0, 0, 0,
+			  "user frame 0x%" PRIx64 " (refcount %u) is mapped by no PTE",
+			  f << 12, p->refcount);
+	else if (p->refcount != c->refs[f])
+		violation(c, "frame-refcount", 0, 0, 0, 0,
+			  "user frame 0x%" PRIx64 " has refcount %u but %u PTEs map it",
+			  f << 12, p->refcount, c->refs[f]);
+	else if (c->refs[f] > 1 && c->wrefs[f])
+		violation(c, "cow-writable", 0, 0, 0, 0,
+			  "private frame 0x%" PRIx64 " is mapped by %u PTEs, one of them "
+			  "writable (copy-on-write broken)", f << 12, c->refs[f]);
+}
+
 static void check_frames(struct checker *c)
 {
 	const struct snapshot *s = c->s;
@@ -241,27 +267,9 @@ static void check_frames(struct checker *c)
 					  "free frame 0x%" PRIx64 " has refcount %u", f << 12, p->refcount);
 			break;
 		case PAGE_T_USER:
-			used++;
-			if (c->refs[f] == 0)
-				violation(c, "frame-leak", 0, 0, 0, 0,
-					  "user frame 0x%" PRIx64 " (refcount %u) is mapped by no PTE",
-					  f << 12, p->refcount);
-			else if (p->refcount != c->refs[f])
-				violation(c, "frame-refcount", 0, 0, 0, 0,
-					  "user frame 0x%" PRIx64 " has refcount %u but %u PTEs map it",
-					  f << 12, p->refcount, c->refs[f]);
-			else if (c->refs[f] > 1 && c->wrefs[f])
-				violation(c, "cow-writable", 0, 0, 0, 0,
-					  "private frame 0x%" PRIx64 " is mapped by %u PTEs, one of them "
-					  "writable (copy-on-write broken)", f << 12, c->refs[f]);
-			break;
 		case PAGE_T_SHMEM:
 			used++;
-			/* The shared object holds one reference besides the PTEs. */
-			if ((uint64_t)p->refcount != (uint64_t)c->refs[f] + 1)
-				violation(c, "frame-refcount", 0, 0, 0, 0,
-					  "shared frame 0x%" PRIx64 " has refcount %u but %u PTEs map it "
-					  "(plus its object)", f << 12, p->refcount, c->refs[f]);
+			check_data_frame(c, f, p);
 			break;
 		case PAGE_T_ZERO:
 			used++;
