@@ -21,6 +21,19 @@ static double now_us(void)
 	return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
+const unsigned *stepcount_who;
+int64_t stepcount_by[STEPCOUNT_BY_MAX];
+
+/* Attribute one step to the child's *stepcount_who. */
+static void attribute(pid_t pid)
+{
+	long v = ptrace(PTRACE_PEEKDATA, pid, (void *)stepcount_who, NULL);
+	unsigned who = (unsigned)v;
+
+	if (who < STEPCOUNT_BY_MAX)
+		stepcount_by[who]++;
+}
+
 static int64_t count_child(pid_t pid)
 {
 	int st;
@@ -38,6 +51,8 @@ static int64_t count_child(pid_t pid)
 		if (WSTOPSIG(st) != SIGTRAP)
 			return -1;
 		steps++;
+		if (stepcount_who)
+			attribute(pid);
 	}
 	ptrace(PTRACE_DETACH, pid, NULL, NULL);
 	waitpid(pid, &st, 0);
@@ -50,6 +65,8 @@ int64_t stepcount(void (*setup)(void *), void (*fn)(void *), void *arg, double *
 	int64_t steps;
 	pid_t pid;
 
+	for (unsigned i = 0; i < STEPCOUNT_BY_MAX; i++)
+		stepcount_by[i] = 0;
 	pid = fork();
 	if (pid == 0) {
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);

@@ -15,4 +15,13 @@
  * first, not counted.  -1 on failure. */
 int64_t stepcount(void (*setup)(void *), void (*fn)(void *), void *arg, double *us);
 
+/* If set before stepcount(), every counted step is also attributed to the
+ * value the child holds at this address at that step (read with
+ * PTRACE_PEEKDATA: the child is a fork, the address is the same), added to
+ * stepcount_by[value] for values below STEPCOUNT_BY_MAX (others: dropped).
+ * bench-shootdown points it at the simulated CPU number. */
+#define STEPCOUNT_BY_MAX 16
+extern const unsigned *stepcount_who;
+extern int64_t stepcount_by[STEPCOUNT_BY_MAX];
+
 #endif

@@ -3,8 +3,9 @@
  * the guest's memory manager compiled for the host (x86-64, -O2),
  * single-stepped with ptrace (tools/bench-fork/stepcount.c).  CPU 0 unmaps
  * while the mm is loaded, not lazy, on CPUs 1 .. N-1 (as when they run ring
- * 3 on it); their IPI handlers run inside CPU 0's wait (smp_arch.c), so a
- * count is the initiator's instructions plus every target's.  Rows: a
+ * 3 on it); their IPI handlers run inside CPU 0's wait (smp_arch.c), as
+ * their own CPU (mm_host_cpu), and each step is attributed to the CPU that
+ * runs it: the initiator's instructions and each target's, apart.  Rows: a
  * 1-page munmap (page flushes) and a 64-page munmap (beyond the 33-page
  * ceiling: full flushes), with the mm on 1, 2, 4 and 8 CPUs, and the same
  * with the other CPUs lazy (skipped).  The guest's own build is
@@ -74,29 +75,44 @@ static void nothing(void *arg)
 
 static int64_t baseline;
 
-static int64_t count(unsigned cpus, unsigned pages, int lazy)
+struct figures {
+	int64_t total, initiator, targets;   /* targets: all of them together */
+};
+
+/* One munmap, each step attributed to the simulated CPU running it
+ * (mm_host_cpu: the handlers run as their target CPU). */
+static struct figures count(unsigned cpus, unsigned pages, int lazy)
 {
 	struct work w = { .cpus = cpus, .pages = pages, .lazy = lazy };
+	struct figures f = { 0 };
 	double us;
 	int64_t n = stepcount(setup, unmap, &w, &us);
 
 	must(n >= 0, "stepcount");
-	return n - baseline;
+	f.total = n - baseline;
+	f.initiator = stepcount_by[0] - baseline;
+	for (unsigned c = 1; c < STEPCOUNT_BY_MAX; c++)
+		f.targets += stepcount_by[c];
+	return f;
 }
 
 static void row(unsigned pages, int lazy)
 {
 	static const unsigned ncpus[] = { 1, 2, 4, 8 };
-	int64_t one = count(1, pages, lazy);
+	struct figures one = count(1, pages, lazy);
 
-	printf("| %u page%s, others %s | %lld |", pages, pages == 1 ? "" : "s",
-	       lazy ? "lazy" : "active", (long long)one);
-	for (unsigned i = 1; i < sizeof ncpus / sizeof ncpus[0]; i++) {
-		int64_t n = count(ncpus[i], pages, lazy);
-		printf(" %lld (+%.1f per CPU) |", (long long)n,
-		       (double)(n - one) / (double)(ncpus[i] - 1));
+	for (unsigned i = 0; i < sizeof ncpus / sizeof ncpus[0]; i++) {
+		struct figures f = i ? count(ncpus[i], pages, lazy) : one;
+		unsigned k = ncpus[i] - 1;
+		printf("| %u page%s, others %s | %u | %lld | %lld |", pages, pages == 1 ? "" : "s",
+		       lazy ? "lazy" : "active", ncpus[i], (long long)f.total,
+		       (long long)f.initiator);
+		if (k)
+			printf(" %+.1f | %.1f |\n", (double)(f.initiator - one.initiator) / k,
+			       (double)f.targets / k);
+		else
+			printf(" - | - |\n");
 	}
-	printf("\n");
 	fflush(stdout);
 }
 
@@ -105,13 +121,16 @@ int main(void)
 	struct work w = { 0 };
 	double us;
 
+	stepcount_who = &mm_host_cpu;
 	baseline = stepcount(NULL, nothing, &w, &us);
 	must(baseline >= 0, "stepcount");
 	printf("# bench-shootdown: munmap in the guest mm compiled for the host (gcc -O2),\n"
 	       "# instructions single-stepped (marker overhead %lld subtracted); the mm\n"
-	       "# loaded on N CPUs, CPU 0 unmapping; targets' handlers included\n\n",
+	       "# loaded on N CPUs, CPU 0 unmapping; each step counted for the CPU it\n"
+	       "# runs on (the targets' IPI handlers run as their CPU)\n\n",
 	       (long long)baseline);
-	printf("| munmap | 1 CPU | 2 CPUs | 4 CPUs | 8 CPUs |\n|---|---|---|---|---|\n");
+	printf("| munmap | CPUs | total | initiator | initiator, added per target | each target |\n"
+	       "|---|---:|---:|---:|---:|---:|\n");
 	row(1, 0);
 	row(64, 0);
 	row(1, 1);
