@@ -10,7 +10,7 @@
  *
  * Frames are never zeroed or discarded here: that is the host's work.
  *
- *   bench-fork [--quick]
+ *   bench-fork [--quick] | --help | --version
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 #include "guest/mm/mm.h"
 #include "guest/mm/mm_types.h"
 #include "guest/mm/pgtable.h"
+#include "tools/bench/bench_cli.h"
 #include "tools/bench-fork/bench_arch.h"
 #include "tools/bench-fork/stepcount.h"
 
@@ -194,9 +195,27 @@ static void fork_rows(unsigned pages)
 	row("exit of a process that never forked, all pages (frames freed)", eb, vb);
 }
 
+static const char help[] =
+	"usage: bench-fork [--quick] | --help | --version\n"
+	"\n"
+	"What fork, copy-on-write write faults and exit cost in the guest's memory\n"
+	"manager: the guest/mm code compiled for the host (gcc -O2), its instructions\n"
+	"counted by single-stepping with ptrace, and host wall times, untraced.\n"
+	"Prints a table; no KVM needed.\n"
+	"\n"
+	"  --quick   8 MiB of written pages instead of 16 MiB\n"
+	"\n"
+	"Reproduce: cmake --build build --target bench-fork && build/bin/bench-fork\n"
+	"(a plain build; docs/benchmarks.md has the results).\n";
+
+static int is_quick(const char *arg)
+{
+	return !strcmp(arg, "--quick");
+}
+
 int main(int argc, char **argv)
 {
-	bool quick = argc > 1 && !strcmp(argv[1], "--quick");
+	bool quick = bench_args(argc, argv, "bench-fork", help, is_quick) != NULL;
 	static struct work w;
 	unsigned pages = quick ? 2048 : 4096;
 	double us;

@@ -13,7 +13,6 @@
  * --synthetic builds the same page tables in a host buffer instead (no KVM).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,6 +24,7 @@
 
 #include "shared/channel.h"
 #include "shared/mm_abi.h"
+#include "tools/bench-inspect/bench_inspect_opts.h"
 #include "vmm/inspect/check.h"
 #include "vmm/inspect/ptwalk.h"
 #include "vmm/inspect/snapshot.h"
@@ -32,16 +32,6 @@
 #include "vmm/vm.h"
 
 #define UVA 0x100000000000ULL
-
-static const char usage[] =
-	"usage: bench-inspect [--guest ELF] [--mem SIZE] [--size SIZE] [--runs N]\n"
-	"                     [--touch read|write] [--synthetic]\n"
-	"  --guest ELF    guest kernel (default " BENCH_BIN_DEFAULT "/guest.elf)\n"
-	"  --mem SIZE     guest RAM (default 512M for read, SIZE + 512M for write)\n"
-	"  --size SIZE    bytes mapped in 4 KiB pages (default 1G)\n"
-	"  --runs N       dumps to time (default 21)\n"
-	"  --touch MODE   fault pages in by reading (zero page, default) or writing\n"
-	"  --synthetic    build the page tables in a host buffer, no VM\n";
 
 static uint64_t ns_of(clockid_t c)
 {
@@ -63,18 +53,6 @@ static uint64_t pct(uint64_t *v, size_t n, unsigned p)
 	qsort(v, n, sizeof *v, cmp_u64);
 	size_t i = (n - 1) * p / 100;
 	return v[i];
-}
-
-static uint64_t parse_size(const char *s)
-{
-	char *end;
-	uint64_t v = strtoull(s, &end, 0);
-	switch (*end) {
-	case 'K': v <<= 10; end++; break;
-	case 'M': v <<= 20; end++; break;
-	case 'G': v <<= 30; end++; break;
-	}
-	return *end ? 0 : v;
 }
 
 /* ---- one dump inside a consistent window ---- */
@@ -257,13 +235,6 @@ static void probe_stop(struct prober *p, pthread_t t, uint64_t lat[3])
 
 /* ---- the measurements ---- */
 
-struct opts {
-	const char *guest;
-	uint64_t mem, size;
-	unsigned runs;
-	bool write, synthetic;
-};
-
 struct results {
 	uint64_t build_ns;
 	uint64_t *cpu, *wall;         /* per dump */
@@ -391,40 +362,6 @@ static void print_results(const struct opts *o, struct results *res, bool live)
 	printf(" --size %" PRIu64 "M --runs %u\n", o->size >> 20, runs);
 }
 
-/* 0 with *o, 1 to exit 0 (help), 2 on a bad option. */
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option opts[] = {
-		{ "guest", required_argument, NULL, 'g' }, { "mem", required_argument, NULL, 'm' },
-		{ "size", required_argument, NULL, 's' }, { "runs", required_argument, NULL, 'r' },
-		{ "touch", required_argument, NULL, 't' }, { "synthetic", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	*o = (struct opts){ .guest = BENCH_BIN_DEFAULT "/guest.elf", .size = 1ULL << 30, .runs = 21 };
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'g': o->guest = optarg; break;
-		case 'm': o->mem = parse_size(optarg); break;
-		case 's': o->size = parse_size(optarg) & ~0xfffULL; break;
-		case 'r': o->runs = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 't': o->write = strcmp(optarg, "write") == 0; break;
-		case 'S': o->synthetic = true; break;
-		case 'h': fputs(usage, stdout); return 1;
-		default: fputs(usage, stderr); return 2;
-		}
-	}
-	if (!o->size || !o->runs) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (!o->mem)
-		o->mem = o->write ? o->size + (512ULL << 20) : 512ULL << 20;
-	return 0;
-}
-
-/* The live guest with its mm built: 0 with *vm, *pml4 and res->build_ns, or -1. */
 static int live_setup(const struct opts *o, struct vm **vm, struct gmem *g, uint64_t *pml4,
 		      struct results *res)
 {

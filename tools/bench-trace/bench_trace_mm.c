@@ -7,7 +7,7 @@
  * counts the instructions of do_munmap and handle_mm_fault under
  * callgrind.  A minimal fake architecture of its own (no Criterion).
  *
- *   bench-trace-{none,off,on} [N]
+ *   bench-trace-{none,off,on} [N] | --help | --version
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 
 #include "guest/mm/mm.h"
 #include "guest/mm/mm_trace.h"
+#include "tools/bench/bench_cli.h"
 
 #define RAM_SIZE   (64ULL << 20)
 #define FREE_START 0x200000ULL
@@ -75,15 +76,48 @@ void trace_emit(uint32_t ev, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 }
 #endif
 
+#if !defined(MM_TRACE_HOST)
+#define NAME "bench-trace-none"
+#define HOW  "compiled out"
+#elif !defined(BENCH_TRACE_ON)
+#define NAME "bench-trace-off"
+#define HOW  "compiled in, tracing off"
+#else
+#define NAME "bench-trace-on"
+#define HOW  "compiled in, tracing on (into a host buffer)"
+#endif
+
+static const char help[] =
+	"usage: " NAME " [N] | --help | --version\n"
+	"\n"
+	"The driver of tools/bench-trace/bench-trace.sh: the guest's memory manager\n"
+	"built for the host, its trace points " HOW ".\n"
+	"Punches N holes (1 to 1000, default 100), one munmap in each of N VMAs whose\n"
+	"4 pages were written, and prints \"N holes\"; the script counts the\n"
+	"instructions of do_munmap and handle_mm_fault under callgrind.  No KVM needed.\n"
+	"\n"
+	"Reproduce: tools/bench-trace/bench-trace.sh build (needs valgrind and a plain\n"
+	"build; docs/benchmarks.md has the results).\n";
+
+/* N: a decimal number from 1 to 1000. */
+static int is_count(const char *arg)
+{
+	char *end;
+	long n = strtol(arg, &end, 10);
+
+	return *arg >= '0' && *arg <= '9' && !*end && n >= 1 && n <= 1000;
+}
+
 int main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 100;
+	const char *arg = bench_args(argc, argv, NAME, help, is_count);
+	int n = arg ? atoi(arg) : 100;
 	uint64_t *kpml4;
 	struct mm_struct *mm;
 
 	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (ram == MAP_FAILED || n < 1 || n > 1000)
-		return 2;
+	if (ram == MAP_FAILED)
+		return 1;
 	kpml4 = (uint64_t *)(ram + BOOT_PML4_GPA);
 	kpml4[273] = 0x3000 | 3;
 	kpml4[511] = 0x4000 | 3;

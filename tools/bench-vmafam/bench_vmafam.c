@@ -9,7 +9,7 @@
  * 64 and at 1024 pages; the per-page figure is the difference over 960.
  * Frames are never zeroed here (the host's work in the guest).
  *
- *   bench-vmafam
+ *   bench-vmafam | --help | --version
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "guest/mm/mm.h"
 #include "guest/mm/mm_types.h"
 #include "guest/mm/pgtable.h"
+#include "tools/bench/bench_cli.h"
 #include "tools/bench-fork/bench_arch.h"
 #include "tools/bench-fork/stepcount.h"
 
@@ -168,11 +169,23 @@ static void row(const char *what, void (*setup)(void *), void (*fn)(void *))
 	fflush(stdout);
 }
 
-int main(void)
+static const char help[] =
+	"usage: bench-vmafam | --help | --version\n"
+	"\n"
+	"What mremap, madvise and mlock cost in the guest's memory manager: the\n"
+	"guest/mm code compiled for the host (gcc -O2), its instructions counted by\n"
+	"single-stepping with ptrace, each operation at 64 and 1024 pages and the\n"
+	"cost per page from the difference.  Prints a table; no KVM needed.\n"
+	"\n"
+	"Reproduce: cmake --build build --target bench-vmafam && build/bin/bench-vmafam\n"
+	"(a plain build; docs/benchmarks.md has the results).\n";
+
+int main(int argc, char **argv)
 {
 	struct work w = { 0 };
 	double us;
 
+	bench_args(argc, argv, "bench-vmafam", help, NULL);
 	baseline = stepcount(NULL, nothing, &w, &us);
 	must(baseline >= 0, "stepcount");
 	printf("# bench-vmafam: the guest mm compiled for the host (gcc -O2), instructions\n"

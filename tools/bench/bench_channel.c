@@ -26,7 +26,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -37,6 +36,7 @@
 #include <unistd.h>
 
 #include "shared/channel.h"
+#include "tools/bench/bench_channel_opts.h"
 #include "vmm/vm.h"
 
 extern char **environ;
@@ -45,11 +45,6 @@ extern char **environ;
 #define TARGET_NOP_US       40.0
 #define TARGET_OVERHEAD_US  2.0
 #define BATCH               64
-
-struct opts {
-	const char *guest, *vmm, *spin_dir;
-	unsigned runs, calls, batches;
-};
 
 struct stats {
 	double median, min, max;
@@ -351,50 +346,6 @@ static void print_channel(const struct chan_result *r, const char *how)
 	printf("| channel overhead per request, (batch%d - single) / %d, %s | %.2f us | | | <= %.0f us | %s |\n",
 	       BATCH, BATCH - 1, how, r->overhead, TARGET_OVERHEAD_US,
 	       verdict(r->overhead, TARGET_OVERHEAD_US));
-}
-
-static void usage(void)
-{
-	fputs("usage: bench-channel [--guest ELF] [--vmm PATH] [--spin-dir DIR] [--runs N]\n"
-	      "                     [--calls N] [--batches N]\n"
-	      "defaults: $VMM_BIN/guest.elf and $VMM_BIN/vmm (VMM_BIN defaults to the\n"
-	      "build's bin/), the build's tests/guests/ for spin_0.elf and spin_1m.elf,\n"
-	      "20 start runs, 2000 no-op calls, 500 batches of 64\n", stderr);
-}
-
-/* Options into *o (strings in static buffers): 0, 1 for --help, 2 if bad. */
-static int parse_opts(int argc, char **argv, struct opts *o)
-{
-	static const struct option lo[] = {
-		{ "guest", required_argument, NULL, 'g' }, { "vmm", required_argument, NULL, 'v' },
-		{ "runs", required_argument, NULL, 'r' }, { "calls", required_argument, NULL, 'c' },
-		{ "batches", required_argument, NULL, 'b' }, { "spin-dir", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
-	const char *bin = getenv("VMM_BIN") && *getenv("VMM_BIN") ? getenv("VMM_BIN") : BENCH_BIN_DEFAULT;
-	static char guest[4096], vmm[4096];
-	int c;
-
-	*o = (struct opts){ guest, vmm, BENCH_SPIN_DIR_DEFAULT, 20, 2000, 500 };
-	snprintf(guest, sizeof(guest), "%s/guest.elf", bin);
-	snprintf(vmm, sizeof(vmm), "%s/vmm", bin);
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'g': o->guest = optarg; break;
-		case 'v': o->vmm = optarg; break;
-		case 'r': o->runs = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'c': o->calls = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'b': o->batches = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 's': o->spin_dir = optarg; break;
-		case 'h': usage(); return 1;
-		default: usage(); return 2;
-		}
-	}
-	if (optind != argc || !o->runs || !o->calls || !o->batches) {
-		usage();
-		return 2;
-	}
-	return 0;
 }
 
 /* Parts 1 (start -> ready: fork, spawn to ready, spawn to exit) and 5. */
