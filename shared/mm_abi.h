@@ -43,7 +43,7 @@
 
 struct mm_desc {
 	uint32_t id;              /* 0: slot unused */
-	uint32_t pad;
+	uint32_t parent;          /* the mm it was forked from (it may have exited since), 0 if none */
 	uint64_t pml4;            /* guest-physical address of the PML4 */
 	uint64_t vma_head;        /* first VMA in address order (struct abi_vma), 0 if none */
 	uint64_t map_count;       /* VMAs */

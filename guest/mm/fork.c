@@ -130,6 +130,7 @@ int mm_fork(uint32_t id)
 	if (child < 0)
 		return child;
 	dst = mm_lookup((uint32_t)child);
+	dst->desc->parent = src->id;
 	f = (struct fork_copy){ .src = src, .dst = dst, .wp_start = ~0ULL, .wp_end = 0 };
 	for (struct vm_area_struct *vma = src->mmap; vma && !err; vma = vma->vm_next)
 		if (!(vma->vm_flags & VM_DONTCOPY))
