@@ -81,7 +81,11 @@ struct mm_table {
 	uint64_t pages;           /* struct abi_page[ram_size >> 12] (guest-virtual) */
 	uint64_t zero_page;       /* guest-physical address of the shared zero page */
 	uint64_t requests;        /* requests completed since boot */
-	uint64_t reserved[8];
+	/* Work done since boot (faults handled, page tables zapped or copied),
+	 * bumped inside long requests: the host's sign that a slow request is
+	 * still moving (docs/architecture.md, "Long requests"). */
+	volatile uint64_t progress;
+	uint64_t reserved[7];
 	struct mm_desc mms[MM_MAX];
 };
 

@@ -43,6 +43,7 @@ static int copy_pte_table(struct fork_copy *f, uint64_t src_pt, uint64_t addr, u
 	}
 	if (s == stop)
 		return 0;
+	mm_progress();
 	d = pte_alloc_walk(f->dst, addr, &dst_pt);
 	if (!d)
 		return -ENOMEM;
