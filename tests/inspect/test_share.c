@@ -235,3 +235,23 @@ Test(share, kernel_half_is_not_marked)
 	cr_assert(strstr(line_of("mm 1 "), " shared_pages=1 "), "the kernel half is not counted: %s",
 		  OUT);
 }
+
+/* smaps counts a shared-memory page's PTEs, not its object's reference:
+ * mapped once, it is private (Linux's page_mapcount). */
+Test(share, smaps_shmem_page_mapped_once_is_private)
+{
+	uint32_t mm = synth_mm_new(&S);
+	struct mm_desc *d = synth_mm(&S, mm);
+	uint64_t pa = synth_alloc(&S, PAGE_T_SHMEM, 2);
+
+	synth_vma(&S, mm, UVA, UVA + 0x1000, RW | VM_SHARED | VM_MAYSHARE);
+	*synth_entry(&S, d, d->pml4, UVA, 1) = pa | SYN_RW | SYN_NX | PTE_A | PTE_D;
+	d->rss_pages++;
+	cr_assert_eq(run(mm, "smaps"), SCEN_CMD_OK, "%s", ERR);
+	cr_assert(strstr(OUT, "Shared_Dirty:          0 kB\n"), "%s", OUT);
+	cr_assert(strstr(OUT, "Private_Dirty:         4 kB\n"), "%s", OUT);
+	cr_assert_eq(run(mm, "mm list"), SCEN_CMD_OK, "%s", ERR);
+	cr_assert(strstr(line_of("mm 3 "), " rss_pages=1 shared_pages=0 "), "%s", OUT);
+	cr_assert_null(strstr(line_of("mm 3 "), "!"), "a shmem frame's refcount is PTEs + 1: %s",
+		       OUT);
+}
