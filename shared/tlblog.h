@@ -17,8 +17,11 @@
  * The host reads records in sequence order from its own tail: a record
  * whose seq is not tail + 1 is not written yet (stop and come back) or,
  * if head - tail > recs, lost (the checker then says so and proves
- * nothing).  It copies a record before using it and checks seq again
- * after.  Everything here is the guest's word: the host validates
+ * nothing).  It copies a record before using it and then reads head
+ * again: a writer that reuses the slot took its sequence number (so head
+ * passed tail + recs) before storing anything in it, whereas a second look
+ * at seq alone would miss a writer that has begun the record but not yet
+ * stored its seq.  Everything here is the guest's word: the host validates
  * ring_gpa and recs against guest RAM and bounds what it keeps.
  */
 #ifndef SHARED_TLBLOG_H

@@ -14,6 +14,7 @@
 
 #include "shared/layout.h"
 #include "shared/mm_abi.h"
+#include "vmm/tlbcheck/vm_tlbcheck.h"
 #include "vmm/vm_internal.h"
 
 static uint64_t now_ns(void)
@@ -275,6 +276,7 @@ int vm_request_batch(struct vm *vm, struct chan_slot *reqs, unsigned n)
 		if (r)
 			return r;
 	}
+	vm_tlbcheck_drain(vm);
 	return 0;
 }
 

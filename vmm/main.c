@@ -40,8 +40,8 @@ static const char usage[] =
 	"standard output; guest console lines ([guest] ...) and diagnostics to\n"
 	"standard error.  Scripts, standard input and the control socket take the\n"
 	"same commands: the scenario language (vmm-scenario(5)) plus the guest-only\n"
-	"ones (ptdump, vmas, maps --full, smaps, walk, stats, check, mm, inject,\n"
-	"expect clean); the command help lists them all.\n"
+	"ones (ptdump, vmas, maps --full, smaps, walk, stats, check, tlbcheck, mm,\n"
+	"inject, expect clean); the command help lists them all.\n"
 	"\n"
 	"options:\n"
 	"  --script FILE   run the scenario in FILE (parsed whole before it runs)\n"
@@ -51,7 +51,10 @@ static const char usage[] =
 	"  --check         run the invariant checker (docs/inspection.md) after every\n"
 	"                  executed line: a scenario stops at the first violation\n"
 	"                  (exit 1); with --control, a request after which it finds\n"
-	"                  one is answered 'error: the check after this line failed'\n"
+	"                  one is answered 'error: the check after this line failed'.\n"
+	"                  The guest also logs its TLB flushes and frees, and the\n"
+	"                  TLB-coherence checker (docs/tlb.md) replays them after\n"
+	"                  every line the same way\n"
 	"  --control PATH  serve a control socket (mode 0600) at PATH instead of\n"
 	"                  reading a scenario: clients such as vmmctl send lines\n"
 	"                  while the VM runs; SIGINT or SIGTERM stops it\n"
@@ -152,7 +155,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return bad_usage("--mem needs a size such as 128M", optarg);
 			break;
 		case 'q': o->cfg.quiet = true; break;
-		case 'c': o->check = true; break;
+		case 'c': o->check = o->cfg.tlblog = true; break;
 		case 'C': o->control = optarg; break;
 		case 'r': o->report = optarg; break;
 		case 'i': o->info = true; break;

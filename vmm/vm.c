@@ -15,6 +15,7 @@
 #include "vmm/elf_load.h"
 #include "vmm/hypercall.h"
 #include "vmm/kvm_stats.h"
+#include "vmm/tlbcheck/vm_tlbcheck.h"
 #include "vmm/trace/trace.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm_internal.h"
@@ -251,6 +252,10 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	vm->kernel_start = img.kernel_start;
 	vm->kernel_end = img.kernel_end;
 	boot_write(vm);
+	if (vm_tlbcheck_setup(vm) != 0) {
+		r = vm_errmsg(err, errlen, ENOMEM, "out of memory");
+		goto err_kvm;
+	}
 	r = vcpus_start(vm, img.entry, err, errlen);
 	if (r)
 		goto err_kvm;
@@ -261,6 +266,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	return r;
 
 err_kvm:
+	vm_tlbcheck_free(vm->tlbcheck);
 	kvm_teardown(vm);
 err_free:
 	vm_free(vm);
@@ -274,6 +280,7 @@ void vm_destroy(struct vm *vm)
 	vcpus_stop(vm);
 	console_flush(vm);
 	trace_host_free(vm->trace);
+	vm_tlbcheck_free(vm->tlbcheck);
 	kvm_teardown(vm);
 	vm_free(vm);
 }

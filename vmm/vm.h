@@ -29,6 +29,8 @@ struct vm_config {
 	FILE *progress;           /* a progress line ("\r...") for requests that
 	                             run over 1 s (a terminal); NULL: none */
 	struct vm_debugger *debugger; /* holds and resumes the vCPUs (vmm/gdb/); NULL: none */
+	bool tlblog;              /* the guest keeps its TLB-coherence log and the host
+				   * replays it after every request (vmm/tlbcheck/) */
 };
 
 /*

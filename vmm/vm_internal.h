@@ -79,6 +79,7 @@ struct vm {
 	uint64_t timeout_ns;
 
 	struct trace_host *trace;       /* vmm/trace/vm_trace.c, NULL until used */
+	struct vm_tlbcheck *tlbcheck;   /* vmm/tlbcheck/vm_tlbcheck.c, NULL unless cfg.tlblog */
 };
 
 /* ---- life cycle and failure (vm.c) ---- */

@@ -9,6 +9,7 @@
 #include "guest/arch/x86_64/hypercall.h"
 #include "guest/arch/x86_64/percpu.h"
 #include "guest/kernel/channel.h"
+#include "guest/kernel/tlblog.h"
 #include "guest/lib/printk.h"
 #include "guest/mm/mm.h"
 #include "shared/abi.h"
@@ -37,6 +38,7 @@ void kmain(uint64_t boot_info_gpa)
 
 	uint64_t free_start = (uint64_t)_kernel_end - KERNEL_VIRT_BASE;
 	mm_init(free_start, ram_size, pml4);
+	tlblog_init();
 	channel_init();
 	printk("guest: %lu MiB of RAM, abi %u, ready\n", ram_size >> 20, VMM_ABI_VERSION);
 	hc_ready();

@@ -10,6 +10,7 @@
  * the stack with one copy.
  */
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 
 struct frame_state frames;
 
@@ -92,6 +93,19 @@ uint64_t frame_alloc_slow(uint32_t type)
 	return frame_alloc(type);
 }
 
+uint64_t frame_alloc_contig(uint64_t n, uint32_t type)
+{
+	uint64_t pfn = frames.bump_pfn;
+
+	if (n == 0 || n > frames.end_pfn - pfn)
+		return 0;
+	frames.bump_pfn += n;
+	fill_pages(mm_g.pages + pfn, n, (struct abi_page){ .refcount = 1, .type = type });
+	mm_g.table->frames_free -= n;
+	mm_g.table->frames_zero -= n;
+	return pfn << PAGE_SHIFT;
+}
+
 /* Mark pa free; panics on a frame that is not the allocator's or already free. */
 static void frame_mark_free(uint64_t pa)
 {
@@ -113,6 +127,7 @@ void frame_free_zero(uint64_t pa)
 
 void frame_free_dirty(uint64_t pa)
 {
+	TLBLOG(TLOG_FRAME_FREE, 0, pa, 0);
 	frame_mark_free(pa);
 	frames.dirty[frames.ndirty++] = pa;
 	if (frames.ndirty == ARCH_DISCARD_MAX)
@@ -153,6 +168,7 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 				kept++;
 				continue;
 			}
+			TLBLOG(TLOG_FRAME_FREE, 0, pa, 0);
 			pages[pfn] = (struct abi_page){ .refcount = 0, .type = PAGE_T_FREE };
 			*dirty++ = pa;
 		}

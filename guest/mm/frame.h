@@ -48,6 +48,12 @@ static inline uint64_t frame_alloc(uint32_t type)
 	return pa;
 }
 
+/* n physically contiguous frames that read zero, typed `type` with refcount
+ * 1, from the never-used range: the first one's address, or 0 if the range
+ * is too short.  For boot-time buffers (the TLB-coherence log's ring);
+ * they are never given back. */
+uint64_t frame_alloc_contig(uint64_t n, uint32_t type);
+
 /* Give back a frame whose contents are zero (an emptied page table). */
 void frame_free_zero(uint64_t pa);
 

@@ -9,6 +9,7 @@
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/pgtable.h"
 #include "guest/mm/slab.h"
 #include "guest/mm/tlb.h"
@@ -108,6 +109,7 @@ void switch_mm(struct mm_struct *mm)
 		mm->cpu_mask |= 1ULL << cpu;
 	pc->current_mm = mm;
 	arch_load_cr3(mm ? mm->pml4_pa : mm_g.kernel_pml4_pa);
+	TLBLOG(TLOG_CR3_LOAD, mm ? mm->id : 0, 0, 0);
 }
 
 int mm_destroy(uint32_t id)

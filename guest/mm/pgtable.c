@@ -6,6 +6,7 @@
  */
 #include "guest/mm/pgtable.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/mm_trace.h"
 
 #define LEVEL_SHIFT(level)  (PAGE_SHIFT + 9 * ((level) - 1))   /* of a level-`level` table's entries */
@@ -75,6 +76,7 @@ ZAP_INLINE bool free_table_if_unused(struct zap *z, uint64_t *entry, uint64_t pa
 	    mm_g.pt_used[table >> PAGE_SHIFT])
 		return false;
 	*entry = 0;
+	TLBLOG(TLOG_PT_UNLINK, z->mm->id, base, table | ((shift - PAGE_SHIFT) / 9));
 	mm_g.pt_used[parent_pa >> PAGE_SHIFT]--;
 	z->mm->pt_pages--;
 	/* Flushing any address of its span drops the paging-structure caches. */
@@ -107,6 +109,8 @@ ZAP_INLINE void zap_pte_range(struct zap *z, uint64_t pt_pa, uint64_t addr, uint
 		if (!e)
 			continue;
 		*pte = 0;
+		TLBLOG(TLOG_PTE_CLEAR, z->mm->id, addr + (uint64_t)(pte - start) * PAGE_SIZE,
+		       e & PTE_ADDR);
 		last = pte;
 		tlb->batch[nr++] = e & PTE_ADDR;
 	}

@@ -4,6 +4,7 @@
  */
 #include "guest/mm/tlb.h"
 #include "guest/mm/frame.h"
+#include "guest/mm/mm_tlblog.h"
 #include "guest/mm/mm_trace.h"
 
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
@@ -18,10 +19,12 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 		return;
 	if ((end - start) >> PAGE_SHIFT > TLB_SINGLE_PAGE_FLUSH_CEILING) {
 		arch_flush_tlb_all();
+		TLBLOG(TLOG_FLUSH_ALL, mm->id, 0, 0);
 		return;
 	}
 	for (uint64_t va = start; va < end; va += PAGE_SIZE)
 		arch_flush_tlb_page(va);
+	TLBLOG(TLOG_FLUSH_RANGE, mm->id, start, end);
 }
 
 void tlb_flush_mmu(struct mmu_gather *tlb)
@@ -40,8 +43,10 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 		frame_page(mm_g.zero_pa)->refcount -= zeros;
 		tlb->nr = 0;
 	}
-	for (unsigned i = 0; i < tlb->nr_tables; i++)
+	for (unsigned i = 0; i < tlb->nr_tables; i++) {
+		TLBLOG(TLOG_PT_FREE, tlb->mm->id, tlb->tables[i], 0);
 		frame_free_zero(tlb->tables[i]);     /* emptied tables read zero */
+	}
 	tlb->nr_tables = 0;
 }
 

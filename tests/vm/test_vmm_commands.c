@@ -17,6 +17,7 @@
 #include "vmm/inspect/icmd.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/cmd.h"
+#include "vmm/tlbcheck/tlbcheck_cmd.h"
 #include "vmm/trace/trace_cmd.h"
 
 TestSuite(vmm_commands, .timeout = 120);
@@ -96,7 +97,7 @@ static char *vmm_help(void)
 {
 	const struct scen_cmd_table *t[] = {
 		&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands,
-		&trace_commands,
+		&tlbcheck_commands, &trace_commands,
 	};
 	char *buf = NULL;
 	size_t len = 0;

@@ -12,6 +12,8 @@
 #include "vmm/inspect/session.h"
 #include "vmm/inspect/snapshot.h"
 #include "vmm/script/script.h"
+#include "vmm/tlbcheck/tlbcheck_cmd.h"
+#include "vmm/tlbcheck/vm_tlbcheck.h"
 #include "vmm/trace/trace_cmd.h"
 #include "vmm/vm.h"
 
@@ -46,6 +48,8 @@ int inspect_attach(struct script_session *s, struct inspect_ext *x)
 
 	if (!r)
 		r = script_session_add_table(s, &inspect_vm_commands, x);
+	if (!r)
+		r = script_session_add_table(s, &tlbcheck_commands, x);
 	return r ? r : trace_attach(s, x);
 }
 
@@ -239,5 +243,6 @@ int inspect_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err)
 		check_report_print(err, &rep);
 	}
 	check_report_free(&rep);
-	return n == 0 ? 0 : 1;
+	/* The TLB-coherence checker's new findings (when the log is on). */
+	return vm_tlbcheck_step(x->vm, err) || n != 0 ? 1 : 0;
 }

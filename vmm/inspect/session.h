@@ -9,7 +9,8 @@
  *  - inspect_vm_commands: mm new/use/destroy and inject, which ask the guest
  *    or switch the scenario's address space.
  * And inspect_after_step(): the engine's after_step hook, running the
- * invariant checker after every executed line (vmm --check).
+ * invariant checker and the TLB-coherence checker after every executed
+ * line (vmm --check).
  */
 #ifndef VMM_INSPECT_SESSION_H
 #define VMM_INSPECT_SESSION_H
@@ -50,7 +51,10 @@ int inspect_attach(struct script_session *s, struct inspect_ext *x);
  * after_step hook (struct scen_backend.after_step); ctx is a struct
  * inspect_ext.  Runs the checker over every mm; prints nothing while the
  * state is clean, else "check: N violations" and the violation lines to
- * err.  Returns 0, 1 (violations or unreadable state) or 3 (guest dead).
+ * err.  Then replays the TLB-coherence log if the VM keeps one
+ * (vm_tlbcheck_step: a new violation is "tlbcheck: N violation(s)" and
+ * its message).  Returns 0, 1 (violations or unreadable state) or 3
+ * (guest dead).
  */
 int inspect_after_step(void *ctx, struct scen_backend *be, FILE *out, FILE *err);
 
