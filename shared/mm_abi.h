@@ -44,7 +44,7 @@
 
 struct mm_desc {
 	uint32_t id;              /* 0: slot unused */
-	uint32_t pad;
+	uint32_t parent;          /* the mm it was forked from (it may have exited since), 0 if none */
 	uint64_t pml4;            /* guest-physical address of the PML4 */
 	uint64_t vma_head;        /* first VMA in address order (struct abi_vma), 0 if none */
 	uint64_t map_count;       /* VMAs */
@@ -98,7 +98,11 @@ struct mm_table {
 	uint64_t pages;           /* struct abi_page[ram_size >> 12] (guest-virtual) */
 	uint64_t zero_page;       /* guest-physical address of the shared zero page */
 	uint64_t requests;        /* requests completed since boot */
-	uint64_t reserved[8];
+	/* Work done since boot (faults handled, page tables zapped or copied),
+	 * bumped inside long requests: the host's sign that a slow request is
+	 * still moving (docs/architecture.md, "Long requests"). */
+	volatile uint64_t progress;
+	uint64_t reserved[7];
 	struct mm_desc mms[MM_MAX];
 	struct mm_cpu_tlb cpus[MM_CPUS_MAX];
 };

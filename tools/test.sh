@@ -66,6 +66,8 @@ else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
 	ctest --test-dir build-tsan --output-on-failure -L tsan || status=$?
 fi
+# The benchmarks' command lines, where the benchmarks are built (build/).
+ctest --test-dir build --output-on-failure -L bench || status=$?
 # The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
 ctest --test-dir build-fuzz --output-on-failure -j2 || status=$?
 exit "$status"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shared/layout.h"
+#include "shared/mm_abi.h"
 #include "vmm/tlbcheck/vm_tlbcheck.h"
 #include "vmm/vm_internal.h"
 
@@ -112,6 +113,54 @@ static int sleep_for_answer(struct vm *vm, int notify_fd, uint64_t deadline)
 	return 0;
 }
 
+/* A progress line is shown for a request older than this, and renewed at
+ * this interval. */
+#define PROGRESS_LINE_NS  1000000000ull
+
+/* One waiter's view of the clock and of the guest's progress. */
+struct wait_clock {
+	uint64_t start;          /* when the wait began */
+	uint64_t held;           /* the debugger's hold time then */
+	uint64_t first;          /* the guest's counter when the wait began */
+	uint64_t progress;       /* the guest's counter as last seen */
+	uint64_t moved;          /* when it was last seen to change */
+	uint64_t shown;          /* when the progress line was last printed, 0 never */
+};
+
+/* The guest's progress counter (mm_table.progress; 0 before the mm table
+ * exists): only ever compared for a change, never trusted as a count. */
+static uint64_t guest_progress(struct vm *vm)
+{
+	uint64_t v = 0;
+
+	gmem_read_u64(&vm->mem, MM_TABLE_GPA + offsetof(struct mm_table, progress), &v);
+	return v;
+}
+
+/* Note whether the guest moved, print the progress line when due, and
+ * return the deadline: timeout after the last sign of progress, plus the
+ * time the debugger held the guest meanwhile. */
+static uint64_t wait_tick(struct vm *vm, struct wait_clock *w, uint64_t now)
+{
+	uint64_t p = guest_progress(vm);
+	FILE *out = vm->cfg.progress;
+
+	if (p != w->progress) {
+		w->progress = p;
+		w->moved = now;
+	}
+	if (out && now - w->start >= PROGRESS_LINE_NS &&
+	    (!w->shown || now - w->shown >= PROGRESS_LINE_NS)) {
+		fprintf(out, "\rvmm: request running for %llu s, %llu steps of guest work%s\033[K",
+			(unsigned long long)((now - w->start) / 1000000000ull),
+			(unsigned long long)(p - w->first),
+			now - w->moved < PROGRESS_LINE_NS ? "" : " (no progress for a while)");
+		fflush(out);
+		w->shown = now;
+	}
+	return w->moved + vm->timeout_ns + vm_held_ns(&vm->cfg) - w->held;
+}
+
 /*
  * Wait until the guest has answered the n requests posted from base.
  * Spin briefly (a guest store reaches us in ~2 us), then sleep on the
@@ -127,7 +176,8 @@ static int sleep_for_answer(struct vm *vm, int notify_fd, uint64_t deadline)
 static int wait_responses(struct vm *vm, unsigned cpu, uint32_t base, uint32_t n)
 {
 	struct chan_ring *ch = chan_ring(vm, cpu);
-	uint64_t start = now_ns(), held = vm_held_ns(&vm->cfg);
+	uint64_t start = now_ns();
+	struct wait_clock w = { .start = start, .held = vm_held_ns(&vm->cfg), .moved = start };
 	int r;
 
 	for (unsigned spin = 1;; spin++) {
@@ -142,9 +192,10 @@ static int wait_responses(struct vm *vm, unsigned cpu, uint32_t base, uint32_t n
 			break;
 	}
 	__atomic_exchange_n(&ch->host_waiting, 1, __ATOMIC_SEQ_CST);
+	w.first = w.progress = guest_progress(vm);
 	for (uint64_t ring = now_ns() + REDOORBELL_NS;;) {
-		/* Time the debugger held the guest does not count. */
-		uint64_t deadline = start + vm->timeout_ns + vm_held_ns(&vm->cfg) - held;
+		/* Time without progress counts; the debugger's hold does not. */
+		uint64_t deadline = wait_tick(vm, &w, now_ns());
 
 		r = answered(vm, ch, base, n);
 		if (r)
@@ -155,14 +206,19 @@ static int wait_responses(struct vm *vm, unsigned cpu, uint32_t base, uint32_t n
 			ring = now_ns() + REDOORBELL_NS;
 		}
 		r = sleep_for_answer(vm, vm->rings[cpu].notify_fd, ring < deadline ? ring : deadline);
-		if (r == -ETIMEDOUT && now_ns() < deadline)
-			r = 0;          /* only the re-ring's slice is over */
+		/* Only the re-ring's slice is over, or the guest moved meanwhile. */
+		if (r == -ETIMEDOUT && now_ns() < wait_tick(vm, &w, now_ns()))
+			r = 0;
 		if (r)
 			break;
 	}
 	__atomic_store_n(&ch->host_waiting, 0, __ATOMIC_RELAXED);
+	if (w.shown) {
+		fputs("\r\033[K", vm->cfg.progress);
+		fflush(vm->cfg.progress);
+	}
 	if (r == -ETIMEDOUT)
-		vm_fail(vm, "guest stopped answering: no response in %llu ms on CPU %u "
+		vm_fail(vm, "guest stopped answering: no response nor progress in %llu ms on CPU %u "
 			"(%u of %u answered; posted up to %u, answered up to %u)",
 			(unsigned long long)(vm->timeout_ns / 1000000ull), cpu,
 			__atomic_load_n(&ch->resp_prod, __ATOMIC_ACQUIRE) - base, n,

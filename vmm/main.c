@@ -81,6 +81,11 @@ static const char usage[] =
 	"                  client, as '# ' lines); FORMAT text (default), json or\n"
 	"                  chrome; the `trace on|off` command switches it too\n"
 	"  --trace-file FILE  write the trace to FILE instead (implies --trace)\n"
+	"  --timeout SECONDS  declare the guest stopped when a request has had no\n"
+	"                  answer and made no progress for this long (default 120;\n"
+	"                  decimals allowed, e.g. 0.5): a long request that keeps\n"
+	"                  the guest working is never cut short; on a terminal a\n"
+	"                  progress line shows requests that run over a second\n"
 	"  --quiet         do not print guest console lines, nor the control\n"
 	"                  socket's connect and disconnect lines\n"
 	"  --info          print what /dev/kvm offers here (backend, capabilities,\n"
@@ -111,6 +116,21 @@ static int bad_usage(const char *msg, const char *arg)
 	return VMM_EXIT_INPUT;
 }
 
+/* "--timeout SECONDS" (decimals allowed) into whole milliseconds: 0, or
+ * -1 unless 1 ms <= it <= 1 day. */
+static int parse_timeout(const char *arg, uint32_t *ms)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(arg, &end);
+	if (errno || end == arg || *end || !(s >= 0.001 && s <= 86400.0))
+		return -1;
+	*ms = (uint32_t)(s * 1000.0 + 0.5);
+	return 0;
+}
+
 /* Parse argv into o: -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -127,6 +147,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "trace-file", required_argument, NULL, 'T' },
 		{ "gdb", required_argument, NULL, 'g' },
 		{ "gdb-wait", no_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -162,6 +183,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'T': o->trace = true; o->trace_path = optarg; break;
 		case 'g': o->gdb = optarg; break;
 		case 'w': o->gdb_wait = true; break;
+		case 'o':
+			if (parse_timeout(optarg, &o->cfg.request_timeout_ms) != 0)
+				return bad_usage("--timeout needs seconds, more than 0 and at most 86400",
+						 optarg);
+			break;
 		case 'h': fputs(usage, stdout); return VMM_EXIT_OK;
 		case 'V': printf("vmm (vmm-mm) %s\n", VMM_MM_VERSION); return VMM_EXIT_OK;
 		case ':': return bad_usage("option needs an argument", argv[optind - 1]);
@@ -410,6 +436,8 @@ int main(int argc, char **argv)
 	if ((status = check_inputs(argc, argv, &o)) >= 0)
 		return status;
 	signal(SIGPIPE, SIG_IGN);
+	if (isatty(STDERR_FILENO))
+		o.cfg.progress = stderr;
 	if (o.gdb) {
 		if (gdb_stub_start(o.gdb, o.gdb_wait, stderr, &gdb, err, sizeof err) != 0) {
 			fprintf(stderr, "vmm: %s\n", err);

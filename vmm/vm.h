@@ -27,7 +27,11 @@ struct vm_config {
 	FILE *console;            /* where guest console lines go (NULL: stderr) */
 	bool quiet;               /* drop guest console output */
 	uint32_t boot_timeout_ms; /* until the guest reports ready; 0 = 20 s */
-	uint32_t request_timeout_ms; /* per vm_request; 0 = 120 s */
+	uint32_t request_timeout_ms; /* per vm_request, without progress: a request
+	                             * is given up only after this long without its
+	                             * guest's progress counter moving; 0 = 120 s */
+	FILE *progress;           /* a progress line ("\r...") for requests that
+	                             run over 1 s (a terminal); NULL: none */
 	struct vm_debugger *debugger; /* holds and resumes the vCPUs (vmm/gdb/); NULL: none */
 	bool tlblog;              /* the guest keeps its TLB-coherence log and the host
 				   * replays it after every request (vmm/tlbcheck/) */

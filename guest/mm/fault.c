@@ -83,6 +83,7 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	struct vm_area_struct *vma;
 	uint64_t *pte, pt_pa, frame, old;
 
+	mm_progress();
 	if (addr >= TASK_SIZE)
 		return MM_FAULT_MAPERR;
 	vma = find_vma(mm, addr);

@@ -43,6 +43,7 @@ static int copy_pte_table(struct fork_copy *f, uint64_t src_pt, uint64_t addr, u
 	}
 	if (s == stop)
 		return 0;
+	mm_progress();
 	d = pte_alloc_walk(f->dst, addr, &dst_pt);
 	if (!d)
 		return -ENOMEM;
@@ -130,6 +131,7 @@ int mm_fork(uint32_t id)
 	if (child < 0)
 		return child;
 	dst = mm_lookup((uint32_t)child);
+	dst->desc->parent = src->id;
 	f = (struct fork_copy){ .src = src, .dst = dst, .wp_start = ~0ULL, .wp_end = 0 };
 	for (struct vm_area_struct *vma = src->mmap; vma && !err; vma = vma->vm_next)
 		if (!(vma->vm_flags & VM_DONTCOPY))

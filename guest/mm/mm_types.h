@@ -121,6 +121,16 @@ struct mm_globals {
 
 extern struct mm_globals mm_g;
 
+/* One more unit of work for the host to see (mm_table.progress): a
+ * plain store, not a locked add; any change tells the host the request
+ * moves. */
+static inline void mm_progress(void)
+{
+	uint64_t *p = (uint64_t *)(uintptr_t)&mm_g.table->progress;
+
+	__atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+}
+
 /* Direct-map address of a guest-physical address, and back (linear map). */
 static inline void *mm_va(uint64_t pa)
 {

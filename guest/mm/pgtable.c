@@ -99,6 +99,7 @@ ZAP_INLINE void zap_pte_range(struct zap *z, uint64_t pt_pa, uint64_t addr, uint
 		pte++;
 	if (pte == stop)
 		return;
+	mm_progress();
 	if (tlb->nr + (unsigned)(stop - pte) > TLB_BATCH_MAX)
 		tlb_flush_mmu(tlb);
 	nr = nr0 = tlb->nr;

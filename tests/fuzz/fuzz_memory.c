@@ -11,6 +11,7 @@
 
 #include "tests/fuzz/fuzz_ram.h"
 #include "vmm/inspect/icmd.h"
+#include "vmm/inspect/mmstats.h"
 #include "vmm/inspect/ptwalk.h"
 #include "vmm/inspect/vmas.h"
 
@@ -47,9 +48,10 @@ static void walk_some(const struct gmem *g, const struct mm_desc *d, const struc
 static void readers(const struct gmem *g)
 {
 	struct mm_table t;
+	struct frame_share fs;
 	char err[256];
 
-	if (mmtab_read(g, &t, err, sizeof err) != 0)
+	if (mmtab_read(g, &t, err, sizeof err) != 0 || frame_share_count(g, &t, &fs) != 0)
 		return;
 	for (unsigned i = 0; i < MM_MAX; i++) {
 		const struct mm_desc *d = &t.mms[i];
@@ -64,8 +66,13 @@ static void readers(const struct gmem *g)
 		walk_some(g, d, have ? &l : NULL);
 		if (have)
 			vma_list_free(&l);
-		mm_stats_print(null_out(), &t, d);
+		struct mm_counts c;
+
+		mm_counts_get(g, &t, &fs, d, &c);
+		mm_stats_print(null_out(), &t, &c);
+		mm_stats_json(null_out(), &t, &c);
 	}
+	frame_share_free(&fs);
 }
 
 /* Run one command line (words) of the icmd table. */

@@ -37,12 +37,42 @@ static void vma(struct synth *s, uint32_t mm, uint64_t start, uint64_t end, uint
 	synth_vma_ptr(s, synth_vma(s, mm, start, end, flags))->anon_vma = synth_dm(0x2000);
 }
 
+/* Mm 1 with two written pages, forked: mm 2 shares the first
+ * (read-only in both), and wrote the second (its own copy; mm 1's is
+ * mapped once again, and stays read-only until it writes). */
+static uint32_t fork_scene(struct synth *s)
+{
+	uint32_t parent, child;
+	struct mm_desc *c;
+	uint64_t pa;
+
+	synth_init(s, GUEST_MEM_DEFAULT);
+	parent = synth_mm_new(s);
+	kernel_half(s, parent);
+	pa = synth_map(s, parent, UVA, PRIVATE, 0);
+	synth_map(s, parent, UVA + 0x1000, PRIVATE, 0);
+	vma(s, parent, UVA, UVA + 0x2000, VM_RW);
+	child = synth_mm_new(s);
+	kernel_half(s, child);
+	c = synth_mm(s, child);
+	c->parent = parent;
+	vma(s, child, UVA, UVA + 0x2000, VM_RW);
+	*synth_entry(s, c, c->pml4, UVA, 1) = pa | PRIVATE;
+	s->pages[pa >> 12].refcount++;
+	c->rss_pages++;
+	synth_map(s, child, UVA + 0x1000, PRIVATE | PTE_W, 0);
+	s->tab->requests = 4;
+	return child;
+}
+
 uint32_t doc_scene(struct synth *s, const char *name)
 {
 	bool demo = strcmp(name, "demo") == 0 || strcmp(name, "two-mms") == 0 ||
 		    strcmp(name, "broken") == 0;
 	uint32_t mm;
 
+	if (strcmp(name, "fork") == 0)
+		return fork_scene(s);
 	if (!demo && strcmp(name, "smaps") != 0)
 		return 0;
 	synth_init(s, GUEST_MEM_DEFAULT);

@@ -26,6 +26,11 @@
  *              touch 0x100000000000 8K write
  *              touch 0x100000002000 4K read
  *   broken   demo, then `inject writable-zero 0x100000002000`
+ *   fork     smaps's kernel half and mm 1 after
+ *              mmap 0x100000000000 8K rw-
+ *              touch 0x100000000000 8K write
+ *              fork                               (mm 2, current)
+ *              touch 0x100000001000 4K write      (mm 2 copies that page)
  */
 uint32_t doc_scene(struct synth *s, const char *name);
 

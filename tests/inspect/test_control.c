@@ -19,6 +19,7 @@
 #include "vmm/control.h"
 #include "vmm/inspect/session.h"
 #include "vmm/script/cmd.h"
+#include "vmm/tlbcheck/tlbcheck_cmd.h"
 #include "vmm/trace/trace_cmd.h"
 
 static struct vm *VM;
@@ -177,12 +178,127 @@ Test(control, session)
 	cr_assert_str_eq(ctl(fd, "maps"), "maps:\nok\n");
 	r = ctl(fd, "mm list");
 	char want[64];
-	snprintf(want, sizeof want, "mm %u pml4=", id);
+	snprintf(want, sizeof want, "mm %u parent=0 pml4=", id);
 	cr_assert(strstr(r, want) && strstr(r, " *\n"), "%s", r);
 	cr_assert_str_eq(ctl(fd, "mm use 999"), "mm use 999 -> ESRCH\nok\n");
 	snprintf(want, sizeof want, "mm destroy %u", id);
 	r = ctl(fd, want);
 	cr_assert(strstr(r, "-> EBUSY\nok\n"), "the current mm: %s", r);
+	close(fd);
+	cr_assert_null(vm_failure(VM));
+}
+
+/* The mm id of the current process, from `stats`. */
+static unsigned current_mm_id(int fd)
+{
+	char *r = ctl(fd, "stats");
+
+	cr_assert(strncmp(r, "stats -> mm=", 12) == 0, "%s", r);
+	return (unsigned)strtoul(r + 12, NULL, 10);
+}
+
+/* The line of text that starts with prefix, without its newline ("" if none). */
+static const char *line_in(const char *text, const char *prefix)
+{
+	static char line[512];
+	const char *p = strstr(text, prefix);
+	size_t n = p ? strcspn(p, "\n") : 0;
+
+	snprintf(line, sizeof line, "%.*s", (int)n, p ? p : "");
+	return line;
+}
+
+/* One mm's mm list line holds the counters this scenario makes. */
+static void expect_mm_line(const char *list, unsigned id, const char *parent, const char *counts,
+			   bool current)
+{
+	char head[64], line[512];
+
+	snprintf(head, sizeof head, "mm %u parent=%s pml4=0x", id, parent);
+	snprintf(line, sizeof line, "%s", line_in(list, head));
+	cr_assert_neq(line[0], 0, "no line '%s...' in:\n%s", head, list);
+	cr_assert(strstr(line, counts), "mm %u: want '%s' in '%s'", id, counts, line);
+	cr_assert_eq(strcmp(line + strlen(line) - 2, " *") == 0, current, "%s", line);
+}
+
+/*
+ * The host's view of processes (issue 9): after a fork and writes, the
+ * parent and the child appear in mm list with the child's parent, and the
+ * RSS and shared pages that the scenario makes; ptdump marks the frames
+ * still shared and not those that a write made exclusive; after the child
+ * exits, its own child shows it exited and keeps the child's pages.
+ */
+Test(control, fork_counters)
+{
+	unsigned p, c, g;
+	char want[128], *r;
+	int fd;
+
+	start_server();
+	fd = ctl_connect();
+	p = current_mm_id(fd);
+	/* Pages 0-3 written, 4 read (the zero page), 5 untouched. */
+	cr_assert(strstr(ctl(fd, "mmap 0x100000000000 24K rw-"), "-> 0x100000000000\nok\n"));
+	cr_assert(strstr(ctl(fd, "touch 0x100000000000 16K write"), "-> ok\nok\n"));
+	cr_assert(strstr(ctl(fd, "touch 0x100000004000 4K read"), "-> ok\nok\n"));
+	cr_assert_str_eq(ctl(fd, "fork"), "fork -> 2\nok\n");
+	cr_assert_str_eq(ctl(fd, "process 2"), "process 2 -> ok\nok\n");
+	c = current_mm_id(fd);
+	/* The child copies page 0 and writes page 5 (its own). */
+	cr_assert(strstr(ctl(fd, "touch 0x100000000000 4K write"), "-> ok\nok\n"));
+	cr_assert(strstr(ctl(fd, "touch 0x100000005000 4K write"), "-> ok\nok\n"));
+
+	r = ctl(fd, "mm list");
+	snprintf(want, sizeof want, "%u", p);
+	expect_mm_line(r, p, "0", " vmas=1 rss_pages=4 shared_pages=3 zero_ptes=1 pt_pages=3", false);
+	expect_mm_line(r, c, want, " vmas=1 rss_pages=5 shared_pages=3 zero_ptes=1 pt_pages=3", true);
+	cr_assert_null(strstr(r, "!"), "the walk agrees with the guest: %s", r);
+	r = ctl(fd, "mm list json");
+	snprintf(want, sizeof want, "{\"id\":%u,", c);
+	cr_assert(strstr(r, want), "%s", r);
+	snprintf(want, sizeof want, "\"parent\":%u,\"parent_live\":true,\"vmas\":1,\"rss_pages\":5,"
+		 "\"shared_pages\":3,", p);
+	cr_assert(strstr(r, want), "%s", r);
+	r = ctl(fd, "stats");
+	cr_assert(strstr(r, " rss_pages=5 shared_pages=3 zero_ptes=1 "), "%s", r);
+
+	r = ctl(fd, "ptdump leaves 0x100000000000 0x100000006000");
+	cr_assert(strstr(line_in(r, "0000100000000000: "), "--UW"), "the child's copy: %s", r);
+	for (unsigned i = 1; i <= 3; i++) {
+		snprintf(want, sizeof want, "000010000000%u000: ", i);
+		cr_assert(strstr(line_in(r, want), "--U- shared"), "page %u: %s", i, r);
+	}
+	cr_assert(strstr(line_in(r, "0000100000004000: "), "--U- zero"), "%s", r);
+	cr_assert(strstr(line_in(r, "0000100000005000: "), "--UW"), "%s", r);
+	cr_assert_null(strstr(line_in(r, "0000100000000000: "), "shared"), "%s", r);
+	cr_assert_null(strstr(line_in(r, "0000100000005000: "), "shared"), "%s", r);
+	r = ctl(fd, "ptdump 0x100000000000 0x100000006000");
+	cr_assert(strstr(r, "0000100000001000-0000100000004000    12K ur-- ad- pte shared\n"), "%s", r);
+
+	/* In the parent, page 0 is mapped once again: exclusive, though still
+	 * read-only (its next write reuses it). */
+	cr_assert_str_eq(ctl(fd, "process 1"), "process 1 -> ok\nok\n");
+	r = ctl(fd, "ptdump leaves 0x100000000000 0x100000006000");
+	cr_assert(strstr(line_in(r, "0000100000000000: "), "--U-"), "%s", r);
+	cr_assert_null(strstr(line_in(r, "0000100000000000: "), "shared"), "%s", r);
+	cr_assert(strstr(line_in(r, "0000100000003000: "), "--U- shared"), "%s", r);
+
+	/* The child forks (process 3) and exits: the grandchild keeps the
+	 * child's pages, now its alone, and its parent shows as exited. */
+	cr_assert_str_eq(ctl(fd, "process 2"), "process 2 -> ok\nok\n");
+	cr_assert_str_eq(ctl(fd, "fork"), "fork -> 3\nok\n");
+	cr_assert_str_eq(ctl(fd, "process 3"), "process 3 -> ok\nok\n");
+	g = current_mm_id(fd);
+	cr_assert_str_eq(ctl(fd, "process 2"), "process 2 -> ok\nok\n");
+	cr_assert_str_eq(ctl(fd, "exit"), "exit -> ok\nok\n");
+	r = ctl(fd, "mm list");
+	snprintf(want, sizeof want, "%u(exited)", c);
+	expect_mm_line(r, p, "0", " vmas=1 rss_pages=4 shared_pages=3 zero_ptes=1 pt_pages=3", true);
+	expect_mm_line(r, g, want, " vmas=1 rss_pages=5 shared_pages=3 zero_ptes=1 pt_pages=3", false);
+	snprintf(want, sizeof want, "mm %u ", c);
+	cr_assert_null(strstr(r, want), "the child is gone: %s", r);
+	r = ctl(fd, "check");
+	cr_assert(strncmp(r, "check -> ok", 11) == 0, "%s", r);
 	close(fd);
 	cr_assert_null(vm_failure(VM));
 }
@@ -347,7 +463,7 @@ Test(control, help_lists_every_command)
 {
 	const struct scen_cmd_table *t[] = {
 		&scen_operations, &scen_expectations, &icmd_commands, &inspect_vm_commands,
-		&trace_commands,
+		&tlbcheck_commands, &trace_commands,
 	};
 	char *want = NULL;
 	size_t len = 0;

@@ -99,10 +99,11 @@ static const char *check_example(const char *m, unsigned *checked)
 	int r = icmd_run_line(&sc->s.g, sc->mm, cmd, &out, err, sizeof err);
 	cr_assert(r == 0 || r == 1, "'%s' on %s: %d %s", cmd, scene, r, err);
 	if (json)
-		cr_expect_str_eq(squeeze(out), squeeze(want), "docs/inspection.md: '%s' on %s", cmd,
-				 scene);
+		cr_expect_str_eq(squeeze(out), squeeze(want), "docs/inspection.md: '%s' on %s "
+				 "prints:\n%s", cmd, scene, out);
 	else
-		cr_expect_str_eq(out, want, "docs/inspection.md: '%s' on %s", cmd, scene);
+		cr_expect_str_eq(out, want, "docs/inspection.md: '%s' on %s prints:\n%s", cmd, scene,
+				 out);
 	free(out);
 	free(want);
 	++*checked;

@@ -267,14 +267,18 @@ Test(formats, json_forms)
 	cr_assert_eq(run("vmas --json"), SCEN_CMD_OK, "%s", ERR);
 	cr_assert_eq(run("vmas xml"), SCEN_CMD_ERROR);
 	cr_assert_eq(run("stats json"), SCEN_CMD_OK, "%s", ERR);
-	snprintf(want, sizeof want, "{\"mm\":1,\"vmas\":1,\"rss_pages\":2,\"zero_ptes\":1,"
-		 "\"pt_pages\":3,\"frames_total\":%llu,\"frames_free\":%llu,\"frames_zero\":0,"
+	snprintf(want, sizeof want, "{\"mm\":1,\"parent\":0,\"parent_live\":false,\"vmas\":1,"
+		 "\"rss_pages\":2,\"shared_pages\":0,\"zero_ptes\":1,\"pt_pages\":3,"
+		 "\"walk_rss_pages\":2,\"refcount_mismatch\":0,\"walk_complete\":true,"
+		 "\"frames_total\":%llu,\"frames_free\":%llu,\"frames_zero\":0,"
 		 "\"requests\":0}\n", (unsigned long long)S.tab->frames_total,
 		 (unsigned long long)S.tab->frames_free);
 	cr_assert_str_eq(OUT, want);
 	cr_assert_eq(run("mm list json"), SCEN_CMD_OK, "%s", ERR);
 	snprintf(want, sizeof want, "{\"current\":1,\"mms\":[{\"id\":1,\"pml4\":\"0x%llx\","
-		 "\"vmas\":1,\"rss_pages\":2,\"zero_ptes\":1,\"pt_pages\":3,\"current\":true}]}\n",
+		 "\"parent\":0,\"parent_live\":false,\"vmas\":1,\"rss_pages\":2,\"shared_pages\":0,"
+		 "\"zero_ptes\":1,\"pt_pages\":3,\"walk_rss_pages\":2,\"refcount_mismatch\":0,"
+		 "\"walk_complete\":true,\"current\":true}]}\n",
 		 (unsigned long long)synth_mm(&S, MM)->pml4);
 	cr_assert_str_eq(OUT, want);
 	cr_assert_eq(run("check json"), SCEN_CMD_OK, "%s", ERR);

@@ -122,11 +122,11 @@ Test(icmd, ptdump_default_is_merged_with_header)
 	cr_assert_str_eq(OUT,
 		"ptdump merged:\n"
 		"0000100000000000-0000100000002000     8K urw- ad- pte\n"
-		"0000100000002000-0000100000003000     4K ur-- a-- pte\n");
+		"0000100000002000-0000100000003000     4K ur-- a-- pte zero\n");
 	cr_assert_eq(run(MM, "ptdump leaves 0x100000002000 0x100000003000"), ICMD_OK, "%s", ERR);
 	char want[128];
 	snprintf(want, sizeof want, "ptdump leaves 0x100000002000 0x100000003000:\n"
-		 "0000100000002000: %016llx X---A--U-\n", (unsigned long long)S.tab->zero_page);
+		 "0000100000002000: %016llx X---A--U- zero\n", (unsigned long long)S.tab->zero_page);
 	cr_assert_str_eq(OUT, want);
 	cr_assert_eq(run(MM2, "ptdump"), ICMD_OK);
 	cr_assert_str_eq(OUT, "ptdump merged:\n");
@@ -160,7 +160,7 @@ Test(icmd, first_mm_by_default)
 {
 	cr_assert_eq(run(0, "stats"), ICMD_OK, "%s", ERR);
 	char want[256];
-	snprintf(want, sizeof want, "stats -> mm=%u vmas=1 rss_pages=2 zero_ptes=1 pt_pages=3 "
+	snprintf(want, sizeof want, "stats -> mm=%u parent=0 vmas=1 rss_pages=2 shared_pages=0 zero_ptes=1 pt_pages=3 "
 		 "frames_total=%llu frames_free=%llu frames_zero=0 requests=0\n", MM,
 		 (unsigned long long)S.tab->frames_total, (unsigned long long)S.tab->frames_free);
 	cr_assert_str_eq(OUT, want);
@@ -192,8 +192,8 @@ Test(icmd, vmas_walk_mmlist_help)
 	cr_assert_eq(run(MM2, "mm list"), ICMD_OK);
 	char want[512];
 	snprintf(want, sizeof want, "mm list:\n"
-		 "mm 1 pml4=0x%llx vmas=1 rss_pages=2 zero_ptes=1 pt_pages=3\n"
-		 "mm 2 pml4=0x%llx vmas=0 rss_pages=0 zero_ptes=0 pt_pages=0 *\n",
+		 "mm 1 parent=0 pml4=0x%llx vmas=1 rss_pages=2 shared_pages=0 zero_ptes=1 pt_pages=3\n"
+		 "mm 2 parent=0 pml4=0x%llx vmas=0 rss_pages=0 shared_pages=0 zero_ptes=0 pt_pages=0 *\n",
 		 (unsigned long long)synth_mm(&S, MM)->pml4, (unsigned long long)synth_mm(&S, MM2)->pml4);
 	cr_assert_str_eq(OUT, want);
 	cr_assert_eq(run(MM, "mm new"), ICMD_UNKNOWN, "needs the VM: not icmd's");

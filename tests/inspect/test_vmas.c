@@ -210,18 +210,3 @@ Test(vmas, mm_table_checks)
 	cr_assert_eq(mmtab_read(&tiny, &t, err, sizeof err), -EFAULT);
 }
 
-Test(vmas, stats_line)
-{
-	struct mm_table t;
-	cr_assert_eq(mmtab_read(&S.g, &t, err, sizeof err), 0);
-	char *buf = NULL, want[256];
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	mm_stats_print(f, &t, mmtab_find(&t, MM));
-	fclose(f);
-	snprintf(want, sizeof want, "mm=%u vmas=3 rss_pages=0 zero_ptes=0 pt_pages=0 "
-		 "frames_total=%llu frames_free=%llu frames_zero=0 requests=0\n", MM,
-		 (unsigned long long)t.frames_total, (unsigned long long)t.frames_free);
-	cr_assert_str_eq(buf, want);
-	free(buf);
-}

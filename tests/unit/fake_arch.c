@@ -115,6 +115,11 @@ void fake_setup(void)
 {
 	uint64_t *kpml4;
 
+	/* Called again for a fresh start (test_scen_random, per seed): the
+	 * old RAM goes, or every seed's pages would stay mapped (and be
+	 * copied by every later fork). */
+	if (fake_ram)
+		munmap(fake_ram, FAKE_RAM_SIZE);
 	fake_ram = mmap(NULL, FAKE_RAM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			-1, 0);
 	cr_assert(fake_ram != MAP_FAILED);

@@ -118,7 +118,9 @@ static void raw_access(uint64_t va, int write, uint8_t *byte)
 static int h_access(void *ctx, uint64_t va, int write, uint8_t *byte)
 {
 	(void)ctx;
-	if (sigsetjmp(fault_jmp, 1))
+	/* No mask to save: SA_NODEFER leaves it as it was in the handler,
+	 * and saving it costs a system call per byte. */
+	if (sigsetjmp(fault_jmp, 0))
 		return fault_code == SEGV_ACCERR ? OR_ACCERR : OR_MAPERR;
 	raw_access(va, write, byte);
 	return OR_OK;

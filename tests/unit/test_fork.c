@@ -52,6 +52,8 @@ Test(fork, shares_private_pages_read_only_with_exact_counts)
 	cr_assert_eq(p->rss_pages, 4);
 	cr_assert_eq(pte_of(c, BASE + 16 * PG), 0, "no anon_vma: no entries copied");
 	cr_assert_eq(c->map_count, p->map_count);
+	cr_assert_eq(c->desc->parent, p->id, "the child publishes its parent");
+	cr_assert_eq(p->desc->parent, 0);
 	check_all();
 }
 

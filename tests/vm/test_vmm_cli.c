@@ -123,6 +123,29 @@ Test(vmm_cli, crashing_guest_exits_3_with_report)
 	run_free(&r);
 }
 
+/* --timeout is checked before the guest boots, and a guest that answers
+ * nothing and makes no progress is given up after it. */
+Test(vmm_cli, timeout_option)
+{
+	static const char *const bad[] = { "0", "-1", "x", "1s", "86401" };
+	char path[4096];
+	struct run r;
+
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = run_vmm(NULL, (const char *[]){ "--timeout", bad[i], guest(), NULL });
+		cr_expect_eq(r.status, 2, "--timeout %s: stderr: %s", bad[i], r.err);
+		cr_expect(strstr(r.err, "--timeout needs seconds"), "stderr: %s", r.err);
+		cr_expect(!strstr(r.err, "[guest]"), "refused before the boot: %s", r.err);
+		run_free(&r);
+	}
+	r = run_vmm("mmap 0x100000000000 4K rw-\n", (const char *[]){ "--timeout", "0.3",
+		    test_guest_path("console_ready", path, sizeof(path)), NULL });
+	cr_expect_eq(r.status, 3, "stderr: %s", r.err);
+	cr_expect(strstr(r.err, "guest stopped answering: no response nor progress in 300 ms"),
+		  "stderr: %s", r.err);
+	run_free(&r);
+}
+
 Test(vmm_cli, guest_exit_during_boot_exits_3)
 {
 	char path[4096];

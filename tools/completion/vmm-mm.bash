@@ -43,10 +43,11 @@ _vmm()
     --report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --trace-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --gdb) return ;;                      # a port, or unix:PATH
+    --timeout) return ;;                  # seconds
     --mem) COMPREPLY=($(compgen -W "16M 64M 128M 256M 512M 1G 2G" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--script --mem --check --control --report --gdb --gdb-wait --quiet --info
+        COMPREPLY=($(compgen -W "--script --mem --check --control --report --gdb --gdb-wait --timeout --quiet --info
 --trace --trace= --trace-file --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.elf' -- "$cur") $(compgen -d -- "$cur"))

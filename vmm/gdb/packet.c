@@ -2,6 +2,7 @@
  * Packet framing of the GDB remote protocol (vmm/gdb/packet.h).
  */
 #include "vmm/gdb/packet.h"
+#include "vmm/hex.h"
 
 enum { RX_IDLE, RX_DATA, RX_ESC, RX_SUM1, RX_SUM2 };
 
@@ -12,17 +13,6 @@ void gdb_rx_init(struct gdb_rx *rx)
 	rx->overflow = false;
 	rx->len = 0;
 	rx->buf[0] = '\0';
-}
-
-int gdb_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static void rx_put(struct gdb_rx *rx, uint8_t c)
@@ -87,12 +77,12 @@ enum gdb_rx_event gdb_rx_feed(struct gdb_rx *rx, uint8_t c)
 		rx->state = RX_DATA;
 		return GDB_RX_NONE;
 	case RX_SUM1:
-		h = gdb_hexval(c);
+		h = hex_value(c);
 		rx->got = (uint8_t)((h < 0 ? 0 : h) << 4);
 		rx->state = h < 0 ? RX_IDLE : RX_SUM2;
 		return h < 0 ? GDB_RX_BADSUM : GDB_RX_NONE;
 	default:
-		h = gdb_hexval(c);
+		h = hex_value(c);
 		if (h < 0) {
 			rx->state = RX_IDLE;
 			return GDB_RX_BADSUM;
@@ -140,8 +130,8 @@ size_t gdb_frame(const void *payload, size_t len, char *out, size_t cap)
 int gdb_hex_decode(const char *s, size_t n, uint8_t *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = gdb_hexval((unsigned char)s[2 * i]);
-		int lo = hi < 0 ? -1 : gdb_hexval((unsigned char)s[2 * i + 1]);
+		int hi = hex_value((unsigned char)s[2 * i]);
+		int lo = hi < 0 ? -1 : hex_value((unsigned char)s[2 * i + 1]);
 		if (lo < 0)
 			return -1;
 		out[i] = (uint8_t)(hi << 4 | lo);
@@ -165,9 +155,9 @@ int gdb_parse_hex(const char **p, const char *end, uint64_t *v)
 	uint64_t x = 0;
 	int h;
 
-	if (s >= end || gdb_hexval((unsigned char)*s) < 0)
+	if (s >= end || hex_value((unsigned char)*s) < 0)
 		return -1;
-	for (; s < end && (h = gdb_hexval((unsigned char)*s)) >= 0; s++) {
+	for (; s < end && (h = hex_value((unsigned char)*s)) >= 0; s++) {
 		if (x >> 60)
 			return -1;
 		x = x << 4 | (uint64_t)h;

@@ -47,9 +47,6 @@ enum gdb_rx_event gdb_rx_feed(struct gdb_rx *rx, uint8_t c);
  */
 size_t gdb_frame(const void *payload, size_t len, char *out, size_t cap);
 
-/* A hex digit's value, or -1. */
-int gdb_hexval(int c);
-
 /* Decode n hex digit pairs of s into out: 0, or -1 on a bad digit. */
 int gdb_hex_decode(const char *s, size_t n, uint8_t *out);
 

@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "vmm/inspect/icmd_internal.h"
-#include "vmm/inspect/json.h"
+#include "vmm/inspect/mmstats.h"
 #include "vmm/inspect/ptwalk.h"
+#include "vmm/inspect/share.h"
 #include "vmm/inspect/vmas.h"
 
 static const char *const ptdump_modes[] = { "merged", "leaves", "json", "json-leaves", "linux" };
@@ -111,53 +112,36 @@ struct job {
 
 enum { JOB_PTDUMP, JOB_STATS, JOB_WALK, JOB_MMLIST };
 
-static void print_mm_list(FILE *out, const struct mm_table *t, uint32_t current, bool json)
+/* Does this job print what the host's count of frame mappings says? */
+static bool job_needs_share(const struct job *j)
 {
-	bool first = true;
-
-	if (json)
-		fprintf(out, "{\"current\":%u,\"mms\":[", current);
-	else
-		fprintf(out, "mm list:\n");
-	for (unsigned i = 0; i < MM_MAX; i++) {
-		const struct mm_desc *m = &t->mms[i];
-
-		if (m->id == 0)
-			continue;
-		if (json)
-			fprintf(out, "%s{\"id\":%u,\"pml4\":\"0x%" PRIx64 "\",\"vmas\":%" PRIu64
-				",\"rss_pages\":%" PRIu64 ",\"zero_ptes\":%" PRIu64 ",\"pt_pages\":%" PRIu64
-				",\"current\":%s}", first ? "" : ",", m->id, m->pml4, m->map_count,
-				m->rss_pages, m->zero_ptes, m->pt_pages, json_bool(m->id == current));
-		else
-			fprintf(out, "mm %u pml4=0x%" PRIx64 " vmas=%" PRIu64 " rss_pages=%" PRIu64
-				" zero_ptes=%" PRIu64 " pt_pages=%" PRIu64 "%s\n", m->id, m->pml4,
-				m->map_count, m->rss_pages, m->zero_ptes, m->pt_pages,
-				m->id == current ? " *" : "");
-		first = false;
-	}
-	if (json)
-		fputs("]}\n", out);
+	return j->kind == JOB_STATS || j->kind == JOB_MMLIST ||
+	       (j->kind == JOB_PTDUMP && j->dump.mode != PTDUMP_LINUX);
 }
 
 static int job_print(const struct gmem *g, struct job *j, const struct mm_table *t,
-		     const struct mm_desc *d)
+		     const struct mm_desc *d, const struct frame_share *fs)
 {
 	int r = 0;
 	struct ptw_steps w;
+	struct ptdump_opts o;
+	struct mm_counts c;
 
 	switch (j->kind) {
 	case JOB_PTDUMP:
-		r = ptdump(g, d->pml4, &j->dump, j->out.f);
+		o = j->dump;
+		o.share = fs;
+		r = ptdump(g, d->pml4, &o, j->out.f);
 		if (r == -E2BIG)
 			r = 0;   /* the dump says it was cut short */
 		break;
 	case JOB_STATS:
+		mm_counts_get(g, t, fs, d, &c);
 		if (j->json) {
-			mm_stats_json(j->out.f, t, d);
+			mm_stats_json(j->out.f, t, &c);
 		} else {
 			fprintf(j->out.f, "stats -> ");
-			mm_stats_print(j->out.f, t, d);
+			mm_stats_print(j->out.f, t, &c);
 		}
 		break;
 	case JOB_WALK:
@@ -171,7 +155,7 @@ static int job_print(const struct gmem *g, struct job *j, const struct mm_table 
 		ptwalk_describe(g, d->pml4, j->va, j->out.f);
 		break;
 	case JOB_MMLIST:
-		print_mm_list(j->out.f, t, j->mm, j->json);
+		mm_list_print(j->out.f, g, t, fs, j->mm, j->json);
 		break;
 	}
 	return r;
@@ -182,6 +166,7 @@ static int job_once(const struct gmem *g, void *ctx)
 	struct job *j = ctx;
 	struct mm_table t;
 	const struct mm_desc *d = NULL;
+	struct frame_share fs = { 0 };
 	int r;
 
 	j->err[0] = 0;
@@ -197,10 +182,15 @@ static int job_once(const struct gmem *g, void *ctx)
 		r = -ESRCH;
 		goto out;
 	}
+	if (job_needs_share(j) && (r = frame_share_count(g, &t, &fs)) != 0) {
+		snprintf(j->err, sizeof j->err, "out of memory");
+		goto out;
+	}
 	if (j->header[0])
 		fprintf(j->out.f, "%s:\n", j->header);
-	r = job_print(g, j, &t, d);
+	r = job_print(g, j, &t, d, job_needs_share(j) ? &fs : NULL);
 out:
+	frame_share_free(&fs);
 	if (membuf_close(&j->out) != 0 && r == 0) {
 		snprintf(j->err, sizeof j->err, "out of memory");
 		r = -ENOMEM;
@@ -345,7 +335,8 @@ static int run_mm_list(void *ctx, const struct scen_stmt *st, struct scen_io *io
 
 static const struct scen_cmd cmds[] = {
 	{ "ptdump", "[MODE] [START END]",
-	  "page tables of the current mm; MODE merged, leaves, json, json-leaves, linux",
+	  "page tables of the current mm, shared frames marked; MODE merged, leaves, json, "
+	  "json-leaves, linux",
 	  0, 4, parse_ptdump, run_ptdump },
 	{ "vmas", "[json]", "every VMA of the current mm, with pgoff, flags, anon",
 	  0, 1, icmd_parse_json_opt, icmd_run_vmas },
@@ -355,11 +346,11 @@ static const struct scen_cmd cmds[] = {
 	  0, 0, scen_parse_no_args, icmd_run_smaps },
 	{ "walk", "VA [json]", "the page walk of one address, level by level",
 	  1, 2, parse_walk, run_walk },
-	{ "stats", "[json]", "the guest's counters for the current mm and RAM",
+	{ "stats", "[json]", "the current mm's counters (parent, RSS, shared pages) and RAM's",
 	  0, 1, icmd_parse_json_opt, run_stats },
 	{ "check", "[json]", "the invariant checker over every mm", 0, 1, icmd_parse_check,
 	  icmd_run_check },
-	{ "mm list", "[json]", "address spaces (* = current)", 0, 1, icmd_parse_json_opt,
+	{ "mm list", "[json]", "address spaces: parent, RSS, shared pages (* = current)", 0, 1, icmd_parse_json_opt,
 	  run_mm_list },
 	{ "tlb", "[json]", "each CPU's mm, lazy or not, flushes and IPIs so far",
 	  0, 1, icmd_parse_json_opt, icmd_run_tlb },

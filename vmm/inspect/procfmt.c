@@ -35,14 +35,18 @@ void proc_maps_line(FILE *out, const struct vma_info *v)
 		MAPS_NAME_COLUMN - n : 0, "");
 }
 
-/* The page's mappings from the page array (1 if unknown). */
+/* The page's mappings from the page array (1 if unknown): its refcount,
+ * less the reference a shared-memory page's object holds (Linux's
+ * page_mapcount counts PTEs only). */
 static uint32_t mapcount(const struct snapshot *s, uint64_t pa)
 {
 	uint64_t f = pa >> 12;
+	uint32_t n;
 
 	if (!s->pages || f >= s->npages || s->pages[f].refcount == 0)
 		return 1;
-	return s->pages[f].refcount;
+	n = s->pages[f].refcount - (s->pages[f].type == PAGE_T_SHMEM);
+	return n ? n : 1;
 }
 
 static void count_leaf(const struct snapshot *s, const struct vma_info *v,

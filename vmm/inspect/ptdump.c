@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "vmm/inspect/ptwalk.h"
+#include "vmm/inspect/share.h"
 
 /* ---- dumps ---- */
 
@@ -33,6 +34,9 @@ void ptw_format_size(uint64_t bytes, char *buf, size_t len)
 struct dumper {
 	FILE *out;
 	enum ptdump_mode mode;
+	const struct gmem *g;
+	const struct frame_share *share;  /* NULL: no marks */
+	struct ptdump_mark mark;          /* of the open run */
 	bool have;               /* a run is open */
 	uint64_t start, end;     /* run [start, end); end 0 = 2^64 */
 	bool end_wrapped;
@@ -95,26 +99,32 @@ static void flush_run(struct dumper *d)
 		print_end(d->out, d->end, d->end_wrapped, false);
 		d->bytes += 17;
 		if (a & PTW_PROTNONE)
-			emit(d, " %6s n--- %c%c- %s\n", size, (a & PTW_ACCESSED) ? 'a' : '-',
+			emit(d, " %6s n--- %c%c- %s", size, (a & PTW_ACCESSED) ? 'a' : '-',
 				(a & PTW_DIRTY) ? 'd' : '-', ptw_level_name(d->level));
 		else
-			emit(d, " %6s %c%c%c%c %c%c%c %s\n", size,
+			emit(d, " %6s %c%c%c%c %c%c%c %s", size,
 				(a & PTW_USER) ? 'u' : 's', 'r', (a & PTW_WRITE) ? 'w' : '-',
 				(a & PTW_NX) ? '-' : 'x', (a & PTW_ACCESSED) ? 'a' : '-',
 				(a & PTW_DIRTY) ? 'd' : '-', (a & PTW_GLOBAL) ? 'g' : '-',
 				ptw_level_name(d->level));
+		if (d->share)
+			d->bytes += (size_t)ptdump_mark_text(d->out, &d->mark, false);
+		emit(d, "\n");
 	} else {
 		emit(d, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"", d->items ? "," : "", d->start);
 		print_end(d->out, d->end, d->end_wrapped, true);
 		d->bytes += 19;
 		emit(d, "\",\"size\":%" PRIu64 ",\"pages\":%" PRIu64 ",\"level\":\"%s\","
 			"\"user\":%s,\"write\":%s,\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,"
-			"\"protnone\":%s}",
+			"\"protnone\":%s",
 			d->end - d->start, d->pages, ptw_level_name(d->level),
 			(a & PTW_USER) ? "true" : "false", (a & PTW_WRITE) ? "true" : "false",
 			(a & PTW_NX) ? "false" : "true", (a & PTW_ACCESSED) ? "true" : "false",
 			(a & PTW_DIRTY) ? "true" : "false", (a & PTW_GLOBAL) ? "true" : "false",
 			(a & PTW_PROTNONE) ? "true" : "false");
+		if (d->share)
+			d->bytes += (size_t)ptdump_mark_json(d->out, &d->mark, false);
+		emit(d, "}");
 		d->items++;
 	}
 }
@@ -123,29 +133,38 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 {
 	struct dumper *d = ctx;
 	uint32_t a = l->attrs;
+	struct ptdump_mark mark = { .refcount_ok = true };
 
 	if (full(d))
 		return 1;
+	if (d->share)
+		ptdump_mark_leaf(d->g, d->share, l, &mark);
 	if (d->mode == PTDUMP_LEAVES || d->mode == PTDUMP_JSON_LEAVES)
 		d->emitted++;
 	switch (d->mode) {
 	case PTDUMP_LEAVES:
-		emit(d, "%016" PRIx64 ": %016" PRIx64 " %c%c%c%c%c%c%c%c%c%s\n", l->va, l->pa,
+		emit(d, "%016" PRIx64 ": %016" PRIx64 " %c%c%c%c%c%c%c%c%c%s", l->va, l->pa,
 			(a & PTW_NX) ? 'X' : '-', (a & PTW_GLOBAL) ? 'G' : '-',
 			l->level == PTW_LEVEL_PMD ? 'P' : '-', (a & PTW_DIRTY) ? 'D' : '-',
 			(a & PTW_ACCESSED) ? 'A' : '-', (a & PTW_PCD) ? 'C' : '-',
 			(a & PTW_PWT) ? 'T' : '-', (a & PTW_USER) ? 'U' : '-',
 			(a & PTW_WRITE) ? 'W' : '-', (a & PTW_PROTNONE) ? " protnone" : "");
+		if (d->share)
+			d->bytes += (size_t)ptdump_mark_text(d->out, &mark, true);
+		emit(d, "\n");
 		return 0;
 	case PTDUMP_JSON_LEAVES:
 		emit(d, "%s{\"va\":\"0x%" PRIx64 "\",\"pa\":\"0x%" PRIx64 "\",\"size\":%" PRIu64
 			",\"level\":\"%s\",\"entry\":\"0x%" PRIx64 "\",\"user\":%s,\"write\":%s,"
-			"\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,\"protnone\":%s}",
+			"\"exec\":%s,\"accessed\":%s,\"dirty\":%s,\"global\":%s,\"protnone\":%s",
 			d->items ? "," : "", l->va, l->pa, l->size, ptw_level_name(l->level), l->entry,
 			(a & PTW_USER) ? "true" : "false", (a & PTW_WRITE) ? "true" : "false",
 			(a & PTW_NX) ? "false" : "true", (a & PTW_ACCESSED) ? "true" : "false",
 			(a & PTW_DIRTY) ? "true" : "false", (a & PTW_GLOBAL) ? "true" : "false",
 			(a & PTW_PROTNONE) ? "true" : "false");
+		if (d->share)
+			d->bytes += (size_t)ptdump_mark_json(d->out, &mark, true);
+		emit(d, "}");
 		d->items++;
 		return 0;
 	case PTDUMP_MERGED:
@@ -154,7 +173,8 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 		break;
 	}
 	a &= MERGE_ATTRS;
-	if (d->have && !d->end_wrapped && d->end == l->va && d->attrs == a && d->level == l->level) {
+	if (d->have && !d->end_wrapped && d->end == l->va && d->attrs == a && d->level == l->level &&
+	    d->mark.sharing == mark.sharing && d->mark.refcount_ok == mark.refcount_ok) {
 		d->end += l->size;
 		d->pages++;
 	} else {
@@ -164,6 +184,7 @@ static int dump_leaf(void *ctx, const struct ptw_leaf *l)
 		d->end = l->va + l->size;
 		d->attrs = a;
 		d->level = l->level;
+		d->mark = mark;
 		d->pages = 1;
 	}
 	d->end_wrapped = d->end == 0;
@@ -212,6 +233,8 @@ int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FIL
 		return -ENOMEM;
 	d->out = out;
 	d->mode = o->mode;
+	d->g = g;
+	d->share = o->share;
 	bool json = o->mode == PTDUMP_JSON || o->mode == PTDUMP_JSON_LEAVES;
 	if (json) {
 		fprintf(out, "{\"pml4\":\"0x%" PRIx64 "\",\"start\":\"0x%" PRIx64 "\",\"end\":\"",

@@ -216,8 +216,14 @@ enum ptdump_mode {
 #define PTDUMP_MAX_BYTES (8u << 20)
 #endif
 
+struct frame_share;
+
 struct ptdump_opts {
 	enum ptdump_mode mode;
+	/* Mark each user leaf's frames (not in PTDUMP_LINUX, which prints
+	 * exactly Linux's columns): shared, zero page, or a guest refcount
+	 * that disagrees with the host's count (share.h).  NULL: no marks. */
+	const struct frame_share *share;
 	uint64_t start;         /* report leaves intersecting [start, end) */
 	uint64_t end;           /* exclusive; 0 = up to the top of the space */
 };
@@ -229,6 +235,29 @@ struct ptdump_opts {
  * if writing failed.
  */
 int ptdump(const struct gmem *g, uint64_t pml4, const struct ptdump_opts *o, FILE *out);
+
+/* The sharing marks of one leaf, as the dumps print them (ptdump_mark.c):
+ * sharing is an enum frame_sharing, refcount_ok false when the guest's
+ * refcount of some frame disagrees with the host's count. */
+struct ptdump_mark {
+	uint8_t sharing;
+	bool refcount_ok;
+	uint32_t maps;          /* host's count of the first frame */
+	uint32_t refcount;      /* guest's, of the first frame */
+	bool refcount_read;     /* refcount could be read */
+};
+
+void ptdump_mark_leaf(const struct gmem *g, const struct frame_share *fs,
+		      const struct ptw_leaf *l, struct ptdump_mark *m);
+
+/* The text marks: " shared" or " zero" (nothing for an exclusive or kernel
+ * frame), then " refcount-mismatch" (merged ranges) or " refcount=R maps=N"
+ * (leaf).  Returns the bytes written. */
+int ptdump_mark_text(FILE *out, const struct ptdump_mark *m, bool leaf);
+
+/* ,"sharing":"...","refcount_ok":B of a JSON range, and ,"maps":N,
+ * "refcount":R|null of a leaf.  Returns the bytes written. */
+int ptdump_mark_json(FILE *out, const struct ptdump_mark *m, bool leaf);
 
 /*
  * The PTDUMP_LINUX dump: every entry of [start, end) (end 0 = to the top)

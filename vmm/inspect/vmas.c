@@ -156,24 +156,6 @@ void vmas_print(FILE *out, const struct vma_list *l, uint64_t lo, uint64_t hi, b
 	}
 }
 
-void mm_stats_print(FILE *out, const struct mm_table *t, const struct mm_desc *mm)
-{
-	fprintf(out, "mm=%u vmas=%" PRIu64 " rss_pages=%" PRIu64 " zero_ptes=%" PRIu64
-		" pt_pages=%" PRIu64 " frames_total=%" PRIu64 " frames_free=%" PRIu64
-		" frames_zero=%" PRIu64 " requests=%" PRIu64 "\n",
-		mm->id, mm->map_count, mm->rss_pages, mm->zero_ptes, mm->pt_pages,
-		t->frames_total, t->frames_free, t->frames_zero, t->requests);
-}
-
-void mm_stats_json(FILE *out, const struct mm_table *t, const struct mm_desc *mm)
-{
-	fprintf(out, "{\"mm\":%u,\"vmas\":%" PRIu64 ",\"rss_pages\":%" PRIu64 ",\"zero_ptes\":%" PRIu64
-		",\"pt_pages\":%" PRIu64 ",\"frames_total\":%" PRIu64 ",\"frames_free\":%" PRIu64
-		",\"frames_zero\":%" PRIu64 ",\"requests\":%" PRIu64 "}\n",
-		mm->id, mm->map_count, mm->rss_pages, mm->zero_ptes, mm->pt_pages,
-		t->frames_total, t->frames_free, t->frames_zero, t->requests);
-}
-
 void vmas_json(FILE *out, uint32_t mm, const struct vma_list *l)
 {
 	fprintf(out, "{\"mm\":%u,\"vmas\":[", mm);

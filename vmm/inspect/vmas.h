@@ -83,13 +83,6 @@ void vma_format(const struct vma_info *v, bool verbose, char *buf, size_t len);
 /* Print the VMAs that intersect [lo, hi) (hi 0 = no upper bound). */
 void vmas_print(FILE *out, const struct vma_list *l, uint64_t lo, uint64_t hi, bool verbose);
 
-/* The published counters as one line "mm=ID vmas=N rss_pages=N zero_ptes=N
- * pt_pages=N frames_total=N frames_free=N frames_zero=N requests=N". */
-void mm_stats_print(FILE *out, const struct mm_table *t, const struct mm_desc *mm);
-
-/* The same counters as one JSON object (docs/inspection.md), with newline. */
-void mm_stats_json(FILE *out, const struct mm_table *t, const struct mm_desc *mm);
-
 /* The VMAs of mm as one JSON object {"mm":ID,"vmas":[...]}, with newline. */
 void vmas_json(FILE *out, uint32_t mm, const struct vma_list *l);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/hex.h"
 #include "vmm/script/scen.h"
 
 void scen_set_msg(char *msg, size_t msglen, const char *fmt, ...)
@@ -47,17 +48,6 @@ int scen_split(const char *line, char *buf, size_t bufsize, char **words, int ma
 	return argc;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int scen_parse_number_why(const char *s, uint64_t *val)
 {
 	const char *p = s, *digits;
@@ -70,7 +60,7 @@ int scen_parse_number_why(const char *s, uint64_t *val)
 		p += 2;
 	}
 	digits = p;
-	while ((d = hex_digit(*p)) >= 0 && (unsigned)d < base) {
+	while ((d = hex_value((unsigned char)*p)) >= 0 && (unsigned)d < base) {
 		if (v > (UINT64_MAX - (unsigned)d) / base)
 			return -2;
 		v = v * base + (unsigned)d;
@@ -164,7 +154,7 @@ static int parse_plain_hex(const char *s, size_t n, uint64_t *val)
 	if (n == 0 || n > 16)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if ((d = hex_digit(s[i])) < 0)
+		if ((d = hex_value((unsigned char)s[i])) < 0)
 			return -1;
 		v = v << 4 | (unsigned)d;
 	}
