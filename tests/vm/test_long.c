@@ -89,7 +89,7 @@ static double touch_ms(uint32_t mm, uint64_t len)
 static uint64_t progress(void)
 {
 	struct gmem g = vm_gmem(t.vm);
-	uint64_t v;
+	uint64_t v = 0;
 
 	cr_assert_eq(gmem_read_u64(&g, MM_TABLE_GPA + offsetof(struct mm_table, progress), &v), 0);
 	return v;
