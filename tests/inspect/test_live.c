@@ -255,7 +255,11 @@ Test(live, snapshots_under_mmap_munmap_hammer)
 	struct gmem g = vm_gmem(VM);
 	unsigned long attempts = 0, max_attempts = 0, ptes = 0;
 	for (int i = 0; i < 1000; i++) {
-		struct snap_opts o = { .walk = true, .pages = true };
+		/* Retries are what the test counts, not time: a loaded machine
+		 * (or the software CPU of tools/kvm-machine.sh) can keep the
+		 * guest inside its write section for longer than the default
+		 * second; 60 s is a hang guard. */
+		struct snap_opts o = { .walk = true, .pages = true, .timeout_ms = 60000 };
 		struct snapshot s;
 		struct check_report r;
 		char err[256];
