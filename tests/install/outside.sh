@@ -41,11 +41,13 @@ check_installed() {
 		"$prefix"/lib*/cmake/vmm-mm/vmm-mmConfig.cmake >/dev/null ||
 		fail "library, pkg-config or CMake package files missing"
 	for f in vmm vmmctl linux-runner scengen; do
-		"$prefix/bin/$f" --help | grep -q '^usage: ' || fail "$f --help"
-		"$prefix/bin/$f" --version | grep -q "^$f (vmm-mm) " || fail "$f --version"
+		# grep without -q reads all of it: with -q it could stop early and
+		# a longer help would die of SIGPIPE (pipefail).
+		"$prefix/bin/$f" --help | grep '^usage: ' >/dev/null || fail "$f --help"
+		"$prefix/bin/$f" --version | grep "^$f (vmm-mm) " >/dev/null || fail "$f --version"
 	done
 	for f in man1/vmm.1 man1/vmmctl.1 man5/vmm-scenario.5; do
-		MANWIDTH=80 man -l "$prefix/share/man/$f" 2>/dev/null | grep -q NAME || fail "man $f"
+		MANWIDTH=80 man -l "$prefix/share/man/$f" 2>/dev/null | grep NAME >/dev/null || fail "man $f"
 	done
 	bash -c "source '$prefix/share/bash-completion/completions/vmm'; complete -p vmmctl" \
 		>/dev/null || fail "bash completion"
