@@ -10,6 +10,7 @@
 #include "tests/fuzz/fuzz_ram.h"
 #include "tests/fuzz/fuzz_vm.h"
 #include "vmm/tlbcheck/vm_tlbcheck.h"
+#include "vmm/trace/trace.h"
 
 void fuzz_vm_reset(struct vm *vm, struct fuzz_bytes ans)
 {
@@ -155,4 +156,53 @@ int vm_tlbcheck_step(struct vm *vm, FILE *err)
 	(void)vm;
 	(void)err;
 	return 0;
+}
+
+/* The fake guest keeps no trace either (vmm/trace/trace.h): the real
+ * vm_trace.c reads struct vm's own fields, which this fake has not, so its
+ * functions are replaced too.  `trace on` then fails with "no such
+ * device".  The trace reader itself is not fuzzed here (tests/trace
+ * checks it against rings the test writes). */
+void trace_host_free(struct trace_host *h)
+{
+	(void)h;
+}
+
+int trace_want(struct vm *vm, unsigned who, bool on)
+{
+	(void)vm, (void)who, (void)on;
+	return -ENODEV;
+}
+
+int trace_take_text(struct vm *vm, char **text)
+{
+	(void)vm;
+	*text = NULL;
+	return -ENODEV;
+}
+
+int trace_sink_poll(struct vm *vm, FILE *f)
+{
+	(void)vm, (void)f;
+	return 0;
+}
+
+int trace_configure(struct vm *vm, enum trace_format format, FILE *file, bool on)
+{
+	(void)vm, (void)format, (void)file, (void)on;
+	return -ENODEV;
+}
+
+bool trace_sink_on(struct vm *vm, enum trace_format *format)
+{
+	(void)vm;
+	if (format)
+		*format = TRACE_FMT_TEXT;
+	return false;
+}
+
+int trace_sink_set(struct vm *vm, bool on, enum trace_format format)
+{
+	(void)vm, (void)on, (void)format;
+	return -ENODEV;
 }
