@@ -8,7 +8,8 @@
 #ifndef SHARED_ABI_H
 #define SHARED_ABI_H
 
-#define VMM_ABI_VERSION       6   /* 6: several CPUs (channel rings, boot_info.nr_cpus) */
+#define VMM_ABI_VERSION       7   /* 6: several CPUs (channel rings, boot_info.nr_cpus);
+                                     7: mm_table.seq counts writers (real concurrency) */
 
 /* ELF note that every guest kernel carries (section .note.vmm). */
 #define VMM_NOTE_NAME         "VMM"       /* n_namesz = 4 with the NUL */

@@ -144,6 +144,12 @@ enum chan_op {
 #define INJECT_TLB_FREE_EARLY 6           /* frames freed before the acknowledgements */
 #define INJECT_TLB_SKIP_LAZY  7           /* lazy CPUs skipped although page tables are freed */
 #define INJECT_TLB_SHORT_RANGE 8          /* the initiator's range flush stops a page short */
+/* Hold the mm's mmap_lock (taken for writing by the request) until an
+ * INJECT_RELEASE_HOLD request on another mm: meanwhile the CPU publishes the
+ * mm's id in its mm_cpu_tlb.lock_hold and waits with interrupts let in.
+ * Shows that requests for other mms run meanwhile (docs/locking.md). */
+#define INJECT_HOLD_MMAP_LOCK 9
+#define INJECT_RELEASE_HOLD   10          /* ends the hold (on any mm) */
 
 struct chan_mm_create {
 	uint32_t id;              /* OUT: the new mm's id, >= 1 (0 on error) */

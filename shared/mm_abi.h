@@ -6,9 +6,14 @@
  * inside VMAs are guest-virtual addresses in the direct map
  * (DIRECT_MAP_BASE + guest-physical); the host validates every one.
  *
- * Consistency: the guest increments mm_table.seq before it starts to change
- * any published structure (seq becomes odd) and again when done (even).
- * A reader copies what it needs, then retries if seq was odd or changed.
+ * Consistency: requests for different mms change published state at the
+ * same time on several CPUs, so mm_table.seq counts them: its low byte
+ * (MM_SEQ_WRITERS) is the number of changes in progress, its upper bits a
+ * generation.  A change begins by adding 1 (one locked add) and ends by
+ * adding MM_SEQ_END (one locked add: writers - 1, generation + 1).  A
+ * reader copies what it needs while the low byte is zero and retries if it
+ * was not zero or seq changed: the copy then saw no change in progress
+ * and none that began or ended during it.
  */
 #ifndef SHARED_MM_ABI_H
 #define SHARED_MM_ABI_H
@@ -17,9 +22,14 @@
 #include <stddef.h>
 
 #define MM_TABLE_MAGIC        0x4c4241544d4dULL /* "MMTABL" */
-#define MM_TABLE_VERSION      2   /* 2: per-CPU TLB state (cpus[]) */
+#define MM_TABLE_VERSION      3   /* 2: per-CPU TLB state (cpus[]); 3: seq counts
+                                     writers, per-CPU lock counters */
 #define MM_CPUS_MAX           8   /* = CHANNEL_MAX_CPUS */
 #define MM_MAX                64
+
+/* mm_table.seq: changes in progress (low byte) and the generation above. */
+#define MM_SEQ_WRITERS        0xffu
+#define MM_SEQ_END            0xffu   /* + 0x100 - 1: generation + 1, writers - 1 */
 
 /* VMA flags, Linux's values. */
 #define VM_READ               0x00000001ULL
@@ -85,13 +95,16 @@ struct mm_cpu_tlb {
 	uint64_t ipis_recv;       /* flush requests taken from other CPUs */
 	uint64_t cr3_loads;       /* CR3 loads */
 	uint64_t lazy_skips;      /* CPUs not sent a request because lazy */
-	uint64_t reserved[2];
+	uint64_t lock_waits;      /* times it waited for a memory-manager lock */
+	uint32_t lock_hold;       /* test-only: id of the mm whose mmap_lock it holds on
+	                             purpose (INJECT_HOLD_MMAP_LOCK), 0 none */
+	uint32_t reserved;
 };
 
 struct mm_table {
 	uint64_t magic;           /* MM_TABLE_MAGIC once initialised */
 	uint32_t version;         /* MM_TABLE_VERSION */
-	volatile uint32_t seq;    /* odd while the guest changes published state */
+	volatile uint32_t seq;    /* changes in progress (low byte), generation */
 	uint64_t frames_total;    /* frames the allocator manages */
 	uint64_t frames_free;     /* of those, free */
 	uint64_t frames_zero;     /* of the free ones, known to be zero */

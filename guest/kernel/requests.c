@@ -12,6 +12,7 @@
 #include "guest/kernel/channel.h"
 #include "guest/kernel/trace.h"
 #include "guest/mm/errno.h"
+#include "guest/mm/locks.h"
 #include "guest/mm/mm.h"
 #include "guest/mm/mm_trace.h"
 #include "shared/layout.h"
@@ -47,14 +48,17 @@ _Static_assert(MM_INJECT_STRAY_PTE == INJECT_STRAY_PTE &&
 	       MM_INJECT_TLB_ACK_EARLY == INJECT_TLB_ACK_EARLY &&
 	       MM_INJECT_TLB_FREE_EARLY == INJECT_TLB_FREE_EARLY &&
 	       MM_INJECT_TLB_SKIP_LAZY == INJECT_TLB_SKIP_LAZY &&
-	       MM_INJECT_TLB_SHORT_RANGE == INJECT_TLB_SHORT_RANGE, "INJECT_*");
+	       MM_INJECT_TLB_SHORT_RANGE == INJECT_TLB_SHORT_RANGE &&
+	       MM_INJECT_HOLD_MMAP_LOCK == INJECT_HOLD_MMAP_LOCK &&
+	       MM_INJECT_RELEASE_HOLD == INJECT_RELEASE_HOLD, "INJECT_*");
 
 static int64_t req_mmap(struct chan_slot *s, struct mm_struct *mm)
 {
 	return do_mmap(mm, s->mmap.addr, s->mmap.len, s->mmap.prot, s->mmap.flags);
 }
 
-/* fork: the child is a new mm (published by mm_fork) inside this request's bracket. */
+/* fork: the child is a new mm (published by mm_fork) inside this request's bracket;
+ * the parent's mmap_lock is held for writing (the request's), the child's by mm_fork. */
 static __attribute__((noinline)) int64_t req_mm_fork(struct chan_slot *s, struct mm_struct *mm)
 {
 	int id = mm_fork(mm_id(mm));
@@ -229,7 +233,7 @@ static int64_t req_inject(struct chan_slot *s, struct mm_struct *mm)
 	if (kind >= MM_INJECT_TLB_SKIP_IPI && kind <= MM_INJECT_TLB_SHORT_RANGE)
 		return mm_inject_tlb((int)kind, kind == MM_INJECT_TLB_SKIP_IPI ?
 				     (addr < MM_CPUS_MAX ? (unsigned)addr : MM_CPUS_MAX) : 0);
-	if (kind > MM_INJECT_REFCOUNT)
+	if (kind > MM_INJECT_RELEASE_HOLD)
 		return -EINVAL;
 	return mm_inject(mm, (int)kind, addr);
 }
@@ -283,61 +287,65 @@ static void req_mm_create(struct chan_slot *s)
 
 	mm_seq_begin();
 	id = mm_create();
+	mm_count_request();
 	mm_seq_end();
 	s->mm_create.id = id > 0 ? (uint32_t)id : 0;
 	s->mm_create.pad = 0;
 	s->result = id > 0 ? 0 : id;
 }
 
-/* The requests that are not on an existing mm, or that end it. */
+/* The requests that are not on an existing mm, or that end it.  Each takes
+ * the locks it needs (mm_create: the mm table's; mm_destroy: the mm's
+ * mmap_lock for writing). */
 static __attribute__((noinline)) void other_request(struct chan_slot *s, uint32_t op)
 {
-	uint32_t id = s->mm;
-
 	if (op == OP_NOP) {
 		s->result = 0;
 	} else if (op == OP_MM_CREATE) {
 		req_mm_create(s);
 	} else if (op != OP_MM_DESTROY) {
 		s->result = -ENOSYS;
-	} else if (!mm_request_begin(id)) {
-		s->result = -ESRCH;
 	} else {
-		s->result = mm_destroy(id);
-		mm_request_end_destroyed();
+		mm_seq_begin();
+		s->result = mm_destroy(s->mm);
+		mm_count_request();
+		mm_seq_end();
 	}
 }
 
 /*
- * touch, fill and check: ring 3 runs without the big lock and with
- * interrupts on (a flush IPI reaches it); its page faults take the lock.
- * The mm cannot go meanwhile (mm_destroy refuses an active mm).
+ * touch, fill and check: the mm is looked up and loaded under its mmap_lock
+ * for reading (and its page_table_lock: a fault's COW on another CPU logs a
+ * PTE clear and flushes under it, and this CPU's lazy-mode exit must come
+ * before or after all of that, docs/locking.md).  Ring 3 then runs without
+ * any lock and with interrupts on (a flush IPI reaches it); each page fault
+ * takes the mmap_lock for reading (mm_user_fault).  The mm cannot go
+ * meanwhile: mm_destroy refuses an active mm.
  */
 static __attribute__((noinline)) void access_request(struct chan_slot *s, uint32_t op)
 {
-	struct mm_struct *mm;
+	struct mm_struct *mm = mm_get(s->mm, false);
 
-	mm_lock();
-	mm = mm_lookup(s->mm);
 	if (!mm) {
-		mm_unlock();
 		s->result = -ESRCH;
 		return;
 	}
+	spin_lock(&mm->page_table_lock);
 	switch_mm(mm);
-	mm->active++;
-	mm_unlock();
+	spin_unlock(&mm->page_table_lock);
+	__atomic_fetch_add(&mm->active, 1, __ATOMIC_RELAXED);
+	mmap_unlock_read(&mm->mmap_lock);
 	trace_sync_switch();
 	TRACE(TEV_REQ_ENTER, op | (uint64_t)s->mm << 16, s->raw[0], s->raw[1], s->raw[2], s->raw[3]);
 	int64_t r = mm_request(op, s, mm);
 	TRACE(TEV_REQ_EXIT, op, r);
-	mm_lock();
-	mm_seq_begin();
-	mm->active--;
 	mm_lazy_enter();
+	/* Its faults published what they changed; from here on the mm may go. */
+	__atomic_fetch_sub(&mm->active, 1, __ATOMIC_RELEASE);
 	s->result = r;
-	mm_request_end(mm);
-	mm_unlock();
+	mm_seq_begin();
+	mm_count_request();
+	mm_seq_end();
 }
 
 void request_handle(struct chan_slot *s)
@@ -347,19 +355,16 @@ void request_handle(struct chan_slot *s)
 
 	/* The common case first, in few instructions: an op on an mm. */
 	if (op - OP_MMAP >= OP_NR - OP_MMAP) {
-		mm_lock();
 		other_request(s, op);
-		mm_unlock();
 		return;
 	}
 	if (op - OP_TOUCH <= OP_CHECK - OP_TOUCH) {
 		access_request(s, op);
 		return;
 	}
-	mm_lock();
+	/* Every other op on an mm holds its mmap_lock for writing. */
 	mm = mm_request_begin(s->mm);
 	if (!mm) {
-		mm_unlock();
 		s->result = -ESRCH;
 		return;
 	}
@@ -370,5 +375,4 @@ void request_handle(struct chan_slot *s)
 	TRACE(TEV_REQ_EXIT, op, s->result);
 	mm_lazy_enter();
 	mm_request_end(mm);
-	mm_unlock();
 }

@@ -18,6 +18,14 @@
  * A chain of more than one link marks a VMA cloned from a parent process
  * (vma_had_uncowed_parents): such a VMA neither lends its anon_vma to a
  * neighbour nor merges with a neighbour that lacks one.
+ *
+ * Locks (docs/locking.md): a VMA's anon_vma and chain change under its
+ * mm's mmap_lock for writing, or for reading with the page_table_lock
+ * (anon_vma_prepare in a fault).  The anon_vmas themselves are shared by
+ * the mms of a fork, whose requests run at the same time: their counters
+ * move by atomic operations, the CPU whose unlink takes a refcount to zero
+ * frees it (no one else can reach it then), and taking over an unused one
+ * is a compare-and-swap of num_active_vmas from 0.
  */
 #include "guest/mm/vma.h"
 #include "guest/mm/slab.h"
@@ -25,6 +33,9 @@
 static struct kmem_cache anon_vma_cachep;
 static struct kmem_cache avc_cachep;
 static uint64_t anon_vma_serial;
+
+/* In unlink_anon_vmas: this link took its anon_vma's refcount to zero. */
+#define AVC_LAST ((uintptr_t)1)
 
 void anon_vma_caches_init(void)
 {
@@ -38,12 +49,25 @@ static struct anon_vma *anon_vma_alloc(void)
 
 	if (av) {
 		av->refcount = 0;
-		av->serial = ++anon_vma_serial;
+		av->serial = __atomic_add_fetch(&anon_vma_serial, 1, __ATOMIC_RELAXED);
 		av->parent = av;
 		av->num_children = 0;
 		av->num_active_vmas = 0;
 	}
 	return av;
+}
+
+/* A link for vma's chain: its own first link while the chain is empty, else
+ * one from the slab; NULL when out of memory. */
+static struct anon_vma_chain *avc_alloc(struct vm_area_struct *vma)
+{
+	return vma->anon_chain ? kmem_cache_alloc(&avc_cachep) : &vma->avc_first;
+}
+
+static void avc_free(struct vm_area_struct *vma, struct anon_vma_chain *avc)
+{
+	if (avc != &vma->avc_first)
+		kmem_cache_free(&avc_cachep, avc);
 }
 
 /* Append a link to av at the end (newest) of vma's chain. */
@@ -57,7 +81,7 @@ static void chain_link(struct vm_area_struct *vma, struct anon_vma_chain *avc,
 	avc->anon_vma = av;
 	avc->next = NULL;
 	*pp = avc;
-	av->refcount++;
+	__atomic_fetch_add(&av->refcount, 1, __ATOMIC_RELAXED);
 }
 
 bool vma_had_uncowed_parents(const struct vm_area_struct *vma)
@@ -78,49 +102,66 @@ void unlink_anon_vmas(struct vm_area_struct *vma)
 {
 	struct anon_vma_chain *c, *next;
 
-	/* First every anon_vma loses the link (a parent may empty too)... */
+	/* First every anon_vma loses the link (a parent may empty too); the
+	 * link that took one to zero is tagged: this CPU frees it... */
 	for (c = vma->anon_chain; c; c = c->next) {
 		struct anon_vma *av = c->anon_vma;
-		if (--av->refcount == 0)
-			av->parent->num_children--;
+		if (__atomic_sub_fetch(&av->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+			__atomic_fetch_sub(&av->parent->num_children, 1, __ATOMIC_RELAXED);
+			c->anon_vma = (struct anon_vma *)((uintptr_t)av | AVC_LAST);
+		}
 	}
 	if (vma->anon_vma)
-		vma->anon_vma->num_active_vmas--;
+		__atomic_fetch_sub(&vma->anon_vma->num_active_vmas, 1, __ATOMIC_RELAXED);
 	vma->anon_vma = NULL;
 	/* ...then the empty ones go. */
 	for (c = vma->anon_chain; c; c = next) {
+		uintptr_t tagged = (uintptr_t)c->anon_vma;
 		next = c->next;
-		if (c->anon_vma->refcount == 0) {
-			if (c->anon_vma->num_children || c->anon_vma->num_active_vmas)
+		if (tagged & AVC_LAST) {
+			struct anon_vma *av = (struct anon_vma *)(tagged & ~AVC_LAST);
+			if (av->num_children || av->num_active_vmas)
 				panic("unlink_anon_vmas: anon_vma %lu freed while in use",
-				      (unsigned long)c->anon_vma->serial);
-			kmem_cache_free(&anon_vma_cachep, c->anon_vma);
+				      (unsigned long)av->serial);
+			kmem_cache_free(&anon_vma_cachep, av);
 		}
-		kmem_cache_free(&avc_cachep, c);
+		avc_free(vma, c);
 	}
 	vma->anon_chain = NULL;
 }
 
+/* Take av as a VMA's own if no VMA has it: num_active_vmas 0 -> 1. */
+static bool claim(struct anon_vma *av)
+{
+	uint32_t none = 0;
+
+	return __atomic_compare_exchange_n(&av->num_active_vmas, &none, 1, false,
+					   __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
 int anon_vma_clone(struct vm_area_struct *dst, const struct vm_area_struct *src)
 {
+	if (dst->anon_vma)
+		__atomic_fetch_add(&dst->anon_vma->num_active_vmas, 1, __ATOMIC_RELAXED);
 	dst->anon_chain = NULL;
 	for (const struct anon_vma_chain *p = src->anon_chain; p; p = p->next) {
-		struct anon_vma_chain *avc = kmem_cache_alloc(&avc_cachep);
+		struct anon_vma_chain *avc = avc_alloc(dst);
 		struct anon_vma *av = p->anon_vma;
 		if (!avc) {
+			if (dst->anon_vma)
+				__atomic_fetch_sub(&dst->anon_vma->num_active_vmas, 1,
+						   __ATOMIC_RELAXED);
 			dst->anon_vma = NULL;
 			unlink_anon_vmas(dst);
 			return -ENOMEM;
 		}
 		chain_link(dst, avc, av);
 		/* Reuse an anon_vma that no VMA holds and with one child at most;
-		 * never a root (it counts itself and has a child). */
-		if (!dst->anon_vma && src->anon_vma && av->num_children < 2 &&
-		    av->num_active_vmas == 0)
+		 * never a root (it counts itself and has a child).  Claimed by a
+		 * compare-and-swap: a fork of another mm sharing it may try too. */
+		if (!dst->anon_vma && src->anon_vma && av->num_children < 2 && claim(av))
 			dst->anon_vma = av;
 	}
-	if (dst->anon_vma)
-		dst->anon_vma->num_active_vmas++;
 	return 0;
 }
 
@@ -138,7 +179,7 @@ int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma)
 	if (vma->anon_vma)
 		return 0;                 /* reused an old one */
 	av = anon_vma_alloc();
-	avc = av ? kmem_cache_alloc(&avc_cachep) : NULL;
+	avc = av ? avc_alloc(vma) : NULL;
 	if (!avc) {
 		if (av)
 			kmem_cache_free(&anon_vma_cachep, av);
@@ -149,7 +190,7 @@ int anon_vma_fork(struct vm_area_struct *vma, const struct vm_area_struct *pvma)
 	av->parent = pvma->anon_vma;
 	vma->anon_vma = av;
 	chain_link(vma, avc, av);
-	av->parent->num_children++;
+	__atomic_fetch_add(&av->parent->num_children, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -184,21 +225,21 @@ int anon_vma_prepare(struct vm_area_struct *vma)
 
 	if (vma->anon_vma)
 		return 0;
-	avc = kmem_cache_alloc(&avc_cachep);
+	avc = avc_alloc(vma);
 	if (!avc)
 		return -ENOMEM;
 	av = find_mergeable_anon_vma(vma);
 	if (!av) {
 		av = anon_vma_alloc();
 		if (!av) {
-			kmem_cache_free(&avc_cachep, avc);
+			avc_free(vma, avc);
 			return -ENOMEM;
 		}
 		av->num_children++;       /* self-parent link of a new root */
 	}
 	vma->anon_vma = av;
 	chain_link(vma, avc, av);
-	av->num_active_vmas++;
+	__atomic_fetch_add(&av->num_active_vmas, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 

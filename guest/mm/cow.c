@@ -8,8 +8,11 @@
  * from the known-zero pool.
  *
  * The old frame loses this mapping only after the entry points to the copy
- * and the TLB has been flushed; it cannot be the last mapping (count > 1),
- * so nothing is freed here.
+ * and the TLB has been flushed.  Its count is shared with other mms whose
+ * faults and unmaps run at the same time on other CPUs (their own mmap_lock,
+ * not this one), so it moves by atomic operations: the count seen above one
+ * may have dropped meanwhile, and the CPU that takes it to zero frees the
+ * frame (docs/locking.md).
  */
 #include "guest/mm/cow.h"
 #include "guest/mm/mm_tlblog.h"
@@ -20,7 +23,7 @@ int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte, 
 	uint64_t e = *pte, pa = e & PTE_ADDR, bits = pte_prot(vma->vm_flags, false), copy;
 	bool zero = pa == mm_g.zero_pa;
 
-	if (!zero && frame_page(pa)->refcount == 1) {
+	if (!zero && __atomic_load_n(&frame_page(pa)->refcount, __ATOMIC_ACQUIRE) == 1) {
 		/* wp_page_reuse: the only mapping left. */
 		if (e != (pa | bits)) {
 			*pte = pa | bits;
@@ -40,11 +43,11 @@ int do_wp_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t *pte, 
 		TLBLOG(TLOG_PTE_CLEAR, mm->id, addr, pa);
 	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE);
 	if (zero) {
-		frame_page(pa)->refcount--;
+		__atomic_fetch_sub(&frame_page(pa)->refcount, 1, __ATOMIC_RELAXED);
 		mm->zero_ptes--;
 		mm->rss_pages++;
-	} else {
-		frame_page(pa)->refcount--;
+	} else if (__atomic_sub_fetch(&frame_page(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+		frame_free_dirty(pa);     /* the other mappings went meanwhile */
 	}
 	return 0;
 }

@@ -15,7 +15,14 @@
  *    MMAP_MIN_ADDR, not closer than the stack guard gap (256 pages) to a
  *    previous VMA that is accessible and not itself growsdown, and to at
  *    most RLIMIT_STACK (8 MiB) in all; else maperr.  The VMA gets its
- *    anon_vma before the size is checked, as in Linux.
+ *    anon_vma before the size is checked, as in Linux.  Growing changes the
+ *    VMA, so it needs the mmap_lock for writing: a fault holding it for
+ *    reading returns -EAGAIN and mm_user_fault retries with it for writing.
+ *
+ * Locks (docs/locking.md): a fault runs under the mm's mmap_lock for
+ * reading, so faults of one mm run at the same time on several CPUs; the
+ * walk that allocates tables, the entry's resolution and the counters it
+ * moves are under the mm's page_table_lock.
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/cow.h"
@@ -78,29 +85,17 @@ static int expand_downwards(struct vm_area_struct *vma, uint64_t addr)
 	return 0;
 }
 
-int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
+/* The fault at addr (page aligned) of vma, with the page_table_lock held:
+ * walk (allocating tables), then resolve the entry. */
+static int fault_locked(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+			uint32_t error_code)
 {
-	struct vm_area_struct *vma;
-	uint64_t *pte, pt_pa, frame, old;
+	uint64_t *pte, pt_pa, frame;
 
-	mm_progress();
-	if (addr >= TASK_SIZE)
-		return MM_FAULT_MAPERR;
-	vma = find_vma(mm, addr);
-	if (!vma)
-		return MM_FAULT_MAPERR;
-	if (vma->vm_start > addr &&
-	    (!(vma->vm_flags & VM_GROWSDOWN) || expand_downwards(vma, addr)))
-		return MM_FAULT_MAPERR;
-	if (access_error(vma, error_code))
-		return MM_FAULT_ACCERR;
-
-	addr &= PAGE_MASK;
 	pte = pte_offset(mm, addr, &pt_pa);
 	if (!pte && !(pte = pte_alloc_walk(mm, addr, &pt_pa)))
 		return -ENOMEM;
-	old = *pte;
-	if (old)
+	if (*pte)
 		return fix_existing(mm, vma, pte, addr, error_code);
 
 	if (vma->vm_flags & VM_SHARED)
@@ -108,7 +103,7 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	if (!(error_code & PF_WRITE)) {
 		/* Read of a missing page: the shared zero page, read-only. */
 		*pte = mm_g.zero_pa | pte_prot(vma->vm_flags, true);
-		frame_page(mm_g.zero_pa)->refcount++;
+		__atomic_fetch_add(&frame_page(mm_g.zero_pa)->refcount, 1, __ATOMIC_RELAXED);
 		mm->zero_ptes++;
 		mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 		TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_ZERO, addr, mm_g.zero_pa);
@@ -125,4 +120,60 @@ int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 	TRACE(TEV_FAULT_RESOLVE, TRACE_FAULT_NEW, addr, frame);
 	return MM_FAULT_RESOLVED;
+}
+
+int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
+{
+	struct vm_area_struct *vma;
+	int r;
+
+	mm_progress();
+	if (addr >= TASK_SIZE)
+		return MM_FAULT_MAPERR;
+	vma = find_vma(mm, addr);
+	if (!vma)
+		return MM_FAULT_MAPERR;
+	if (vma->vm_start > addr) {
+		if (!(vma->vm_flags & VM_GROWSDOWN))
+			return MM_FAULT_MAPERR;
+		/* The VMA changes: not with other faults walking the tree. */
+		if (mmap_lock_readers(&mm->mmap_lock))
+			return -EAGAIN;
+		if (expand_downwards(vma, addr))
+			return MM_FAULT_MAPERR;
+	}
+	if (access_error(vma, error_code))
+		return MM_FAULT_ACCERR;
+
+	spin_lock(&mm->page_table_lock);
+	r = fault_locked(mm, vma, addr & PAGE_MASK, error_code);
+	spin_unlock(&mm->page_table_lock);
+	return r;
+}
+
+int mm_user_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code)
+{
+	int r;
+
+	mmap_lock_read(&mm->mmap_lock);
+	mm_seq_begin();
+	r = handle_mm_fault(mm, addr, error_code);
+	if (r != -EAGAIN) {
+		spin_lock(&mm->page_table_lock);
+		mm_publish(mm);
+		spin_unlock(&mm->page_table_lock);
+		mm_seq_end();
+		mmap_unlock_read(&mm->mmap_lock);
+		return r;
+	}
+	/* Linux's lock_mm_and_find_vma: the stack grows under the lock for writing. */
+	mm_seq_end();
+	mmap_unlock_read(&mm->mmap_lock);
+	mmap_lock_write(&mm->mmap_lock);
+	mm_seq_begin();
+	r = handle_mm_fault(mm, addr, error_code);
+	mm_publish(mm);
+	mm_seq_end();
+	mmap_unlock_write(&mm->mmap_lock);
+	return r;
 }

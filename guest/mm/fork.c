@@ -16,6 +16,11 @@
  *    the child faults them in (they are never copied).
  * Out of memory part way, the child is destroyed (exit_mmap) and fork
  * returns -ENOMEM; the parent keeps its (now write-protected) pages.
+ *
+ * Locks: the parent's mmap_lock for writing (the request's), the child's
+ * from its creation to the end.  A copied frame gains its mapping by an
+ * atomic add: other mms that share it (earlier children) drop theirs on
+ * other CPUs meanwhile.
  */
 #include "guest/mm/cow.h"
 #include "guest/mm/mm.h"
@@ -60,7 +65,8 @@ static int copy_pte_table(struct fork_copy *f, uint64_t src_pt, uint64_t addr, u
 				f->wp_start = addr;
 			f->wp_end = addr + PAGE_SIZE;
 		}
-		frame_page(pa)->refcount++;
+		/* Other mms sharing the frame drop it at the same time. */
+		__atomic_fetch_add(&frame_page(pa)->refcount, 1, __ATOMIC_RELAXED);
 		*d = e;
 		added++;
 	}
@@ -127,10 +133,12 @@ int mm_fork(uint32_t id)
 
 	if (!src)
 		return -ESRCH;
-	child = mm_create();
-	if (child < 0)
-		return child;
-	dst = mm_lookup((uint32_t)child);
+	/* The child's mmap_lock is held until it is complete: a request that
+	 * guessed its id waits (Linux's dup_mmap holds both). */
+	dst = mm_create_locked();
+	if (!dst)
+		return -ENOMEM;
+	child = (int)dst->id;
 	dst->desc->parent = src->id;
 	f = (struct fork_copy){ .src = src, .dst = dst, .wp_start = ~0ULL, .wp_end = 0 };
 	for (struct vm_area_struct *vma = src->mmap; vma && !err; vma = vma->vm_next)
@@ -139,9 +147,10 @@ int mm_fork(uint32_t id)
 	/* flush_tlb_mm(oldmm): the parent's entries lost their W bit. */
 	flush_tlb_mm_range(src, f.wp_start, f.wp_end);
 	if (err) {
-		mm_destroy((uint32_t)child);
+		mm_exit_locked(dst);
 		return err;
 	}
 	mm_publish(dst);
+	mmap_unlock_write(&dst->mmap_lock);
 	return child;
 }

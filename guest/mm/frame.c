@@ -8,6 +8,10 @@
  * The zero pool is the bump range [bump_pfn, end_pfn) of frames never used
  * since boot plus a stack of frame addresses; a discarded batch moves onto
  * the stack with one copy.
+ *
+ * frames.lock guards the pools, the dirty list, the counters in the mm
+ * table and the type of a frame as it is handed out or given back
+ * (docs/locking.md).
  */
 #include "guest/mm/frame.h"
 #include "guest/mm/mm_tlblog.h"
@@ -86,23 +90,28 @@ void frame_discard_dirty(void)
 uint64_t frame_alloc_slow(uint32_t type)
 {
 	if (frames.zero_top || frames.bump_pfn < frames.end_pfn)
-		return frame_alloc(type);
+		return frame_alloc_locked(type);
 	if (!frames.ndirty)
 		return 0;
 	frame_discard_dirty();
-	return frame_alloc(type);
+	return frame_alloc_locked(type);
 }
 
 uint64_t frame_alloc_contig(uint64_t n, uint32_t type)
 {
-	uint64_t pfn = frames.bump_pfn;
+	uint64_t pfn;
 
-	if (n == 0 || n > frames.end_pfn - pfn)
+	frame_lock();
+	pfn = frames.bump_pfn;
+	if (n == 0 || n > frames.end_pfn - pfn) {
+		frame_unlock();
 		return 0;
+	}
 	frames.bump_pfn += n;
 	fill_pages(mm_g.pages + pfn, n, (struct abi_page){ .refcount = 1, .type = type });
 	mm_g.table->frames_free -= n;
 	mm_g.table->frames_zero -= n;
+	frame_unlock();
 	return pfn << PAGE_SHIFT;
 }
 
@@ -118,20 +127,29 @@ static void frame_mark_free(uint64_t pa)
 	mm_g.table->frames_free++;
 }
 
-void frame_free_zero(uint64_t pa)
+void frame_free_zero_locked(uint64_t pa)
 {
 	frame_mark_free(pa);
 	frames.zero_stack[frames.zero_top++] = pa;
 	mm_g.table->frames_zero++;
 }
 
+void frame_free_zero(uint64_t pa)
+{
+	frame_lock();
+	frame_free_zero_locked(pa);
+	frame_unlock();
+}
+
 void frame_free_dirty(uint64_t pa)
 {
+	frame_lock();
 	TLBLOG(TLOG_FRAME_FREE, 0, pa, 0);
 	frame_mark_free(pa);
 	frames.dirty[frames.ndirty++] = pa;
 	if (frames.ndirty == ARCH_DISCARD_MAX)
 		frame_discard_dirty();
+	frame_unlock();
 }
 
 unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
@@ -151,7 +169,8 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 		for (; p < end; p++) {
 			uint64_t pa = *p, pfn = pa >> PAGE_SHIFT;
 			if (pfn - base < count && pages[pfn].type == PAGE_T_SHMEM) {
-				pages[pfn].refcount--;      /* the object still holds it */
+				/* The object still holds it. */
+				__atomic_fetch_sub(&pages[pfn].refcount, 1, __ATOMIC_RELEASE);
 				kept++;
 				continue;
 			}
@@ -162,9 +181,10 @@ unsigned frame_free_unmapped(const uint64_t *pas, unsigned n)
 				zeros++;
 				continue;
 			}
-			if (pages[pfn].refcount > 1) {
-				/* Still mapped elsewhere (COW-shared after fork). */
-				pages[pfn].refcount--;
+			if (__atomic_sub_fetch(&pages[pfn].refcount, 1, __ATOMIC_ACQ_REL)) {
+				/* Still mapped elsewhere (COW-shared after fork; another
+				 * mm's fault or unmap may drop it at the same time: the
+				 * CPU that takes it to zero frees it). */
 				kept++;
 				continue;
 			}

@@ -5,22 +5,24 @@
  *
  * An mm id encodes its slot in mm_table.mms[] ((id - 1) % MM_MAX) plus a
  * generation, so lookup is O(1) and a destroyed id is not handed out again
- * soon.
+ * soon.  The mm structs are a static array indexed by slot (never freed):
+ * lookup takes the slot's mmap_lock and then compares the id, so a lookup
+ * racing an exit finds the id gone, never a freed struct.  mm_table_lock
+ * guards which slots are taken and their generations (docs/locking.md).
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/frame.h"
 #include "guest/mm/mm_tlblog.h"
 #include "guest/mm/pgtable.h"
-#include "guest/mm/slab.h"
 #include "guest/mm/tlb.h"
 #include "guest/mm/vma.h"
 
 _Static_assert((MM_MAX & (MM_MAX - 1)) == 0, "MM_MAX must be a power of two");
 
 struct mm_globals mm_g;
-static struct kmem_cache mm_cachep;
-static struct mm_struct *mm_slots[MM_MAX];
+static struct mm_struct mm_structs[MM_MAX];
 static uint32_t mm_generation[MM_MAX];
+static spinlock_t mm_table_lock;
 
 void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4)
 {
@@ -44,7 +46,6 @@ void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4
 	frame_page(mm_g.zero_pa)->refcount = 0;   /* counts the PTEs that map it */
 	t->zero_page = mm_g.zero_pa;
 
-	kmem_cache_init(&mm_cachep, "mm_struct", sizeof(struct mm_struct));
 	vma_caches_init();
 
 	t->version = MM_TABLE_VERSION;
@@ -52,23 +53,49 @@ void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4
 	__atomic_store_n(&t->magic, MM_TABLE_MAGIC, __ATOMIC_RELEASE);
 }
 
-int mm_create(void)
+/* A free slot taken and the id its next mm gets, or NULL (all MM_MAX in use). */
+static struct mm_struct *slot_take(uint32_t *id)
 {
-	struct mm_struct *mm;
-	uint64_t pml4;
-	unsigned slot;
+	struct mm_struct *mm = NULL;
 
-	for (slot = 0; slot < MM_MAX && mm_slots[slot]; slot++)
-		;
-	if (slot == MM_MAX)
-		return -ENOMEM;
-	mm = kmem_cache_alloc(&mm_cachep);
+	spin_lock(&mm_table_lock);
+	for (unsigned slot = 0; slot < MM_MAX; slot++) {
+		if (!mm_structs[slot].used) {
+			mm = &mm_structs[slot];
+			mm->used = 1;
+			mm->slot = slot;
+			/* ids stay positive ints: wrap the generation well before 2^31. */
+			*id = slot + 1 + MM_MAX * (mm_generation[slot]++ & 0xffffff);
+			break;
+		}
+	}
+	spin_unlock(&mm_table_lock);
+	return mm;
+}
+
+static void slot_give_back(struct mm_struct *mm)
+{
+	spin_lock(&mm_table_lock);
+	mm->used = 0;
+	spin_unlock(&mm_table_lock);
+}
+
+struct mm_struct *mm_create_locked(void)
+{
+	uint32_t id = 0;
+	struct mm_struct *mm = slot_take(&id);
+	uint64_t pml4;
+
 	if (!mm)
-		return -ENOMEM;
+		return NULL;
+	/* A CPU that looked up the slot's previous id may hold the lock for a
+	 * moment (it then finds its id gone: mm->id is 0 until the end). */
+	mmap_lock_write(&mm->mmap_lock);
 	pml4 = frame_alloc(PAGE_T_PGTABLE);
 	if (!pml4) {
-		kmem_cache_free(&mm_cachep, mm);
-		return -ENOMEM;
+		mmap_unlock_write(&mm->mmap_lock);
+		slot_give_back(mm);
+		return NULL;
 	}
 	mm->pml4_pa = pml4;
 	mm->pml4 = mm_va(pml4);
@@ -79,34 +106,62 @@ int mm_create(void)
 	mm->cpu_mask = 0;
 	mm->tlb_gen = 0;
 	mm->active = 0;
-	mm->slot = slot;
-	/* ids stay positive ints: wrap the generation well before 2^31. */
-	mm->id = slot + 1 + MM_MAX * (mm_generation[slot]++ & 0xffffff);
-	mm->desc = &mm_g.table->mms[slot];
+	mm->desc = &mm_g.table->mms[mm->slot];
 	memset(mm->desc, 0, sizeof(*mm->desc));
 	mm->desc->pml4 = pml4;
-	mm->desc->id = mm->id;
-	mm_slots[slot] = mm;
-	return (int)mm->id;
+	mm->desc->id = id;
+	mm->id = id;
+	return mm;
+}
+
+int mm_create(void)
+{
+	struct mm_struct *mm = mm_create_locked();
+	int id;
+
+	if (!mm)
+		return -ENOMEM;
+	id = (int)mm->id;
+	mmap_unlock_write(&mm->mmap_lock);
+	return id;
+}
+
+/* The slot of id (no id is 0: id 0 lands on a slot whose mm has another id). */
+static inline struct mm_struct *slot_of(uint32_t id)
+{
+	return &mm_structs[(id - 1) & (MM_MAX - 1)];
 }
 
 struct mm_struct *mm_lookup(uint32_t id)
 {
-	/* No id is 0: id 0 lands on a slot whose mm has another id. */
-	struct mm_struct *mm = mm_slots[(id - 1) & (MM_MAX - 1)];
+	struct mm_struct *mm = slot_of(id);
 
-	return mm && mm->id == id ? mm : NULL;
+	return mm->id == id && id ? mm : NULL;
 }
 
-int mm_destroy(uint32_t id)
+struct mm_struct *mm_get(uint32_t id, bool write)
 {
-	struct mm_struct *mm = mm_lookup(id);
+	struct mm_struct *mm = slot_of(id);
+
+	if (write)
+		mmap_lock_write(&mm->mmap_lock);
+	else
+		mmap_lock_read(&mm->mmap_lock);
+	if (__builtin_expect(mm->id == id && id, 1))
+		return mm;
+	if (write)
+		mmap_unlock_write(&mm->mmap_lock);
+	else
+		mmap_unlock_read(&mm->mmap_lock);
+	return NULL;
+}
+
+int mm_exit_locked(struct mm_struct *mm)
+{
 	struct vm_area_struct *vma, *next;
 	struct mmu_gather *tlb;
 
-	if (!mm)
-		return -ESRCH;
-	if (mm->active)
+	if (__atomic_load_n(&mm->active, __ATOMIC_ACQUIRE))
 		return -EBUSY;  /* ring 3 runs on it on another CPU */
 	/* Nothing may run on these tables any more: leave them first, and
 	 * make the CPUs that keep them loaded lazily leave them too. */
@@ -134,39 +189,61 @@ int mm_destroy(uint32_t id)
 	frame_free_zero(mm->pml4_pa);
 
 	memset(mm->desc, 0, sizeof(*mm->desc));
-	mm_slots[mm->slot] = NULL;
-	kmem_cache_free(&mm_cachep, mm);
+	mm->id = 0;
+	mmap_unlock_write(&mm->mmap_lock);
+	slot_give_back(mm);
 	return 0;
 }
 
-/* seq++ as one locked add: a full barrier, so the host sees seq odd
- * before any change (begin) and every change before seq even (end). */
-static inline void seq_bump(struct mm_table *t)
+int mm_destroy(uint32_t id)
+{
+	struct mm_struct *mm = mm_get(id, true);
+	int r;
+
+	if (!mm)
+		return -ESRCH;
+	r = mm_exit_locked(mm);
+	if (r)
+		mmap_unlock_write(&mm->mmap_lock);
+	return r;
+}
+
+/* One locked add each (a full barrier): the host sees the writer counted
+ * before any change (begin) and every change before the generation moves
+ * (end).  shared/mm_abi.h: several CPUs may be inside at once. */
+static inline void seq_begin(struct mm_table *t)
 {
 	__atomic_fetch_add(&t->seq, 1, __ATOMIC_SEQ_CST);
 }
 
+static inline void seq_end(struct mm_table *t)
+{
+	__atomic_fetch_add(&t->seq, MM_SEQ_END, __ATOMIC_SEQ_CST);
+}
+
 void mm_seq_begin(void)
 {
-	seq_bump(mm_g.table);
+	seq_begin(mm_g.table);
 }
 
 void mm_seq_end(void)
 {
-	seq_bump(mm_g.table);
+	seq_end(mm_g.table);
 }
 
 struct mm_struct *mm_request_begin(uint32_t id)
 {
-	struct mm_struct *mm = mm_lookup(id);
+	struct mm_struct *mm = mm_get(id, true);
 
 	if (mm)
-		seq_bump(mm_g.table);
+		seq_begin(mm_g.table);
 	return mm;
 }
 
 /* The counters change on every path of the mm; they reach the host once
- * per request, here, where the host cannot be looking (seq is odd). */
+ * per request, here, where the host cannot be looking (a writer is
+ * counted in seq).  The caller holds mm's mmap_lock for writing, or for
+ * reading and its page_table_lock. */
 void mm_publish(const struct mm_struct *mm)
 {
 	struct mm_desc *d = mm->desc;
@@ -178,19 +255,17 @@ void mm_publish(const struct mm_struct *mm)
 	d->pt_pages = mm->pt_pages;
 }
 
+void mm_count_request(void)
+{
+	__atomic_fetch_add(&mm_g.table->requests, 1, __ATOMIC_RELAXED);
+}
+
 void mm_request_end(struct mm_struct *mm)
 {
 	struct mm_table *t = mm_g.table;
 
 	mm_publish(mm);
-	t->requests++;
-	seq_bump(t);
-}
-
-void mm_request_end_destroyed(void)
-{
-	struct mm_table *t = mm_g.table;
-
-	t->requests++;
-	seq_bump(t);
+	mm_count_request();
+	seq_end(t);
+	mmap_unlock_write(&mm->mmap_lock);
 }

@@ -77,6 +77,9 @@ enum mm_inject {
 	MM_INJECT_TLB_FREE_EARLY = 6, /* frames freed before the acknowledgements */
 	MM_INJECT_TLB_SKIP_LAZY = 7,  /* lazy CPUs skipped although page tables are freed */
 	MM_INJECT_TLB_SHORT_RANGE = 8, /* the local range flush stops a page short */
+	/* Locks: */
+	MM_INJECT_HOLD_MMAP_LOCK = 9, /* keep mm's mmap_lock until MM_INJECT_RELEASE_HOLD */
+	MM_INJECT_RELEASE_HOLD = 10,  /* end that hold (on any mm) */
 };
 
 /* One VMA as mm_vma_list() reports it. */
@@ -94,11 +97,24 @@ struct mm_vma_info {
  * at phys_to_virt(MM_TABLE_GPA). Allocates the shared zero page. */
 void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4);
 int mm_create(void);                          /* new mm id >= 1, or -ENOMEM */
-int mm_destroy(uint32_t id);                  /* exit_mmap: everything freed; 0 or -ESRCH */
+/* A new mm with its mmap_lock held for writing, or NULL (-ENOMEM). */
+struct mm_struct *mm_create_locked(void);
+/* exit_mmap: everything freed; 0 or -ESRCH, -EBUSY while ring 3 runs on it. */
+int mm_destroy(uint32_t id);
+/* The same for mm, whose mmap_lock the caller holds for writing: on success
+ * the lock is released (the mm is gone), on -EBUSY it is still held. */
+int mm_exit_locked(struct mm_struct *mm);
 /* fork: a new mm that is a copy of mm id as Linux's dup_mmap makes it
- * (guest/mm/fork.c): its id, or -ESRCH / -ENOMEM. */
+ * (guest/mm/fork.c): its id, or -ESRCH / -ENOMEM.  The caller holds mm id's
+ * mmap_lock for writing (or runs alone: unit tests); the child's is held
+ * meanwhile. */
 int mm_fork(uint32_t id);
-struct mm_struct *mm_lookup(uint32_t id);     /* NULL if no such mm */
+/* mm id without taking its lock, NULL if no such mm: for a caller that
+ * holds the lock already or runs alone (unit tests, benchmarks). */
+struct mm_struct *mm_lookup(uint32_t id);
+/* mm id with its mmap_lock taken for writing (write) or reading, or NULL
+ * (no such mm: nothing held). */
+struct mm_struct *mm_get(uint32_t id, bool write);
 /* Use mm on this CPU (NULL: the master PML4): load its PML4 (arch_load_cr3) unless loaded,
  * mark the CPU in mm's cpu mask (and take it out of the old one's); back from lazy mode,
  * flush everything if mm's tlb_gen moved meanwhile (guest/mm/tlb_smp.c, docs/tlb.md). */
@@ -111,10 +127,6 @@ void mm_cpu_online(unsigned cpu);
 void mm_tlb_ipi(void);
 /* Test-only: arm one TLB shootdown knob (MM_INJECT_TLB_*; cpu for SKIP_IPI). 0 or -EINVAL. */
 int mm_inject_tlb(int kind, unsigned cpu);
-/* The big lock (guest/mm/mm_lock.c): every request on the mm state and every page fault
- * holds it; waiting for it lets interrupts in (flush IPIs are answered meanwhile). */
-void mm_lock(void);
-void mm_unlock(void);
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t prot);
@@ -129,8 +141,14 @@ int do_mlock(struct mm_struct *mm, uint64_t start, uint64_t len, uint32_t flags)
 int do_munlock(struct mm_struct *mm, uint64_t start, uint64_t len);
 /* A ring-3 access fault at addr with the x86 #PF error code (bit0 P, bit1 W, bit2 U, bit4 I):
  * an enum mm_fault, or -ENOMEM when no frame or page-table page could be had (Linux would
- * OOM-kill). */
+ * OOM-kill).  The caller holds mm's mmap_lock (or runs alone); the fault takes the
+ * page_table_lock.  -EAGAIN: a VM_GROWSDOWN VMA must grow, which needs the mmap_lock
+ * for writing, and the caller holds it for reading. */
 int handle_mm_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code);
+/* The page-fault trap's entry: handle_mm_fault under mm's mmap_lock (for reading, for
+ * writing when the stack grows) inside the published state's bracket, the counters
+ * published. */
+int mm_user_fault(struct mm_struct *mm, uint64_t addr, uint32_t error_code);
 /* Call fn(ctx, i, info) for the i-th of the first max VMAs with vm_end > from, in address
  * order; returns how many were reported. */
 unsigned mm_vma_list(struct mm_struct *mm, uint64_t from, unsigned max,
@@ -147,24 +165,28 @@ uint32_t mm_id(const struct mm_struct *mm);
 #define MM_PAGE_EXCLUSIVE     1   /* its page mapped by this entry alone */
 #define MM_PAGE_SHARED        2   /* mapped more than once, in any mm, or the zero page */
 int mm_page_share(struct mm_struct *mm, uint64_t addr, uint64_t n, uint8_t *out);
-/* Test-only: break an invariant on purpose (enum mm_inject). 0 or -EINVAL. */
+/* Test-only: break an invariant on purpose (enum mm_inject), or hold mm's mmap_lock
+ * (held for writing by the caller) until released.  0 or -EINVAL. */
 int mm_inject(struct mm_struct *mm, int kind, uint64_t addr);
 
 /*
  * The published state (struct mm_table) changes only between a begin and an
- * end (mm_table.seq odd in between), and an mm's counters reach its mm_desc
- * only at the end.
+ * end (a writer counted in mm_table.seq meanwhile; several CPUs may be
+ * inside at once), and an mm's counters reach its mm_desc only at the end.
  */
-/* A request on mm id: the mm, with seq made odd; NULL (seq untouched) if there is none. */
+/* A request on mm id: the mm with its mmap_lock held for writing and a writer counted;
+ * NULL (nothing held, seq untouched) if there is none. */
 struct mm_struct *mm_request_begin(uint32_t id);
-/* End of a request begun with mm_request_begin(): publish mm's counters, make seq even,
- * count the request in mm_table.requests. */
+/* End of a request begun with mm_request_begin(): publish mm's counters, count the
+ * request in mm_table.requests, end the bracket, release the mmap_lock. */
 void mm_request_end(struct mm_struct *mm);
-/* Publish mm's counters now (an mm made inside another mm's request: fork). */
+/* Publish mm's counters now (mmap_lock held for writing, or for reading with the
+ * page_table_lock). */
 void mm_publish(const struct mm_struct *mm);
-/* The same for a request that destroyed its mm (nothing of it to publish). */
-void mm_request_end_destroyed(void);
-/* Bracket a change of the mm table itself that is not a request on an mm (mm_create). */
+/* One more request in mm_table.requests (inside a bracket). */
+void mm_count_request(void);
+/* Bracket a change that is not a request on an mm (create, destroy, the end of a ring-3
+ * run). */
 void mm_seq_begin(void);
 void mm_seq_end(void);
 

@@ -85,7 +85,7 @@ static int inject_stray_pte(struct mm_struct *mm, uint64_t addr)
 	if (*pte)
 		return -EINVAL;
 	*pte = mm_g.zero_pa | pte_prot(VM_READ, true);
-	frame_page(mm_g.zero_pa)->refcount++;
+	__atomic_fetch_add(&frame_page(mm_g.zero_pa)->refcount, 1, __ATOMIC_RELAXED);
 	mm->zero_ptes++;
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 	return 0;
@@ -111,7 +111,23 @@ static int inject_refcount(struct mm_struct *mm, uint64_t addr)
 
 	if (!pa || pa == mm_g.zero_pa)
 		return -EINVAL;
-	frame_page(pa)->refcount++;
+	__atomic_fetch_add(&frame_page(pa)->refcount, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* INJECT_RELEASE_HOLD arrived (on another CPU): the holder goes on. */
+static uint32_t hold_release;
+
+/* Keep mm's mmap_lock (the caller holds it for writing) until released:
+ * published in this CPU's lock_hold, interrupts let in while waiting. */
+static int hold_mmap_lock(struct mm_struct *mm)
+{
+	struct mm_cpu_tlb *pub = this_cpu_mm()->pub;
+
+	__atomic_store_n(&pub->lock_hold, mm->id, __ATOMIC_SEQ_CST);
+	while (!__atomic_exchange_n(&hold_release, 0, __ATOMIC_ACQ_REL))
+		arch_irq_window();
+	__atomic_store_n(&pub->lock_hold, 0, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -119,6 +135,11 @@ int mm_inject(struct mm_struct *mm, int kind, uint64_t addr)
 {
 	addr &= PAGE_MASK;
 	switch (kind) {
+	case MM_INJECT_HOLD_MMAP_LOCK:
+		return hold_mmap_lock(mm);
+	case MM_INJECT_RELEASE_HOLD:
+		__atomic_store_n(&hold_release, 1, __ATOMIC_RELEASE);
+		return 0;
 	case MM_INJECT_STRAY_PTE:
 		return inject_stray_pte(mm, addr);
 	case MM_INJECT_WRITABLE_ZERO:

@@ -5,6 +5,7 @@
 #ifndef GUEST_MM_MM_TYPES_H
 #define GUEST_MM_MM_TYPES_H
 
+#include "guest/mm/locks.h"
 #include "guest/mm/mm_internal.h"
 #include "shared/pte.h"
 
@@ -68,6 +69,9 @@ struct vm_area_struct {
 	uint32_t vm_pad;
 	struct anon_vma_chain *anon_chain;    /* oldest first; NULL without anon_vma */
 	struct shmem_object *shm;             /* VM_SHARED: the object holding its pages */
+	/* The chain's first link lives here (anon_vma.c): most chains have
+	 * one, so a split or a merge allocates and frees no link. */
+	struct anon_vma_chain avc_first;
 };
 
 _Static_assert(offsetof(struct vm_area_struct, vm_start) == offsetof(struct abi_vma, vm_start), "vma head");
@@ -79,7 +83,20 @@ _Static_assert(offsetof(struct vm_area_struct, vm_prev) == offsetof(struct abi_v
 _Static_assert(offsetof(struct vm_area_struct, anon_vma) == offsetof(struct abi_vma, anon_vma), "vma head");
 _Static_assert(sizeof(void *) == 8, "pointers are published as uint64_t");
 
+/*
+ * An address space.  The structs live in a static array, one per mm table
+ * slot, and are never freed: a CPU that looked an id up may wait for the
+ * mmap_lock of a slot whose mm is being destroyed (or was, and the slot
+ * reused), and finds out under the lock that the id is not there any more
+ * (docs/locking.md).
+ */
 struct mm_struct {
+	/* mmap_lock (locks.h): writers change VMAs and page tables (mmap,
+	 * munmap, mprotect, mremap, madvise, mlock, fork, exit), readers are
+	 * page faults.  page_table_lock: faults (readers) allocating tables and
+	 * installing entries, anon_vma_prepare, the counters they move. */
+	volatile uint32_t mmap_lock;
+	spinlock_t page_table_lock;
 	struct vm_area_struct *vma_root;      /* AVL root, &vma_nil if empty */
 	struct vm_area_struct *mmap;          /* first VMA (list head) */
 	struct vm_area_struct *mmap_last;     /* last VMA */
@@ -95,10 +112,11 @@ struct mm_struct {
 	uint64_t cpu_mask;                    /* CPUs that may cache this mm's translations
 	                                         (atomic: several CPUs change it) */
 	uint64_t tlb_gen;                     /* flushes asked for so far (Linux's tlb_gen) */
-	uint32_t id;
+	uint32_t id;                          /* 0: the slot is free (under mmap_lock) */
 	uint32_t slot;
-	uint32_t active;                      /* CPUs in ring 3 on it (big lock) */
-	uint32_t pad;
+	uint32_t active;                      /* CPUs in ring 3 on it (atomic; taken under
+	                                         mmap_lock for reading, exit refuses while > 0) */
+	uint32_t used;                        /* the slot is taken (mm_table_lock) */
 };
 
 static inline uint64_t vma_pages(const struct vm_area_struct *vma)

@@ -5,6 +5,11 @@
  * a known-zero frame, types it and stores the entry (about 15 instructions),
  * and the counters (frames, rss, table use) move once per table.  A
  * ring-3 touch costs a trap, a walk and an iret per page instead.
+ *
+ * Populating runs under the mm's mmap_lock for writing (mmap, mlock,
+ * madvise, mprotect): no fault of the mm runs meanwhile, so it takes no
+ * page_table_lock; the write fill takes the frame allocator's lock once
+ * per page-table page.
  */
 #include "guest/mm/populate.h"
 #include "guest/mm/cow.h"
@@ -42,13 +47,19 @@ static int fill_slow(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t 
 static int fill_fast(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t pt_pa,
 		     uint64_t bits)
 {
-	uint64_t *stack = frames.zero_stack, top = frames.zero_top, bump = frames.bump_pfn;
+	uint64_t *stack, top, bump;
 	uint64_t *stop = pte + n;
 	struct abi_page *pages = mm_g.pages;
 	unsigned added = 0, zeros = 0;
 
-	if (top + (frames.end_pfn - bump) < n)
+	frame_lock();
+	stack = frames.zero_stack;
+	top = frames.zero_top;
+	bump = frames.bump_pfn;
+	if (top + (frames.end_pfn - bump) < n) {
+		frame_unlock();
 		return -1;
+	}
 	for (; pte < stop; pte++) {
 		uint64_t pa;
 		if (*pte) {
@@ -64,6 +75,7 @@ static int fill_fast(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t p
 	frames.bump_pfn = bump;
 	mm_g.table->frames_free -= added;
 	mm_g.table->frames_zero -= added;
+	frame_unlock();
 	mm->rss_pages += added;
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT] += added;
 	return zeros ? -1 : 0;    /* read-only entries: the slow path COWs them */
@@ -82,7 +94,7 @@ static void fill_zero(struct mm_struct *mm, uint64_t *pte, unsigned n, uint64_t 
 			added++;
 		}
 	}
-	frame_page(mm_g.zero_pa)->refcount += added;
+	__atomic_fetch_add(&frame_page(mm_g.zero_pa)->refcount, added, __ATOMIC_RELAXED);
 	mm->zero_ptes += added;
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT] += added;
 }

@@ -6,6 +6,11 @@
  * its refcount is the PTEs that map it plus one for the object, so its map
  * count is refcount - 1 (frame_mapcount) and unmapping it never frees it;
  * the object's end frees every page no PTE maps any more.
+ *
+ * An object is shared by the mms of a fork, whose faults run at the same
+ * time on several CPUs: its lock guards the tree and nr_pages; its
+ * refcount and its pages' refcounts move by atomic operations (the last
+ * VMA's shmem_put frees it, when no one else can reach it).
  */
 #include "guest/mm/shmem.h"
 #include "guest/mm/frame.h"
@@ -35,7 +40,7 @@ struct shmem_object *shmem_create(uint64_t npages)
 void shmem_get(struct shmem_object *shm)
 {
 	if (shm)
-		shm->refcount++;
+		__atomic_fetch_add(&shm->refcount, 1, __ATOMIC_RELAXED);
 }
 
 /* Drop the object's hold on the pages below node (level 1: page addresses)
@@ -50,7 +55,7 @@ static void free_node(uint64_t node, unsigned level)
 			continue;
 		if (level > 1) {
 			free_node(pa, level - 1);
-		} else if (--frame_page(pa)->refcount == 0) {
+		} else if (__atomic_sub_fetch(&frame_page(pa)->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
 			frame_free_dirty(pa);      /* logs TLOG_FRAME_FREE */
 		}
 	}
@@ -59,7 +64,7 @@ static void free_node(uint64_t node, unsigned level)
 
 void shmem_put(struct shmem_object *shm)
 {
-	if (!shm || --shm->refcount)
+	if (!shm || __atomic_sub_fetch(&shm->refcount, 1, __ATOMIC_ACQ_REL))
 		return;
 	if (shm->root)
 		free_node(shm->root, SHMEM_LEVELS);
@@ -95,7 +100,7 @@ static void map_page(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t 
 		     uint64_t pt_pa, uint64_t pa)
 {
 	*pte = pa | pte_prot(vma->vm_flags, false);
-	frame_page(pa)->refcount++;
+	__atomic_fetch_add(&frame_page(pa)->refcount, 1, __ATOMIC_RELAXED);
 	mm->rss_pages++;
 	mm_g.pt_used[pt_pa >> PAGE_SHIFT]++;
 }
@@ -133,22 +138,27 @@ int shmem_fault(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
 
 	if (pgoff >= shm->size)
 		return MM_FAULT_SIGBUS;
+	spin_lock(&shm->lock);
 	if (!write) {
 		fault_around(mm, vma, addr, pte, pt_pa);
-		if (*pte)
+		if (*pte) {
+			spin_unlock(&shm->lock);
 			return MM_FAULT_RESOLVED;
+		}
 	}
 	slot = shmem_slot(shm, pgoff, true);
-	if (!slot)
-		return -ENOMEM;
-	if (!*slot) {
+	if (slot && !*slot) {
 		uint64_t pa = frame_alloc(PAGE_T_SHMEM);
-		if (!pa)
-			return -ENOMEM;
+		if (pa)
+			shm->nr_pages++;
 		*slot = pa;                   /* refcount 1: the object's */
-		shm->nr_pages++;
+	}
+	if (!slot || !*slot) {
+		spin_unlock(&shm->lock);
+		return -ENOMEM;
 	}
 	map_page(mm, vma, pte, pt_pa, *slot);
+	spin_unlock(&shm->lock);
 	return MM_FAULT_RESOLVED;
 }
 

@@ -11,7 +11,9 @@
 #include "guest/mm/mm_types.h"
 
 struct shmem_object {
-	uint64_t refcount;        /* VMAs referring to it */
+	uint64_t refcount;        /* VMAs referring to it (atomic) */
+	spinlock_t lock;          /* the tree and nr_pages (docs/locking.md) */
+	uint32_t pad;
 	uint64_t size;            /* pages; an access at or beyond is SIGBUS */
 	uint64_t root;            /* radix tree of page addresses by offset (0: empty) */
 	uint64_t nr_pages;        /* pages it holds */

@@ -2,6 +2,10 @@
  * Slab pages carry their header at the start; objects follow.  Objects are
  * handed out first from the page's free list, then by bumping through the
  * never-used tail, so a fresh page needs no initialisation loop.
+ *
+ * Each cache has a lock (docs/locking.md): VMAs and chain links of
+ * different mms, anon_vmas and shared objects are allocated and freed on
+ * several CPUs at once.  It nests outside the frame allocator's.
  */
 #include "guest/mm/slab.h"
 #include "guest/mm/frame.h"
@@ -26,7 +30,7 @@ void kmem_cache_init(struct kmem_cache *c, const char *name, uint32_t size)
 	c->per_page = (uint32_t)((PAGE_SIZE - SLAB_HEADER) / size);
 	c->partial = NULL;
 	c->nr_pages = 0;
-	c->nr_objs = 0;
+	c->lock.v = 0;
 }
 
 static void partial_add(struct kmem_cache *c, struct slab_page *sp)
@@ -50,13 +54,17 @@ static void partial_del(struct kmem_cache *c, struct slab_page *sp)
 
 void *kmem_cache_alloc(struct kmem_cache *c)
 {
-	struct slab_page *sp = c->partial;
+	struct slab_page *sp;
 	void *obj;
 
+	spin_lock(&c->lock);
+	sp = c->partial;
 	if (!sp) {
 		uint64_t pa = frame_alloc(PAGE_T_KERNEL);
-		if (!pa)
+		if (!pa) {
+			spin_unlock(&c->lock);
 			return NULL;
+		}
 		sp = mm_va(pa);          /* reads zero: inuse = bump = 0, freelist NULL */
 		partial_add(c, sp);
 		c->nr_pages++;
@@ -70,7 +78,7 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 	}
 	if (++sp->inuse == c->per_page)
 		partial_del(c, sp);
-	c->nr_objs++;
+	spin_unlock(&c->lock);
 	return obj;
 }
 
@@ -78,17 +86,18 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 {
 	struct slab_page *sp = (struct slab_page *)((uintptr_t)obj & ~(uintptr_t)(PAGE_SIZE - 1));
 
+	spin_lock(&c->lock);
 	if (sp->inuse == 0 || (uintptr_t)obj < (uintptr_t)sp + SLAB_HEADER)
 		panic("kmem_cache_free: %s: bad object %p", c->name, obj);
 	if (sp->inuse == c->per_page)
 		partial_add(c, sp);
-	c->nr_objs--;
 	if (--sp->inuse == 0) {
 		partial_del(c, sp);
 		c->nr_pages--;
 		frame_free_dirty(mm_pa(sp));
-		return;
+	} else {
+		*(void **)obj = sp->freelist;
+		sp->freelist = obj;
 	}
-	*(void **)obj = sp->freelist;
-	sp->freelist = obj;
+	spin_unlock(&c->lock);
 }

@@ -16,7 +16,7 @@ struct kmem_cache {
 	uint32_t per_page;            /* objects in one slab page */
 	struct slab_page *partial;    /* pages with a free object (doubly linked) */
 	uint64_t nr_pages;            /* slab pages held */
-	uint64_t nr_objs;             /* objects allocated */
+	spinlock_t lock;              /* all of the above but name and sizes */
 };
 
 /* Set up a cache of objects of `size` bytes (<= a quarter page). */

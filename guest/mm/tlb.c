@@ -82,18 +82,21 @@ static inline void free_gathered(struct mmu_gather *tlb)
 	TRACE_FN(mm_trace_free_gathered, tlb->batch, tlb->nr, mm_g.zero_pa, tlb->nr_tables);
 	/* Point of no return for the gathered frames: nobody can reach them
 	 * now.  The unmapped leaves leave the mm's counters here too. */
+	/* The allocator's lock once for the whole batch. */
+	frame_lock();
 	if (tlb->nr) {
 		struct mm_struct *mm = tlb->mm;
 		unsigned zeros = frame_free_unmapped(tlb->batch, tlb->nr);
 		mm->rss_pages -= tlb->nr - zeros;
 		mm->zero_ptes -= zeros;
-		frame_page(mm_g.zero_pa)->refcount -= zeros;
+		__atomic_fetch_sub(&frame_page(mm_g.zero_pa)->refcount, zeros, __ATOMIC_RELAXED);
 		tlb->nr = 0;
 	}
 	for (unsigned i = 0; i < tlb->nr_tables; i++) {
 		TLBLOG(TLOG_PT_FREE, tlb->mm->id, tlb->tables[i], 0);
-		frame_free_zero(tlb->tables[i]);     /* emptied tables read zero */
+		frame_free_zero_locked(tlb->tables[i]);     /* emptied tables read zero */
 	}
+	frame_unlock();
 	tlb->nr_tables = 0;
 }
 

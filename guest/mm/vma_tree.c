@@ -140,7 +140,9 @@ void vma_tree_init(struct mm_struct *mm)
 
 struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 {
-	struct vm_area_struct *v = mm->mmap_cache, *n, *res = NULL;
+	/* Faults of the mm (mmap_lock for reading) look it up and set it on
+	 * several CPUs at once: a pointer to a VMA of the mm either way. */
+	struct vm_area_struct *v = __atomic_load_n(&mm->mmap_cache, __ATOMIC_RELAXED), *n, *res = NULL;
 
 	if (v && addr >= v->vm_start && addr < v->vm_end)
 		return v;
@@ -155,7 +157,7 @@ struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
 		}
 	}
 	if (res)
-		mm->mmap_cache = res;
+		__atomic_store_n(&mm->mmap_cache, res, __ATOMIC_RELAXED);
 	return res;
 }
 

@@ -24,22 +24,17 @@ static const char *const names[32] = {
 	"#CP control protection",
 };
 
-/* A ring-3 page fault (traps.S pf_entry): resolve it, or end the user run
- * with the fault (or -ENOMEM when no frame was left).  Under the mm's big
- * lock, inside the published state's seqcount (mm_lock.c). */
+/* A ring-3 page fault (traps.S pf_entry): resolve it (under the mm's
+ * mmap_lock, inside the published state's bracket: mm_user_fault), or end
+ * the user run with the fault (or -ENOMEM when no frame was left). */
 void user_page_fault(uint64_t cr2, uint64_t error)
 {
 	struct mm_struct *mm = percpu_gs.user_mm;
 	int r;
 
-	mm_lock();
-	mm_seq_begin();
 	TRACE(TEV_FAULT_ENTER, cr2, error);
-	r = handle_mm_fault(mm, cr2, (uint32_t)error);
+	r = mm_user_fault(mm, cr2, (uint32_t)error);
 	TRACE(TEV_FAULT_EXIT, (uint64_t)(int64_t)r);
-	mm_publish(mm);
-	mm_seq_end();
-	mm_unlock();
 
 	if (r > 0)
 		user_exit(USER_ACCESS_FAULT, cr2 & ~0xfffULL, (uint64_t)r);
