@@ -24,10 +24,10 @@ size_t fuzz_ram_fill(const uint8_t *data, size_t len)
 	memset(g.ram, 0, g.size);
 	n = len < tab ? len : tab;
 	memcpy(g.ram + MM_TABLE_GPA, data, n);
-	/* An odd seq makes every reader wait for its timeout: that is the
+	/* A busy seq makes every reader wait for its timeout: that is the
 	 * seqlock's business, not the readers', and would only slow fuzzing
 	 * down. */
-	((struct mm_table *)(void *)(g.ram + MM_TABLE_GPA))->seq &= ~1u;
+	((struct mm_table *)(void *)(g.ram + MM_TABLE_GPA))->seq &= ~MM_SEQ_WRITERS;
 	if (len == n)
 		return n;
 	size_t rest = len - n;

@@ -153,9 +153,9 @@ Test(fuzz, bit_flips_in_a_valid_state, .timeout = 120)
 			uint64_t off = rnd() % 2 ? MM_TABLE_GPA + rnd() % sizeof(struct mm_table)
 						 : 0x100000 + rnd() % (0x40000);
 			s.g.ram[off] ^= (uint8_t)(1u << (rnd() % 8));
-			/* An odd seq would make every reader wait for its
+			/* A busy seq would make every reader wait for its
 			 * timeout: a busy guest is test_snapshot.c's case. */
-			s.tab->seq &= ~1u;
+			s.tab->seq &= ~MM_SEQ_WRITERS;
 			if (k % 20 == 0)
 				exercise(&s.g);
 		}

@@ -61,6 +61,26 @@ Test(snapshot, quiet_guest_one_attempt)
 	snapshot_free(&s);
 }
 
+/* Two CPUs changing the state at once: busy until the last one ends, then
+ * the generation they left is a stable seq (the old reader's "even" rule
+ * would have taken two writers for none). */
+Test(snapshot, busy_until_every_writer_ends)
+{
+	struct snap_opts o = { .timeout_ms = 50 };
+	struct snapshot s;
+	char err[256];
+	S.tab->seq = 0x500 + 2;              /* generation 5, two writers inside */
+	cr_assert_eq(snapshot_take(&S.g, &o, &s, err, sizeof err), -EBUSY);
+	S.tab->seq += MM_SEQ_END;            /* one ends: one left */
+	cr_assert_eq(S.tab->seq & MM_SEQ_WRITERS, 1);
+	cr_assert_eq(snapshot_take(&S.g, &o, &s, err, sizeof err), -EBUSY);
+	S.tab->seq += MM_SEQ_END;
+	cr_assert_eq(S.tab->seq, 0x700);
+	cr_assert_eq(snapshot_take(&S.g, &o, &s, err, sizeof err), 0, "%s", err);
+	cr_assert_eq(s.attempts, 1);
+	snapshot_free(&s);
+}
+
 Test(snapshot, odd_seq_is_busy)
 {
 	struct snap_opts o = { .timeout_ms = 100 };
@@ -102,7 +122,7 @@ static void seq_begin(void)
 
 static void seq_end(void)
 {
-	__atomic_fetch_add((uint32_t *)&S.tab->seq, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add((uint32_t *)&S.tab->seq, MM_SEQ_END, __ATOMIC_SEQ_CST);
 }
 
 static uint64_t *pte(uint32_t mm, uint64_t va)

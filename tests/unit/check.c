@@ -98,8 +98,10 @@ static void check_published(struct mm_struct *mm, const struct mm_desc *d)
 
 	cr_assert_eq(mm_request_begin(mm->id), mm);
 	cr_assert_eq(mm_g.table->seq, seq + 1);
+	cr_assert_eq(mm->mmap_lock, MMAP_LOCK_WRITER);
 	mm_request_end(mm);
-	cr_assert_eq(mm_g.table->seq, seq + 2);
+	cr_assert_eq(mm_g.table->seq, seq + 1 + MM_SEQ_END);
+	cr_assert_eq(mm->mmap_lock, 0);
 	cr_assert_eq(d->vma_head, (uint64_t)(uintptr_t)mm->mmap);
 	cr_assert_eq(d->map_count, mm->map_count);
 	cr_assert_eq(d->rss_pages, mm->rss_pages);

@@ -210,21 +210,54 @@ Test(mm, seqcount_and_requests)
 	uint32_t s = mm_g.table->seq;
 	struct mm_struct *mm;
 
-	cr_assert_eq(s % 2, 0);
+	cr_assert_eq(s & MM_SEQ_WRITERS, 0);
 	mm_seq_begin();
 	cr_assert_eq(mm_g.table->seq, s + 1);
 	mm_seq_end();
-	cr_assert_eq(mm_g.table->seq, s + 2);
+	cr_assert_eq(mm_g.table->seq, s + 0x100, "the generation moves, no writer left");
+	s = mm_g.table->seq;
+	/* Two CPUs inside at once: busy until both have ended. */
+	mm_seq_begin();
+	mm_seq_begin();
+	cr_assert_eq(mm_g.table->seq & MM_SEQ_WRITERS, 2);
+	mm_seq_end();
+	cr_assert_eq(mm_g.table->seq & MM_SEQ_WRITERS, 1);
+	mm_seq_end();
+	cr_assert_eq(mm_g.table->seq, s + 0x200);
+	s = mm_g.table->seq;
 	cr_assert_eq(mm_g.table->requests, 0);
 	/* A request on an mm that does not exist leaves everything alone. */
 	cr_assert_null(mm_request_begin(12345));
-	cr_assert_eq(mm_g.table->seq, s + 2);
+	cr_assert_eq(mm_g.table->seq, s);
 	mm = new_mm();
 	cr_assert_eq(mm_request_begin(mm->id), mm);
-	cr_assert_eq(mm_g.table->seq, s + 3);
+	cr_assert_eq(mm_g.table->seq, s + 1);
+	cr_assert_eq(mm->mmap_lock, MMAP_LOCK_WRITER, "held for writing during the request");
 	mm_request_end(mm);
-	cr_assert_eq(mm_g.table->seq, s + 4);
+	cr_assert_eq(mm_g.table->seq, s + 0x100);
+	cr_assert_eq(mm->mmap_lock, 0);
 	cr_assert_eq(mm_g.table->requests, 1);
+}
+
+/* An id's slot is looked up under its mmap_lock: a destroyed id is gone,
+ * and its slot's struct serves the next mm with another id. */
+Test(mm, lookup_under_the_lock)
+{
+	struct mm_struct *mm = new_mm();
+	uint32_t id = mm->id;
+
+	cr_assert_eq(mm_get(id, false), mm);
+	cr_assert_eq(mm->mmap_lock, MMAP_LOCK_READER);
+	mmap_unlock_read(&mm->mmap_lock);
+	cr_assert_eq(mm_destroy(id), 0);
+	cr_assert_null(mm_get(id, true));
+	cr_assert_eq(mm->mmap_lock, 0, "a failed lookup holds nothing");
+	int id2 = mm_create();
+	cr_assert_gt(id2, 0);
+	cr_assert_neq((uint32_t)id2, id);
+	cr_assert_null(mm_lookup(id));
+	cr_assert_null(mm_get(id, false));
+	cr_assert_eq(mm_destroy((uint32_t)id2), 0);
 }
 
 /* The counters reach the mm table only at the end of a request, all at once. */

@@ -8,7 +8,7 @@
 
 #include "vmm/inspect/snapshot.h"
 
-#define SPIN_NS          200000ULL   /* poll an odd seq this long before sleeping */
+#define SPIN_NS          200000ULL   /* poll a busy seq this long before sleeping */
 #define SLEEP_MIN_NS     50000L
 #define SLEEP_MAX_NS     1000000L
 
@@ -24,15 +24,22 @@ static uint32_t load_seq(const uint32_t *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-/* Wait (bounded by deadline) until seq is even; returns it, or an odd value
- * on timeout. */
-static uint32_t wait_even(const uint32_t *p, uint64_t deadline)
+/* A change in progress: some writer counted in seq's low byte
+ * (shared/mm_abi.h).  Whatever the guest wrote, the answer is one test. */
+static bool busy(uint32_t seq)
+{
+	return (seq & MM_SEQ_WRITERS) != 0;
+}
+
+/* Wait (bounded by deadline) until no change is in progress; returns seq,
+ * still busy on timeout. */
+static uint32_t wait_idle(const uint32_t *p, uint64_t deadline)
 {
 	uint64_t spin_end = now_ns() + SPIN_NS;
 	long sleep_ns = SLEEP_MIN_NS;
 	uint32_t s;
 
-	while ((s = load_seq(p)) & 1) {
+	while (busy(s = load_seq(p))) {
 		uint64_t t = now_ns();
 		if (t >= deadline)
 			break;
@@ -60,8 +67,8 @@ int snapshot_run(const struct gmem *g, unsigned timeout_ms,
 	if (!seqp)
 		return -EFAULT;
 	for (;;) {
-		uint32_t s1 = wait_even(seqp, deadline);
-		if (s1 & 1)
+		uint32_t s1 = wait_idle(seqp, deadline);
+		if (busy(s1))
 			break;
 		n++;
 		r = fn(g, ctx);

@@ -1,12 +1,13 @@
 /*
  * Consistent snapshots of the guest's memory-manager state, read while the
- * guest may be running.  The guest makes mm_table.seq odd while it changes
- * any published structure (VMA lists, page tables, counters, the page
- * array) and even again when done: the reader copies what it needs between
- * two reads of an even, unchanged seq, and retries otherwise (a seqlock).
- * A snapshot therefore never shows a half-done operation; if the guest
- * keeps the state changing for longer than the timeout the answer is
- * -EBUSY ("busy").
+ * guest may be running.  The guest counts in mm_table.seq's low byte the
+ * changes of published structures (VMA lists, page tables, counters, the
+ * page array) in progress on its CPUs, and moves seq's generation when
+ * each ends (shared/mm_abi.h): the reader copies what it needs between two
+ * reads of an unchanged seq with no change in progress, and retries
+ * otherwise (a seqlock with several writers).  A snapshot therefore never
+ * shows a half-done operation; if the guest keeps the state changing for
+ * longer than the timeout the answer is -EBUSY ("busy").
  *
  * The reader never stops the vCPU.  Accessed/dirty bits are written by the
  * CPU without touching seq, so they may be newer than the rest.
@@ -39,8 +40,8 @@
 #define USER_HALF_LAST        0x00007fffffffffffULL
 
 /*
- * Run fn(g, ctx) until it has run entirely inside one even, unchanged seq
- * window.  fn must start from scratch each time (it may be called several
+ * Run fn(g, ctx) until it has run entirely inside one window of an
+ * unchanged seq with no change in progress.  fn must start from scratch each time (it may be called several
  * times) and must tolerate garbage (it reads a moving target).  Returns fn's
  * result from the consistent run, -EBUSY after timeout_ms (0: default),
  * or -EFAULT if the mm table is outside RAM.  *attempts (may be NULL) gets
