@@ -1,6 +1,7 @@
 /* The stress workload (stress_ops.h). */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 
 #include "shared/channel.h"
 #include "tests/smp/stress_ops.h"
@@ -31,6 +32,12 @@ static int64_t req(struct worker *w, struct chan_slot *slot)
 	return slot->result;
 }
 
+/* -ESRCH from a child destroyed since it was picked. */
+static bool gone(struct worker *w, const struct chan_slot *s, int64_t r)
+{
+	return r == -ESRCH && s->mm != w->s->mms[0] && s->mm != w->s->mms[1];
+}
+
 /* A random page range inside the shared window. */
 static void range(uint64_t *s, uint64_t *addr, uint64_t *len)
 {
@@ -42,13 +49,44 @@ static void range(uint64_t *s, uint64_t *addr, uint64_t *len)
 	*len = n * PG;
 }
 
+/* One of the mms, the child included while there is one. */
+static uint32_t pick_mm(struct worker *w)
+{
+	uint32_t child = atomic_load(&w->s->child);
+	uint64_t r = rnd(&w->seed) % (child ? 3 : 2);
+
+	return r == 2 ? child : w->s->mms[r];
+}
+
+/* Fork mms[0] into the child, or destroy the child (not while ring 3 runs
+ * on it on another CPU: -EBUSY, it stays). */
+static void fork_or_exit(struct worker *w)
+{
+	uint32_t child = atomic_load(&w->s->child);
+	struct chan_slot s = { .op = child ? OP_MM_DESTROY : OP_MM_FORK,
+			       .mm = child ? child : w->s->mms[0] };
+	int64_t r = req(w, &s);
+
+	if (child && r == 0)
+		atomic_store(&w->s->child, 0);
+	else if (!child && r == 0) {
+		atomic_store(&w->s->child, s.mm_fork.id);
+		atomic_fetch_add(&w->s->forks, 1);
+	} else if (!(child && r == -EBUSY) && r != -ENOMEM)
+		atomic_fetch_add(&w->s->failures, 1);
+}
+
 static void *mapper(void *arg)
 {
 	struct worker *w = arg;
 
 	for (unsigned i = 0; i < STRESS_OPS; i++) {
-		struct chan_slot s = { .mm = w->s->mms[rnd(&w->seed) % 2] };
+		struct chan_slot s = { .mm = pick_mm(w) };
 		uint64_t addr, len;
+		if (rnd(&w->seed) % 8 == 0) {
+			fork_or_exit(w);
+			continue;
+		}
 		range(&w->seed, &addr, &len);
 		switch (rnd(&w->seed) % 3) {
 		case 0:
@@ -67,7 +105,7 @@ static void *mapper(void *arg)
 							     PROT_READ_ABI | PROT_WRITE_ABI };
 		}
 		int64_t r = req(w, &s);
-		if (r < 0 && r != -ENOMEM /* mprotect over a hole */)
+		if (r < 0 && r != -ENOMEM /* mprotect over a hole */ && !gone(w, &s, r))
 			atomic_fetch_add(&w->s->failures, 1);
 	}
 	return NULL;
@@ -78,7 +116,7 @@ static void *accessor(void *arg)
 	struct worker *w = arg;
 
 	for (unsigned i = 0; i < STRESS_OPS; i++) {
-		struct chan_slot s = { .mm = w->s->mms[rnd(&w->seed) % 2] };
+		struct chan_slot s = { .mm = pick_mm(w) };
 		uint64_t addr, len;
 		range(&w->seed, &addr, &len);
 		switch (rnd(&w->seed) % 3) {
@@ -96,7 +134,7 @@ static void *accessor(void *arg)
 			s.check = (struct chan_check){ .addr = addr, .len = len, .byte = w->cpu };
 		}
 		int64_t r = req(w, &s);
-		if (r != ACCESS_OK && r != ACCESS_FAULT && r != ACCESS_MISMATCH)
+		if (r != ACCESS_OK && r != ACCESS_FAULT && r != ACCESS_MISMATCH && !gone(w, &s, r))
 			atomic_fetch_add(&w->s->failures, 1);
 	}
 	return NULL;
@@ -118,5 +156,12 @@ int stress_run(struct stress *s)
 	}
 	for (unsigned c = 0; c < started; c++)
 		pthread_join(th[c], NULL);
+	uint32_t child = atomic_load(&s->child);
+	if (child) {
+		struct chan_slot d = { .op = OP_MM_DESTROY, .mm = child };
+		if (vm_request_on(s->vm, 0, &d, 1) != 0 || d.result != 0)
+			atomic_fetch_add(&s->failures, 1);
+		atomic_store(&s->child, 0);
+	}
 	return -err;
 }

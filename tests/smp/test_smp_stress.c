@@ -1,7 +1,10 @@
 /*
  * Stress: host threads drive four CPUs at once on the same ranges of two
  * address spaces (munmap/mmap/mprotect on CPU 0, touch/fill/check on CPUs
- * 1..3), a bounded number of operations each.  Every request must be
+ * 1..3, several of them faulting in the same mm at once), a bounded number
+ * of operations each; CPU 0 also forks the first address space now and
+ * then and destroys the child, which the others write on (copy-on-write of
+ * frames shared by two mms whose requests run on different CPUs).  Every request must be
  * answered (no deadlock, no guest failure), the invariant checker must find
  * nothing, and once the address spaces are gone every user frame and every
  * page-table page must be free again.
@@ -30,6 +33,7 @@ Test(smp_stress, four_cpus_on_the_same_ranges, .timeout = 900)
 	cr_assert_eq(stress_run(&st), 0, "cannot start the threads");
 	cr_assert_eq(atomic_load(&st.failures), 0, "requests unanswered or wrong: %s",
 		     vm_failure(t.vm) ? vm_failure(t.vm) : "(guest alive)");
+	cr_assert_gt(atomic_load(&st.forks), 0, "no fork happened");
 	cr_assert_null(vm_failure(t.vm));
 
 	struct check_report rep;
