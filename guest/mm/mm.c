@@ -21,6 +21,13 @@ _Static_assert((MM_MAX & (MM_MAX - 1)) == 0, "MM_MAX must be a power of two");
 
 struct mm_globals mm_g;
 static struct mm_struct mm_structs[MM_MAX];
+
+/* The id a free slot holds: one whose own slot is the next one, so that no
+ * lookup landing on this slot matches it (and none needs a test for 0). */
+static inline uint32_t free_id(unsigned slot)
+{
+	return ((slot + 1) & (MM_MAX - 1)) + 1;
+}
 static uint32_t mm_generation[MM_MAX];
 static spinlock_t mm_table_lock;
 
@@ -47,6 +54,8 @@ void mm_init(uint64_t free_start, uint64_t ram_size, const uint64_t *kernel_pml4
 	t->zero_page = mm_g.zero_pa;
 
 	vma_caches_init();
+	for (unsigned slot = 0; slot < MM_MAX; slot++)
+		mm_structs[slot].id = free_id(slot);
 
 	t->version = MM_TABLE_VERSION;
 	mm_cpu_online(smp_processor_id());      /* the boot CPU */
@@ -89,7 +98,7 @@ struct mm_struct *mm_create_locked(void)
 	if (!mm)
 		return NULL;
 	/* A CPU that looked up the slot's previous id may hold the lock for a
-	 * moment (it then finds its id gone: mm->id is 0 until the end). */
+	 * moment (it then finds its id gone: the slot's free id until the end). */
 	mmap_lock_write(&mm->mmap_lock);
 	pml4 = frame_alloc(PAGE_T_PGTABLE);
 	if (!pml4) {
@@ -126,7 +135,7 @@ int mm_create(void)
 	return id;
 }
 
-/* The slot of id (no id is 0: id 0 lands on a slot whose mm has another id). */
+/* The slot of id. */
 static inline struct mm_struct *slot_of(uint32_t id)
 {
 	return &mm_structs[(id - 1) & (MM_MAX - 1)];
@@ -136,7 +145,17 @@ struct mm_struct *mm_lookup(uint32_t id)
 {
 	struct mm_struct *mm = slot_of(id);
 
-	return mm->id == id && id ? mm : NULL;
+	return mm->id == id ? mm : NULL;
+}
+
+/* No such mm: give back the lock mm_get took. */
+static __attribute__((noinline)) struct mm_struct *get_missed(struct mm_struct *mm, bool write)
+{
+	if (write)
+		mmap_unlock_write(&mm->mmap_lock);
+	else
+		mmap_unlock_read(&mm->mmap_lock);
+	return NULL;
 }
 
 struct mm_struct *mm_get(uint32_t id, bool write)
@@ -147,13 +166,9 @@ struct mm_struct *mm_get(uint32_t id, bool write)
 		mmap_lock_write(&mm->mmap_lock);
 	else
 		mmap_lock_read(&mm->mmap_lock);
-	if (__builtin_expect(mm->id == id && id, 1))
-		return mm;
-	if (write)
-		mmap_unlock_write(&mm->mmap_lock);
-	else
-		mmap_unlock_read(&mm->mmap_lock);
-	return NULL;
+	if (__builtin_expect(mm->id != id, 0))
+		return get_missed(mm, write);
+	return mm;
 }
 
 int mm_exit_locked(struct mm_struct *mm)
@@ -189,7 +204,7 @@ int mm_exit_locked(struct mm_struct *mm)
 	frame_free_zero(mm->pml4_pa);
 
 	memset(mm->desc, 0, sizeof(*mm->desc));
-	mm->id = 0;
+	mm->id = free_id(mm->slot);
 	mmap_unlock_write(&mm->mmap_lock);
 	slot_give_back(mm);
 	return 0;
@@ -231,12 +246,31 @@ void mm_seq_end(void)
 	seq_end(mm_g.table);
 }
 
+/* mm_request_begin() once the lock was found taken: wait for it. */
+static __attribute__((noinline)) struct mm_struct *request_begin_wait(struct mm_struct *mm,
+								      uint32_t id)
+{
+	mmap_write_lock_slow(&mm->mmap_lock);
+	if (mm->id != id)
+		return get_missed(mm, true);
+	seq_begin(mm_g.table);
+	return mm;
+}
+
+/* Every request on an mm starts here: kept to a few instructions (the
+ * lock's one cmpxchg; the waits and misses are tail calls). */
 struct mm_struct *mm_request_begin(uint32_t id)
 {
-	struct mm_struct *mm = mm_get(id, true);
+	struct mm_struct *mm = slot_of(id);
+	uint32_t free = 0;
 
-	if (mm)
-		seq_begin(mm_g.table);
+	if (__builtin_expect(!__atomic_compare_exchange_n(&mm->mmap_lock, &free, MMAP_LOCK_WRITER,
+							  false, __ATOMIC_ACQUIRE,
+							  __ATOMIC_RELAXED), 0))
+		return request_begin_wait(mm, id);
+	if (__builtin_expect(mm->id != id, 0))
+		return get_missed(mm, true);
+	seq_begin(mm_g.table);
 	return mm;
 }
 

@@ -112,7 +112,8 @@ struct mm_struct {
 	uint64_t cpu_mask;                    /* CPUs that may cache this mm's translations
 	                                         (atomic: several CPUs change it) */
 	uint64_t tlb_gen;                     /* flushes asked for so far (Linux's tlb_gen) */
-	uint32_t id;                          /* 0: the slot is free (under mmap_lock) */
+	uint32_t id;                          /* under mmap_lock; a free slot holds an id
+	                                         that no lookup landing on it matches */
 	uint32_t slot;
 	uint32_t active;                      /* CPUs in ring 3 on it (atomic; taken under
 	                                         mmap_lock for reading, exit refuses while > 0) */
