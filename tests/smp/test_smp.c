@@ -120,7 +120,7 @@ Test(smp, injected_knobs_change_the_shootdown)
 	struct mm_cpu_tlb b0 = smp_tlb(t.vm, 0);
 
 	cr_assert_eq(smp_inject(t.vm, 0, mm, INJECT_TLB_SKIP_IPI, MM_CPUS_MAX), -EINVAL);
-	cr_assert_eq(smp_inject(t.vm, 0, mm, 9, 0), -EINVAL);
+	cr_assert_eq(smp_inject(t.vm, 0, mm, INJECT_RELEASE_HOLD + 1, 0), -EINVAL);
 	/* Skip CPU 2: only CPUs 1 and 3 are told, CPU 2 keeps the mm. */
 	cr_assert_eq(smp_inject(t.vm, 0, mm, INJECT_TLB_SKIP_IPI, 2), 0);
 	cr_assert_eq(smp_munmap(t.vm, 0, mm, WIN, 16 * PG), 0);
