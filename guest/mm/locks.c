@@ -10,8 +10,11 @@ static void count_wait(void)
 {
 	struct mm_cpu_tlb *pub = this_cpu_mm()->pub;
 
+	/* Only this CPU writes it: a relaxed load and store, no locked add. */
 	if (pub)
-		__atomic_store_n(&pub->lock_waits, pub->lock_waits + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&pub->lock_waits,
+				 __atomic_load_n(&pub->lock_waits, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELAXED);
 }
 
 void spin_lock_slow(spinlock_t *l)
