@@ -17,7 +17,9 @@ static inline uint64_t pte_prot_page(uint64_t vm_flags, uint64_t pa)
 	bool zero = pa == mm_g.zero_pa;
 	uint64_t bits = pte_prot(vm_flags, zero);
 
-	if (!zero && !(vm_flags & VM_SHARED) && frame_page(pa)->refcount > 1)
+	/* The count is shared with other mms' CPUs (docs/locking.md). */
+	if (!zero && !(vm_flags & VM_SHARED) &&
+	    __atomic_load_n(&frame_page(pa)->refcount, __ATOMIC_RELAXED) > 1)
 		bits &= ~PTE_W;
 	return bits;
 }

@@ -216,7 +216,8 @@ static void change_pte_table(struct prot *p, uint64_t pt_pa, uint64_t addr, uint
 			continue;
 		n = pa | (pa == zero_pa ? p->zero_bits : p->frame_bits);
 		/* A private page shared after fork stays read-only (COW). */
-		if ((n & PTE_W) && !p->shared && mm_g.pages[pa >> PAGE_SHIFT].refcount > 1)
+		if ((n & PTE_W) && !p->shared &&
+		    __atomic_load_n(&mm_g.pages[pa >> PAGE_SHIFT].refcount, __ATOMIC_RELAXED) > 1)
 			n &= ~PTE_W;
 		if (n != e) {
 			*pte = n;
