@@ -91,6 +91,21 @@ Test(cli, vmm_refuses_bad_arguments_before_boot)
 	refused((const char *[]){ "--script", file, "--control", "x.sock", guest, NULL },
 		"exclude each other");
 	refused((const char *[]){ "--script", file, file, NULL }, ": empty file");
+	/* Several scenarios on one guest (--out-dir). */
+	refused((const char *[]){ "--script", file, "--script", file, guest, NULL },
+		"several --script need --out-dir DIR");
+	refused((const char *[]){ "--out-dir", "/tmp", guest, NULL }, "--out-dir needs --script");
+	refused((const char *[]){ "--out-dir", "/tmp", "--script", file, "--report", "r.html",
+				  guest, NULL }, "--report shows one scenario: not with --out-dir");
+	refused((const char *[]){ "--out-dir", "/tmp", "--script", file, "--script", file, guest,
+				  NULL }, "would both write /tmp/");
+	refused((const char *[]){ "--out-dir", "/nonexistent/dir/out", "--script", file, guest,
+				  NULL }, "--out-dir /nonexistent/dir/out: No such file or directory");
+	refused((const char *[]){ "--out-dir", file, "--script", file, guest, NULL },
+		"not a directory");
+	refused((const char *[]){ "--out-dir", "/tmp", "--script", file, "--script",
+				  "/nonexistent/y.scn", guest, NULL },
+		"cannot read /nonexistent/y.scn");
 	unlink(file);
 }
 

@@ -27,6 +27,18 @@ void runner_run(enum runner which, const char *scn, const char *tmpdir, const ch
 		struct run *r);
 void run_free(struct run *r);
 
+/* vmm (RUNNER_VMM or RUNNER_VMM4) --out-dir outdir over scns[0..n): one
+ * guest boot for all (more if a scenario kills the guest: the rest run on
+ * a new one).  Each scenario's results are then DIR/NAME.out, .err and
+ * .status (NAME: its file name without .scn): runner_batch_read. */
+void runner_batch(enum runner which, char *const *scns, size_t n, const char *outdir);
+/* One scenario's results from runner_batch's outdir into r (status -1
+ * and a note on err if it did not run). */
+void runner_batch_read(const char *outdir, const char *scn, struct run *r);
+/* outdir/NAME.suffix for scn into buf. */
+void batch_result_path(const char *outdir, const char *scn, const char *suffix, char *buf,
+		       size_t size);
+
 /* The version-1 corpus (every runner speaks it) and the version-2 corpus
  * (only linux-runner speaks it for now: the guest does not). */
 #define CORPUS_V1 "tests/scenarios"

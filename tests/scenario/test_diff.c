@@ -10,8 +10,11 @@
  *                                   through linux-runner (ctest
  *                                   scenario_diff_oracle, no KVM);
  *   differential/linux_and_vmm_agree run the same files through vmm and
- *                                   compare (ctest scenario_diff, KVM);
- *                                   odd seeds with --cpus 4.
+ *                                   compare (ctest scenario_diff, KVM):
+ *                                   the odd seeds on one guest with
+ *                                   --cpus 4, the even ones on another
+ *                                   with 2 (vmm --out-dir), results in
+ *                                   the folder's vmm/.
  * The files live in SCEN_DIFF_DIR (default $VMM_BIN/../scenario-diff).
  *
  * Environment of the first stage (the second reads them back from the
@@ -21,8 +24,8 @@
  * version 2 in one process (scengen --v2 --one-process: what the guest
  * implements, and no read of a page no write made present, which keeps the
  * transcripts independent of the kernel's zero-page policy: this host may
- * boot with pvm_no_zero_page=1, docs/scenarios.md); both: SCEN_DIFF_JOBS
- * (default 2) processes at once.
+ * boot with pvm_no_zero_page=1, docs/scenarios.md), SCEN_DIFF_JOBS
+ * (default 2) linux-runners at once.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -202,8 +205,8 @@ Test(differential, linux_oracle, .timeout = 600)
 }
 
 /* Tell one seed's mismatch: in full for the first MAX_REPORTED. */
-static void report(const char *dir, unsigned seed, int ls, int vs, const struct params *p,
-		   unsigned nth)
+static void report(const char *dir, const char *vdir, unsigned seed, int ls, int vs,
+		   const struct params *p, unsigned nth)
 {
 	char lo[4096], vo[4096], ve[4096];
 
@@ -212,8 +215,8 @@ static void report(const char *dir, unsigned seed, int ls, int vs, const struct 
 		return;
 	}
 	seed_path(dir, seed, "linux.out", lo, sizeof(lo));
-	seed_path(dir, seed, "vmm.out", vo, sizeof(vo));
-	seed_path(dir, seed, "vmm.err", ve, sizeof(ve));
+	seed_path(vdir, seed, "out", vo, sizeof(vo));
+	seed_path(vdir, seed, "err", ve, sizeof(ve));
 	char *diff = diff_files(lo, vo);
 	char *verr = slurp(ve, NULL);
 
@@ -221,10 +224,11 @@ static void report(const char *dir, unsigned seed, int ls, int vs, const struct 
 		     "reproduce:\n"
 		     "  build/bin/scengen %s%u %u > s%u.scn\n"
 		     "  build/bin/linux-runner s%u.scn > linux.out\n"
-		     "  build/bin/vmm --script s%u.scn build/bin/guest.elf > vmm.out\n"
+		     "  build/bin/vmm%s --script s%u.scn build/bin/guest.elf > vmm.out\n"
 		     "  diff -u linux.out vmm.out\n"
 		     "--- linux +++ vmm\n%s\nvmm stderr (end):\n%s\n",
-		     seed, ls, vs, gen_flags(p->v2), seed, p->nops, seed, seed, seed, diff,
+		     seed, ls, vs, gen_flags(p->v2), seed, p->nops, seed, seed,
+		     seed % 2 ? " --cpus 4" : "", seed, diff,
 		     verr ? verr + (strlen(verr) > 2000 ? strlen(verr) - 2000 : 0) : "");
 	free(diff);
 	free(verr);
@@ -232,8 +236,8 @@ static void report(const char *dir, unsigned seed, int ls, int vs, const struct 
 
 Test(differential, linux_and_vmm_agree, .timeout = 600)
 {
-	unsigned par = env_uint("SCEN_DIFF_JOBS", 2), mismatches = 0;
-	char why[4200], dir[2048], path[4200];
+	unsigned mismatches = 0;
+	char why[4200], dir[2048], path[4400];
 	struct params p;
 	struct timespec t0, t1;
 	FILE *f;
@@ -248,32 +252,50 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 		     "%s is damaged", path);
 	fclose(f);
 
-	struct job *jobs = calloc(p.nseeds, sizeof(*jobs));
-	cr_assert(jobs);
 	/* Odd seeds on vmm --cpus 4, even ones on its default 2 CPUs: the
-	 * scenarios' cpu lines move them between CPUs either way. */
-	for (unsigned i = 0; i < p.nseeds; i++)
-		jobs[i] = (struct job){ .seed = p.first + i,
-					.which = (p.first + i) % 2 ? RUNNER_VMM4 : RUNNER_VMM };
+	 * scenarios' cpu lines move them between CPUs either way.  Each set
+	 * runs on one booted guest (vmm --out-dir), results in dir/vmm. */
+	char **scns = calloc(p.nseeds, sizeof(*scns)), vdir[2100];
+	size_t nodd = 0, neven = 0;
+
+	cr_assert(scns);
+	snprintf(vdir, sizeof(vdir), "%s/vmm", dir);
+	snprintf(path, sizeof(path), "rm -rf '%s' && mkdir -p '%s'", vdir, vdir);
+	cr_assert_eq(system(path), 0, "cannot make %s", vdir);
+	for (int odd = 1; odd >= 0; odd--) {
+		for (unsigned i = 0; i < p.nseeds; i++) {
+			unsigned seed = p.first + i;
+
+			if ((int)(seed % 2) != odd)
+				continue;
+			seed_path(dir, seed, "scn", path, sizeof(path));
+			scns[nodd + neven] = strdup(path);
+			cr_assert(scns[nodd + neven]);
+			*(odd ? &nodd : &neven) += 1;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_jobs(jobs, p.nseeds, par ? par : 1, dir);
+	runner_batch(RUNNER_VMM4, scns, nodd, vdir);
+	runner_batch(RUNNER_VMM, scns + nodd, neven, vdir);
 
 	for (unsigned i = 0; i < p.nseeds; i++) {
 		unsigned seed = p.first + i;
-		int ls = -1, vs = jobs[i].status;
-		char lo[4096], vo[4096], st[4096];
+		int ls = -1;
+		char lo[4096], st[4096], scn[4096];
+		struct run v;
 
 		seed_path(dir, seed, "linux.out", lo, sizeof(lo));
-		seed_path(dir, seed, "vmm.out", vo, sizeof(vo));
+		seed_path(dir, seed, "scn", scn, sizeof(scn));
 		status_path(dir, seed, st, sizeof(st));
-		char *lt = slurp(lo, NULL), *vt = slurp(vo, NULL), *ls_text = slurp(st, NULL);
+		char *lt = slurp(lo, NULL), *ls_text = slurp(st, NULL);
 
 		cr_assert(lt && ls_text, "seed %u: the oracle's files are missing in %s", seed, dir);
 		ls = atoi(ls_text);
-		if (!(vt && strcmp(lt, vt) == 0 && ls == vs))
-			report(dir, seed, ls, vs, &p, ++mismatches);
+		runner_batch_read(vdir, scn, &v);
+		if (!(strcmp(lt, v.out) == 0 && ls == v.status))
+			report(dir, vdir, seed, ls, v.status, &p, ++mismatches);
+		run_free(&v);
 		free(lt);
-		free(vt);
 		free(ls_text);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -283,5 +305,7 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 		    mismatches);
 	cr_expect_eq(mismatches, 0, "%u of %u seeds disagree (files kept in %s)", mismatches,
 		     p.nseeds, dir);
-	free(jobs);
+	for (unsigned i = 0; i < p.nseeds; i++)
+		free(scns[i]);
+	free(scns);
 }
