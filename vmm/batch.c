@@ -2,6 +2,9 @@
  * vmm --out-dir (batch.h): a list of scenarios on one guest, each with its
  * own result files.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE     /* PROG */
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -13,6 +16,7 @@
 #include "vmm/batch.h"
 #include "vmm/exit_status.h"
 
+#define PROG program_invocation_short_name   /* vmm, linux-runner */
 #define SUFFIX_MAX 8    /* ".status" and its NUL */
 
 /* FILE's NAME: its last component without ".scn", into buf.  -1 if
@@ -38,15 +42,15 @@ static int check_dir(const char *dir, FILE *err)
 	struct stat st;
 
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(err, "vmm: --out-dir %s: %s\n", dir, strerror(errno));
+		fprintf(err, "%s: --out-dir %s: %s\n", PROG, dir, strerror(errno));
 		return -1;
 	}
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(err, "vmm: --out-dir %s: not a directory\n", dir);
+		fprintf(err, "%s: --out-dir %s: not a directory\n", PROG, dir);
 		return -1;
 	}
 	if (access(dir, W_OK | X_OK) != 0) {
-		fprintf(err, "vmm: --out-dir %s: %s\n", dir, strerror(errno));
+		fprintf(err, "%s: --out-dir %s: %s\n", PROG, dir, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -58,16 +62,16 @@ int batch_check(const char *const *scripts, size_t n, const char *dir, FILE *err
 
 	for (size_t i = 0; i < n; i++) {
 		if (access(scripts[i], R_OK) != 0) {
-			fprintf(err, "vmm: cannot read %s: %s\n", scripts[i], strerror(errno));
+			fprintf(err, "%s: cannot read %s: %s\n", PROG, scripts[i], strerror(errno));
 			return -1;
 		}
 		if (script_name(scripts[i], a, sizeof a) != 0) {
-			fprintf(err, "vmm: %s: no usable result name in --out-dir\n", scripts[i]);
+			fprintf(err, "%s: %s: no usable result name in --out-dir\n", PROG, scripts[i]);
 			return -1;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (script_name(scripts[j], b, sizeof b) == 0 && strcmp(a, b) == 0) {
-				fprintf(err, "vmm: %s and %s would both write %s/%s.out\n",
+				fprintf(err, "%s: %s and %s would both write %s/%s.out\n", PROG,
 					scripts[j], scripts[i], dir, a);
 				return -1;
 			}
@@ -84,7 +88,7 @@ static FILE *open_result(const char *dir, const char *name, const char *suffix, 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s%s", dir, name, suffix) < sizeof path)
 		f = fopen(path, "w");
 	if (!f)
-		fprintf(err, "vmm: cannot write %s/%s%s: %s\n", dir, name, suffix,
+		fprintf(err, "%s: cannot write %s/%s%s: %s\n", PROG, dir, name, suffix,
 			strerror(errno));
 	return f;
 }
@@ -115,7 +119,7 @@ static int run_one(const char *script, const char *dir, batch_run_fn run, void *
 	st = open_result(dir, name, ".status", err);
 	in = fopen(script, "r");
 	if (!in)
-		fprintf(serr ? serr : err, "vmm: cannot read %s: %s\n", script, strerror(errno));
+		fprintf(serr ? serr : err, "%s: cannot read %s: %s\n", PROG, script, strerror(errno));
 	status = in ? run(ctx, script, in, out ? out : stdout, serr ? serr : err)
 		    : VMM_EXIT_INPUT;
 	if (in)
@@ -131,7 +135,7 @@ static int run_one(const char *script, const char *dir, batch_run_fn run, void *
 }
 
 int batch_run(const char *const *scripts, size_t n, const char *dir, batch_run_fn run,
-	      void *ctx, FILE *err)
+	      void *ctx, bool dead_ends_run, FILE *err)
 {
 	int worst = VMM_EXIT_OK;
 	bool lost = false;
@@ -141,10 +145,11 @@ int batch_run(const char *const *scripts, size_t n, const char *dir, batch_run_f
 
 		if (status > worst)
 			worst = status;
-		if (status == VMM_EXIT_GUEST) {
+		if (status == VMM_EXIT_GUEST && dead_ends_run) {
 			if (i + 1 < n)
-				fprintf(err, "vmm: the guest died in %s: %zu scenario%s after it "
-					"not run\n", scripts[i], n - i - 1, n - i - 1 > 1 ? "s" : "");
+				fprintf(err, "%s: the guest died in %s: %zu scenario%s after it "
+					"not run\n", PROG, scripts[i], n - i - 1,
+					n - i - 1 > 1 ? "s" : "");
 			break;
 		}
 	}

@@ -168,7 +168,8 @@ static int run_scenario(struct vm *vm, struct options *o)
 	struct batch_ctx b = { vm, o };
 
 	if (o->out_dir)
-		return batch_run(o->scripts, o->nscripts, o->out_dir, run_batch_one, &b, stderr);
+		return batch_run(o->scripts, o->nscripts, o->out_dir, run_batch_one, &b, true,
+				 stderr);
 	return run_session(vm, o, o->script ? o->script : "<stdin>", o->script_file, stdout,
 			   stderr);
 }

@@ -186,6 +186,24 @@ Test(cli, scengen_and_linux_runner_options)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "unknown option --frobnicate"), "%s", r.err);
 	prog_run_free(&r);
+	/* --out-dir: scenarios into files, whole arguments checked first. */
+	r = prog_run((const char *[]){ prog_path("linux-runner"), "--out-dir", "/tmp", NULL });
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "--out-dir needs DIR and at least one FILE"), "%s", r.err);
+	prog_run_free(&r);
+	r = prog_run((const char *[]){ prog_path("linux-runner"), "--out-dir", "/tmp",
+				       "/nonexistent/a.scn", NULL });
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "linux-runner: cannot read /nonexistent/a.scn"), "%s", r.err);
+	prog_run_free(&r);
+	r = prog_run((const char *[]){ prog_path("scengen"), "--out-dir", "/tmp", "7", NULL });
+	cr_assert_eq(r.status, 2, "COUNT missing");
+	prog_run_free(&r);
+	r = prog_run((const char *[]){ prog_path("scengen"), "--out-dir", "/nonexistent", "7", "1",
+				       NULL });
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "cannot write /nonexistent/s7.scn"), "%s", r.err);
+	prog_run_free(&r);
 }
 
 /* The names a declaration line of the public header declares ("vmm_x(" at
