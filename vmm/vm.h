@@ -88,6 +88,8 @@ int vm_request_on(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned 
 
 /* The CPUs the VM was created with (all online once vm_create returned 0). */
 unsigned vm_nr_cpus(const struct vm *vm);
+/* The guest's TSC frequency in kHz (KVM_GET_TSC_KHZ), 0 if KVM does not say. */
+uint64_t vm_tsc_khz(struct vm *vm);
 
 /* A read-only view of guest RAM for inspection (valid until vm_destroy). */
 struct gmem vm_gmem(struct vm *vm);

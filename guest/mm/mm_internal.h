@@ -59,8 +59,10 @@ void arch_send_tlb_ipi(unsigned cpu);
 /* Let pending interrupts in for a moment (sti; pause; cli): every wait loop
  * calls it, so that a waiting CPU still answers flush IPIs. */
 void arch_irq_window(void);
+/* The low half of the time-stamp counter. */
+uint32_t arch_tsc32(void);
 #else
-/* The same four, inline (no call on the flush paths). */
+/* The same five, inline (no call on the flush paths). */
 #include "guest/arch/x86_64/tlb_arch.h"
 #endif
 /* Most frames arch_discard_frames() takes at once (the guest asserts it

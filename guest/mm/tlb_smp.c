@@ -272,8 +272,11 @@ void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t 
 	uint64_t bit = 1ULL << cpu;
 	uint32_t n = 0, skipped = 0;
 
+	uint32_t t0 = arch_tsc32();
+
 	if (__builtin_expect(tlb_knob_armed | mm_tlblog_on, 0)) {
 		shootdown_slow(mm, start, end, gen, freed_tables, others);
+		this_cpu_mm()->pub->shootdown_tsc = (uint32_t)(arch_tsc32() - t0);
 		return;
 	}
 	f->mm = mm;
@@ -299,6 +302,7 @@ void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t 
 	/* Interrupts on while waiting: a CPU that waits for us answers. */
 	while (__atomic_load_n(&f->acks, __ATOMIC_ACQUIRE) != n)
 		arch_irq_window();
+	p->shootdown_tsc = (uint32_t)(arch_tsc32() - t0);
 }
 
 bool tlb_free_early(void)

@@ -55,6 +55,11 @@ void arch_irq_window(void)
 {
 }
 
+uint32_t arch_tsc32(void)
+{
+	return 0;
+}
+
 /* The host zeroes discarded frames (HC_DISCARD): not the guest's
  * instructions, so not done here (the data is of no interest). */
 void arch_discard_frames(const uint64_t *pas, unsigned n)

@@ -55,6 +55,16 @@ static inline void arch_eoi(void)
 	asm volatile(ARCH_PRIV("wrmsr") : : "c"(MSR_X2APIC_EOI), "a"(0), "d"(0) : "memory");
 }
 
+/* The low half of the time-stamp counter (a shootdown's latency,
+ * mm_cpu_tlb.shootdown_tsc: far shorter than its 2^32 ticks). */
+static inline uint32_t arch_tsc32(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo;
+}
+
 /* Let pending interrupts in for a moment: every wait loop does it, so that
  * a waiting CPU still answers flush IPIs. */
 static inline void arch_irq_window(void)
