@@ -4,12 +4,15 @@
  * unmaps 1 or 64 of them (page flushes, or beyond the 33-page ceiling a
  * full flush: the page table stays, its other pages are mapped), maps and
  * touches them again, R times; meanwhile CPUs 1 .. k-1 keep the mm loaded
- * and active: each runs fill requests over another 64 pages of the same mm
- * in a loop (ring 3, interrupts on), so that the munmap finds them in its
- * cpu_mask and not lazy.  The time is the host's, around the munmap
- * request (channel round trip included: the k = 1 row is that base); the
- * IPIs are CPU 0's published ipis_sent before and after (a CPU between two
- * fills is lazy and skipped, so a round may send fewer than k - 1).
+ * and active: each runs fill requests over another BUSY_PAGES pages of the
+ * same mm in a loop (ring 3, interrupts on), so that the munmap finds them
+ * in its cpu_mask and not lazy.  Two times: the host's, around the munmap
+ * request (channel round trip included: the k = 1 row is that base), and
+ * the guest's, CPU 0's TSC from the shootdown's set-up to its last
+ * acknowledgement (mm_cpu_tlb.shootdown_tsc).  The IPIs are CPU 0's
+ * published ipis_sent before and after (a CPU between two fills is lazy and
+ * skipped, so a round may send fewer than k - 1; the last two columns take
+ * the rounds that reached every other CPU).
  *
  *   bench-shootdown-wall [--guest PATH] [--cpus N] [--rounds R] | --help | --version
  */
