@@ -14,13 +14,10 @@
  * bench_sim, whose instructions stepcount() neither counts nor attributes;
  * every instruction of the handler, from its first to its iretq, counts
  * for the target (mm_host_cpu).  The trace and TLB-log flags are real bytes,
- * off.  CR3 loads and discards do nothing.
+ * off.  RAM, CR3 loads and discards: tools/bench-fork/bench_ram.c.
  */
 #include <asm/prctl.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "guest/mm/mm.h"
@@ -28,12 +25,12 @@
 #include "guest/mm/mm_trace.h"
 #include "guest/mm/mm_types.h"
 #include "guest/mm/tlb_ipi.h"
+#include "tools/bench-fork/bench_ram.h"
 #include "tools/bench-shootdown/smp_arch.h"
 
 #define SIM __attribute__((section("bench_sim"), noinline))
 
 unsigned mm_host_cpu;
-uint8_t *smp_ram;
 
 /* A fake per-CPU area: the head the mm reads through GS (this_cpu.h). */
 static struct fake_cpu {
@@ -134,60 +131,8 @@ void tlblog_emit(uint32_t ev, uint32_t mm, uint64_t a, uint64_t b)
 	abort();
 }
 
-void *phys_to_virt(uint64_t pa)
-{
-	return smp_ram + pa;
-}
-
-uint64_t virt_to_phys(const void *va)
-{
-	return (uint64_t)((const uint8_t *)va - smp_ram);
-}
-
-void arch_load_cr3(uint64_t pml4_pa)
-{
-	(void)pml4_pa;
-}
-
-void arch_discard_frames(const uint64_t *pas, unsigned n)
-{
-	(void)pas;
-	(void)n;
-}
-
-void panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "bench-shootdown: guest mm panic: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
-}
-
-int printk(const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 void smp_arch_init(void)
 {
-	uint64_t *kpml4;
-
-	smp_ram = mmap(NULL, SMP_BENCH_RAM, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (smp_ram == MAP_FAILED) {
-		perror("bench-shootdown: mmap");
-		exit(1);
-	}
 	for (unsigned c = 0; c < SMP_BENCH_CPUS; c++) {
 		cpus[c].head.self = (struct percpu *)&cpus[c];
 		cpus[c].head.mm = &cpus[c].mm;
@@ -195,9 +140,7 @@ void smp_arch_init(void)
 		cpus[c].mm = (struct mm_percpu){ 0 };
 	}
 	smp_run_as(0);
-	kpml4 = (uint64_t *)(smp_ram + 0x1000);
-	kpml4[273] = 0x3000 | PTE_P | PTE_W;
-	mm_init(0x200000, SMP_BENCH_RAM, kpml4);
+	bench_ram_init(SMP_BENCH_RAM, "bench-shootdown");
 	for (unsigned c = 1; c < SMP_BENCH_CPUS; c++) {
 		smp_run_as(c);          /* each CPU comes online itself */
 		mm_cpu_online(c);

@@ -9,7 +9,6 @@
 /* mm_host_cpu while the simulation's own code runs: attributed to nobody. */
 #define SMP_NOBODY     99
 
-extern uint8_t *smp_ram;
 /* The simulated CPU running (stepcount_who). */
 extern unsigned mm_host_cpu;
 
