@@ -224,8 +224,9 @@ static uint64_t shootdown_targets(unsigned cpu, uint64_t mask, bool freed_tables
 
 /* The general path: the knobs and the log points.  The targets' own slow
  * path is turned on for good (tlb_cpu.slow) before they see the request. */
-static __attribute__((noinline)) void shootdown_slow(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
-			   bool freed_tables, uint64_t others)
+static __attribute__((noinline)) void shootdown_slow(struct mm_struct *mm, uint64_t start,
+						     uint64_t end, uint64_t gen, bool freed_tables,
+						     uint64_t others)
 {
 	unsigned cpu = smp_processor_id();
 	struct tlb_cpu *me = &tlb_cpus[cpu];
@@ -270,9 +271,7 @@ void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t 
 	struct tlb_cpu *me = &tlb_cpus[cpu];
 	struct tlb_flush_info *f = &me->info;
 	uint64_t bit = 1ULL << cpu;
-	uint32_t n = 0, skipped = 0;
-
-	uint32_t t0 = arch_tsc32();
+	uint32_t n = 0, skipped = 0, t0 = arch_tsc32();
 
 	if (__builtin_expect(tlb_knob_armed | mm_tlblog_on, 0)) {
 		shootdown_slow(mm, start, end, gen, freed_tables, others);
