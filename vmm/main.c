@@ -28,6 +28,8 @@
 #include "vmm/trace/trace_cmd.h"
 #include "vmm/vm.h"
 
+#define VMM_DEFAULT_CPUS 2
+
 _Static_assert(VM_MAX_CPUS == 8, "--help says 1 to 8 CPUs");
 
 static const char usage[] =
@@ -421,7 +423,7 @@ static void print_lines(const char *msg)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .cfg = { .mem_size = GUEST_MEM_DEFAULT, .nr_cpus = VM_DEFAULT_CPUS } };
+	struct options o = { .cfg = { .mem_size = GUEST_MEM_DEFAULT, .nr_cpus = VMM_DEFAULT_CPUS } };
 	char err[4096] = "";
 	struct gdb_stub *gdb = NULL;
 	struct vm *vm;

@@ -19,7 +19,8 @@ struct vm_debugger;
 
 /* Most CPUs a VM can have (vmm --cpus): the channel's rings. */
 #define VM_MAX_CPUS CHANNEL_MAX_CPUS
-/* The CPUs of vmm without --cpus, and of vmm_boot with vmm_config.cpus 0. */
+/* The CPUs of vmm_boot with vmm_config.cpus 0: as vmm without --cpus
+ * (VMM_DEFAULT_CPUS of vmm's options). */
 #define VM_DEFAULT_CPUS 2
 
 struct vm_config {
