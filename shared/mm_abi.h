@@ -85,7 +85,11 @@ struct mm_cpu_tlb {
 	uint64_t ipis_recv;       /* flush requests taken from other CPUs */
 	uint64_t cr3_loads;       /* CR3 loads */
 	uint64_t lazy_skips;      /* CPUs not sent a request because lazy */
-	uint64_t reserved[2];
+	uint64_t reserved;
+	uint32_t reserved32;
+	uint32_t shootdown_tsc;   /* its last shootdown that had other CPUs to ask:
+				     TSC ticks from the request's set-up to the
+				     last acknowledgement, modulo 2^32 (0: none yet) */
 };
 
 struct mm_table {
