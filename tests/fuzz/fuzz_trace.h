@@ -9,6 +9,8 @@
  *            (vm_trace.c, trace_cmd.c), whose sink format is bits 2-3
  *            (FT_SINK: text, json, chrome, chrome into a --trace-file).
  *          FT_KHZ: the direct formats convert TSCs (2.6 GHz), else cycles.
+ *          bits 5-6 (FT_FMT0): the format of the first read (text, json,
+ *            chrome; 3: text), the next read's the next one, and so on.
  *   byte 1: a drain after every N ops (0: only at the end).
  *   then ops, each a byte o: CPU o & 3, kind o >> 2:
  *     0..31  FT_OP_WRITE: one record written as the guest does (record,
@@ -44,6 +46,7 @@
 #define FT_VM           0x02u
 #define FT_SINK(flags)  (((flags) >> 2) & 3u)
 #define FT_KHZ          0x10u
+#define FT_FMT0(flags)  ((((flags) >> 5) & 3u) % 3u)
 
 #define FT_OP_WRITE     0
 #define FT_OP_REPEAT    32
@@ -76,6 +79,22 @@ int ft_quiet(const struct trace_event *e);
  */
 #define FT_LOST_ANY     UINT64_MAX
 size_t ft_check_output(enum trace_format f, const char *s, size_t len, uint64_t lost);
+
+/* An output stream over a buffer kept from input to input (fmemopen): the
+ * formats write megabytes at worst, and fresh memory for them (a
+ * memstream's) cost page faults that were most of an input's time.  More
+ * than FT_OUT_MAX - 2 bytes breaks the bound on the output. */
+#define FT_OUT_MAX      (8u << 20)
+
+struct ft_out {
+	char *buf;                /* FT_OUT_MAX bytes, allocated once */
+	FILE *f;
+};
+
+void ft_out_open(struct ft_out *o);
+/* What was written so far (flushed, NUL-terminated): its length. */
+size_t ft_out_len(struct ft_out *o);
+void ft_out_close(struct ft_out *o);
 
 /* ---- fuzz_trace_vm.c: the VM's state and commands over the same RAM ---- */
 

@@ -29,6 +29,33 @@ void ft_violation(const char *fmt, ...)
 	abort();
 }
 
+void ft_out_open(struct ft_out *o)
+{
+	if (!o->buf && !(o->buf = malloc(FT_OUT_MAX)))
+		abort();
+	o->buf[0] = '\0';
+	if (!(o->f = fmemopen(o->buf, FT_OUT_MAX - 1, "w")))
+		abort();
+}
+
+size_t ft_out_len(struct ft_out *o)
+{
+	long n;
+
+	fflush(o->f);
+	n = ftell(o->f);
+	if (n < 0 || (size_t)n >= FT_OUT_MAX - 2)
+		ft_violation("output of %ld bytes", n);
+	o->buf[n] = '\0';
+	return (size_t)n;
+}
+
+void ft_out_close(struct ft_out *o)
+{
+	fclose(o->f);
+	o->f = NULL;
+}
+
 int ft_quiet(const struct trace_event *e)
 {
 	uint64_t op = e->ev == TEV_REQ_ENTER ? e->a[0] & 0xffff : e->a[0];

@@ -26,9 +26,9 @@ static struct inspect_ext x;
 static unsigned prev_calls;
 static int took;                  /* trace_take_text called */
 /* vmm --trace-file: the file, and where its unchecked part starts */
-static FILE *file;
-static char *file_buf;
-static size_t file_len, mark;
+static struct ft_out file;         /* file.f NULL: none */
+static size_t mark;
+static struct ft_out errs;         /* each line's diagnostics stream */
 static enum trace_format mark_fmt;
 
 struct gmem vm_gmem(struct vm *v)
@@ -48,11 +48,13 @@ static int prev_hook(void *ctx, struct scen_backend *b, FILE *out, FILE *err)
  * the end of its array, unless end). */
 static void check_file(bool end)
 {
-	if (!file || (mark_fmt == TRACE_FMT_CHROME && !end))
+	size_t len;
+
+	if (!file.f || (mark_fmt == TRACE_FMT_CHROME && !end))
 		return;
-	fflush(file);
-	ft_check_output(mark_fmt, file_buf + mark, file_len - mark, FT_LOST_ANY);
-	mark = file_len;
+	len = ft_out_len(&file);
+	ft_check_output(mark_fmt, file.buf + mark, len - mark, FT_LOST_ANY);
+	mark = len;
 }
 
 /* `trace off` (fmt < 0) or `trace on FMT`, as a session line. */
@@ -83,7 +85,7 @@ static void command(int fmt)
 	free(out);
 	if (trace_sink_on(&vm, NULL) != (fmt >= 0))
 		ft_violation("trace %s: the output is %s", argv[1], fmt >= 0 ? "off" : "on");
-	if (file && fmt >= 0 && (enum trace_format)fmt != was) {
+	if (file.f && fmt >= 0 && (enum trace_format)fmt != was) {
 		mark_fmt = was;
 		check_file(true);     /* the old format's part ended */
 		mark_fmt = (enum trace_format)fmt;
@@ -111,47 +113,41 @@ void ft_vm_start(uint8_t *ram, unsigned sink)
 	x = (struct inspect_ext){ .vm = &vm, .be = &be };
 	prev_calls = 0;
 	took = 0;
-	file = NULL;
 	if (sink < 3) {
 		command((int)sink);
 		return;
 	}
 	/* vmm --trace=chrome --trace-file F, as main.c sets it up. */
-	file_buf = NULL;
-	file_len = mark = 0;
+	mark = 0;
 	mark_fmt = TRACE_FMT_CHROME;
-	if (!(file = open_memstream(&file_buf, &file_len)))
-		abort();
-	if (trace_configure(&vm, TRACE_FMT_CHROME, file, true) != 0)
+	ft_out_open(&file);
+	if (trace_configure(&vm, TRACE_FMT_CHROME, file.f, true) != 0)
 		ft_violation("trace_configure failed");
 	trace_hook_backend(&x);
 }
 
 void ft_vm_line(int cmd)
 {
-	char *err = NULL;
-	size_t len = 0;
+	size_t len;
 	unsigned before = prev_calls;
 	enum trace_format f;
-	FILE *e;
 
 	if (cmd >= 0 && cmd % 6 < 4)
 		command(cmd % 6 - 1);
 	else if (cmd >= 0 && cmd % 6 == 5)
 		take();
-	if (!(e = open_memstream(&err, &len)))
-		abort();
-	be.after_step(be.after_step_ctx, &be, e, e);
-	fclose(e);
+	ft_out_open(&errs);
+	be.after_step(be.after_step_ctx, &be, errs.f, errs.f);
+	len = ft_out_len(&errs);
+	ft_out_close(&errs);
 	if (prev_calls != before + 1)
 		ft_violation("the hook before the trace's ran %u times", prev_calls - before);
-	if (file || !trace_sink_on(&vm, &f)) {
+	if (file.f || !trace_sink_on(&vm, &f)) {
 		if (len)
-			ft_violation("trace output where none goes: %s", err);
+			ft_violation("trace output where none goes: %s", errs.buf);
 	} else {
-		ft_check_output(f, err, len, FT_LOST_ANY);
+		ft_check_output(f, errs.buf, len, FT_LOST_ANY);
 	}
-	free(err);
 	check_file(false);
 }
 
@@ -159,10 +155,8 @@ void ft_vm_stop(void)
 {
 	trace_host_free(vm.trace);
 	vm.trace = NULL;
-	if (file) {
+	if (file.f) {
 		check_file(true);
-		fclose(file);
-		free(file_buf);
-		file = NULL;
+		ft_out_close(&file);
 	}
 }
