@@ -17,7 +17,9 @@
 # the figures docs/fuzzing.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(fuzz_elf fuzz_scenario fuzz_control fuzz_memory)
+targets=(fuzz_elf fuzz_scenario fuzz_control fuzz_memory fuzz_gdb fuzz_tlblog fuzz_trace)
+# The corpora fuzz_seedgen writes (fuzz_gdb's and fuzz_tlblog's are written by hand).
+generated=(fuzz_elf fuzz_scenario fuzz_control fuzz_memory fuzz_trace)
 
 build_fuzz() {
 	if [ ! -f build-fuzz/CMakeCache.txt ]; then
@@ -36,7 +38,7 @@ target_flags() {
 max_len() {
 	case $1 in
 	fuzz_elf) echo 16384 ;;
-	fuzz_scenario) echo 8192 ;;
+	fuzz_scenario|fuzz_tlblog|fuzz_trace) echo 8192 ;;
 	*) echo 65536 ;;
 	esac
 }
@@ -47,7 +49,7 @@ case ${1:-} in
 	exit 0 ;;
 --seeds)
 	build_fuzz
-	rm -rf tests/fuzz/corpus
+	for t in "${generated[@]}"; do rm -rf "tests/fuzz/corpus/$t"; done
 	build-fuzz/fuzz_seedgen . tests/fuzz/corpus
 	echo "fuzz: seeds written to tests/fuzz/corpus" >&2
 	exit 0 ;;
