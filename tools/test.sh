@@ -48,8 +48,8 @@ if [ "$machine" = 1 ]; then
 			tools/kvm-machine.sh --cpus 1 ctest --test-dir build-asan --output-on-failure \
 			-L kvm -FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@" >"$logs/$1.log" 2>&1
 	}
-	half -R '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli|test_report_live)$' "$@" & a=$!
-	half -E '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli|test_report_live)$' "$@" & b=$!
+	half -R '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" & a=$!
+	half -E '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" & b=$!
 	wait $a || status=1
 	wait $b || status=1
 	cat "$logs/-R.log" "$logs/-E.log"
