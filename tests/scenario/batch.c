@@ -67,12 +67,6 @@ static pid_t batch_start(enum runner which, char *const *scns, size_t n, const c
 	return pid;
 }
 
-static int batch_once(enum runner which, char *const *scns, size_t n, const char *outdir,
-		      unsigned *log)
-{
-	return proc_wait(batch_start(which, scns, n, outdir, log));
-}
-
 void runner_batch_pair(char *const *a, size_t na, const char *outa, char *const *b, size_t nb,
 		       const char *outb)
 {
@@ -99,13 +93,13 @@ static size_t first_not_run(char *const *scns, size_t i, size_t n, const char *o
 
 void runner_batch(enum runner which, char *const *scns, size_t n, const char *outdir)
 {
-	size_t i = 0, rounds = 0;
+	size_t i = 0;
 
 	/* A scenario that kills vmm's guest ends a run; the ones after it run
 	 * in a new one (each round runs at least one, or stops). */
-	while (i < n && rounds++ < n) {
+	while (i < n) {
 		unsigned log;
-		int status = batch_once(which, scns + i, n - i, outdir, &log);
+		int status = proc_wait(batch_start(which, scns + i, n - i, outdir, &log));
 		size_t next = first_not_run(scns, i, n, outdir);
 
 		if (next == i) {
@@ -118,7 +112,7 @@ void runner_batch(enum runner which, char *const *scns, size_t n, const char *ou
 			free(err);
 			break;
 		}
-		i = first_not_run(scns, next, n, outdir);
+		i = next;
 	}
 }
 

@@ -72,25 +72,6 @@ static char *run(char *const argv[], const char *to, bool quiet, int *status)
 	return buf;
 }
 
-/* The whole file as a malloc'ed string ("" if missing). */
-static char *slurp_or_empty(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t k;
-
-	cr_assert(out);
-	while (f && (k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		fwrite(chunk, 1, k, out);
-	if (f)
-		fclose(f);
-	fclose(out);
-	return buf;
-}
-
 /* Generate the n scenarios from seed first into dir (scengen --out-dir)
  * and run them all through one linux-runner --out-dir dir/linux. */
 static void run_oracle(const char *bin, const char *dir, unsigned first, unsigned n,
@@ -136,13 +117,13 @@ Test(scen_random, v2_like_linux, .timeout = 600)
 		char *st_text, *linux_out, *mm_out;
 
 		snprintf(path, sizeof path, "%s/linux/s%u.status", dir, seed);
-		st_text = slurp_or_empty(path);
-		st_linux = *st_text ? atoi(st_text) : -1;
+		st_text = scen_slurp(path);
+		st_linux = atoi(st_text);
 		free(st_text);
 		cr_assert(st_linux == 0 || st_linux == 1, "linux-runner seed %u: status %d", seed,
 			  st_linux);
 		snprintf(path, sizeof path, "%s/linux/s%u.out", dir, seed);
-		linux_out = slurp_or_empty(path);
+		linux_out = scen_slurp(path);
 		snprintf(path, sizeof path, "%s/s%u.scn", dir, seed);
 		fake_setup();
 		mm_out = scen_mm_transcript(path, &st_mm);
