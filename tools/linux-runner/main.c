@@ -40,6 +40,8 @@ static void locate_child(void)
 		setenv("LINUX_RUNNER_CHILD", path, 1);
 }
 
+/* One scenario from in (named name) in a new child process: batch.h's
+ * batch_run_fn, and the whole run without --out-dir. */
 static int run_one(void *ctx, const char *name, FILE *in, FILE *out, FILE *err)
 {
 	struct scen_backend *be = backend_linux_new(err);
@@ -61,7 +63,7 @@ static int run_batch(int argc, char **argv)
 	size_t n = (size_t)argc - 3;
 
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(files[i], "-") == 0 || files[i][0] == '-') {
+		if (files[i][0] == '-') {
 			fprintf(stderr, "linux-runner: --out-dir takes files, not %s\n", files[i]);
 			return SCRIPT_PARSE;
 		}
@@ -74,7 +76,6 @@ static int run_batch(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct scen_backend *be;
 	const char *path;
 	FILE *in;
 	int ret;
@@ -108,14 +109,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "linux-runner: %s: %s\n", path, strerror(errno));
 		return SCRIPT_PARSE;
 	}
-	be = backend_linux_new(stderr);
-	if (!be) {
-		if (in != stdin)
-			fclose(in);
-		return SCRIPT_DEAD;
-	}
-	ret = script_run_file(in, in == stdin ? "<stdin>" : path, be, stdout, stderr);
-	backend_free(be);
+	ret = run_one(NULL, in == stdin ? "<stdin>" : path, in, stdout, stderr);
 	if (in != stdin)
 		fclose(in);
 	return ret;
