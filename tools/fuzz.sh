@@ -6,7 +6,8 @@
 #   tools/fuzz.sh TARGET -runs=N       fuzz N inputs
 #   tools/fuzz.sh TARGET ... -- ARGS   more libFuzzer flags (-jobs=2 ...)
 #   tools/fuzz.sh --list               the targets
-#   tools/fuzz.sh --seeds              rewrite the seed corpora (tests/fuzz/corpus)
+#   tools/fuzz.sh --seeds              rewrite the generated seed corpora (tests/fuzz/corpus;
+#                                      regression-* inputs stay)
 #   tools/fuzz.sh --coverage TARGET    line coverage of TARGET's campaign corpus
 #                                      (llvm-cov, build-fuzz-cov/)
 #
@@ -49,7 +50,10 @@ case ${1:-} in
 	exit 0 ;;
 --seeds)
 	build_fuzz
-	for t in "${generated[@]}"; do rm -rf "tests/fuzz/corpus/$t"; done
+	# The generated seeds go; regression-* inputs (written by hand) stay.
+	for t in "${generated[@]}"; do
+		find "tests/fuzz/corpus/$t" -maxdepth 1 -type f ! -name 'regression-*' -delete 2>/dev/null || true
+	done
 	build-fuzz/fuzz_seedgen . tests/fuzz/corpus
 	echo "fuzz: seeds written to tests/fuzz/corpus" >&2
 	exit 0 ;;
