@@ -31,37 +31,54 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 if [ "$machine" = 1 ]; then
-	ctest --test-dir build-asan --output-on-failure -j2 -LE kvm "$@" || status=$?
-	# The fixtures' setup (the Linux oracle's stage, the installed tree)
-	# ran here, on this host's own kernel; the machine's is another Linux.
+	# The fixtures' setup (the Linux oracle's stage, the installed tree,
+	# the example built outside the tree) runs here first, on this host's
+	# own kernel (the machine's is another Linux) and compiler.
+	fixtures='^(scenario_diff_oracle|install_tree|outside_cmake_build|outside_pkgconfig_build)$'
+	ctest --test-dir build-asan --output-on-failure -j2 -R "$fixtures" || status=$?
 	# The report of a real run is kept and opened in Chromium here (in
 	# the machine's software CPU one page load takes minutes).
 	page=$PWD/build-asan/report-live.html
 	rm -f "$page"
-	# Two machines of one CPU each, side by side: one CPU per machine
-	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
-	# (seen to hang QEMU's emulated AMD-V under load).
 	tools/kvm-machine.sh --prepare
 	logs=$(mktemp -d)
+	# Then three stages side by side, each of its own tests and files:
+	# this host's other tests (then the benchmarks' command lines and the
+	# fuzz targets), and two machines of one CPU each.  One CPU per machine
+	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
+	# (seen to hang QEMU's emulated AMD-V under load).
+	host() {
+		local r=0
+		ctest --test-dir build-asan --output-on-failure -j2 -LE kvm -E "$fixtures" \
+			-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@" || r=1
+		# The benchmarks' command lines, where the benchmarks are built (build/).
+		ctest --test-dir build --output-on-failure -L bench || r=1
+		# The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
+		ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
+		return $r
+	}
 	half() {
 		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page \
 			tools/kvm-machine.sh --cpus 1 ctest --test-dir build-asan --output-on-failure \
-			-L kvm -FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@" >"$logs/$1.log" 2>&1
+			-L kvm -FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@"
 	}
-	half -R '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" & a=$!
-	half -E '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" & b=$!
+	host "$@" >"$logs/host.log" 2>&1 & h=$!
+	half -R '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" >"$logs/a.log" 2>&1 & a=$!
+	half -E '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" >"$logs/b.log" 2>&1 & b=$!
 	wait $a || status=1
 	wait $b || status=1
-	cat "$logs/-R.log" "$logs/-E.log"
 	# The ThreadSanitizer build's test (several vCPU threads, host threads
-	# driving them at once).
-	tools/kvm-machine.sh --cpus 1 ctest --test-dir build-tsan --output-on-failure -L tsan ||
-		status=1
+	# driving them at once), while the host's stage may still run.
+	tools/kvm-machine.sh --cpus 1 ctest --test-dir build-tsan --output-on-failure -L tsan \
+		>"$logs/tsan.log" 2>&1 || status=1
+	wait $h || status=1
+	cat "$logs/host.log" "$logs/a.log" "$logs/b.log" "$logs/tsan.log"
 	rm -rf "$logs"
 	if [ -s "$page" ]; then
 		VMM_REPORT_HTML=$page VMM_REPORT_STEPS=5 build-asan/tests/test_report_browser \
 			--jobs 1 --filter 'report_browser_real/*' || status=$?
 	fi
+	exit "$status"
 else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
 	ctest --test-dir build-tsan --output-on-failure -L tsan || status=$?
