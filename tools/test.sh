@@ -42,15 +42,11 @@ if [ "$machine" = 1 ]; then
 	rm -f "$page"
 	tools/kvm-machine.sh --prepare
 	logs=$(mktemp -d)
-	# Then four stages side by side, each of its own tests and files:
+	# Then three stages side by side, each of its own tests and files:
 	# this host's other tests (then the benchmarks' command lines and the
-	# fuzz targets), and three machines of one CPU each, a third of the
-	# guest-booting tests in each (about 300 s each under a two-process
-	# load; the third takes what the first two do not name, new tests
-	# included).  One CPU per machine keeps its kernel out of cross-CPU
-	# waits on a CPU that runs a guest (seen to hang QEMU's emulated AMD-V
-	# under load).  outside_cmake and outside_pkgconfig share a lock: one
-	# machine.
+	# fuzz targets), and two machines of one CPU each.  One CPU per machine
+	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
+	# (seen to hang QEMU's emulated AMD-V under load).
 	host() {
 		local r=0
 		ctest --test-dir build-asan --output-on-failure -j2 -LE kvm -E "$fixtures" \
@@ -61,26 +57,22 @@ if [ "$machine" = 1 ]; then
 		ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
 		return $r
 	}
-	third() {
+	half() {
 		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page \
 			tools/kvm-machine.sh --cpus 1 ctest --test-dir build-asan --output-on-failure \
 			-L kvm -FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@"
 	}
-	first='test_vmm_cli|test_api_live|outside_cmake|outside_pkgconfig'
-	second='test_inspect_live|scenario_vmm|test_gdb_session|test_report_live'
 	host "$@" >"$logs/host.log" 2>&1 & h=$!
-	third -R "^($first)\$" "$@" >"$logs/a.log" 2>&1 & a=$!
-	third -R "^($second)\$" "$@" >"$logs/b.log" 2>&1 & b=$!
-	third -E "^($first|$second)\$" "$@" >"$logs/c.log" 2>&1 & c=$!
+	half -R '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" >"$logs/a.log" 2>&1 & a=$!
+	half -E '^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$' "$@" >"$logs/b.log" 2>&1 & b=$!
 	wait $a || status=1
 	wait $b || status=1
-	wait $c || status=1
 	# The ThreadSanitizer build's test (several vCPU threads, host threads
 	# driving them at once), while the host's stage may still run.
 	tools/kvm-machine.sh --cpus 1 ctest --test-dir build-tsan --output-on-failure -L tsan \
 		>"$logs/tsan.log" 2>&1 || status=1
 	wait $h || status=1
-	cat "$logs/host.log" "$logs/a.log" "$logs/b.log" "$logs/c.log" "$logs/tsan.log"
+	cat "$logs/host.log" "$logs/a.log" "$logs/b.log" "$logs/tsan.log"
 	rm -rf "$logs"
 	if [ -s "$page" ]; then
 		VMM_REPORT_HTML=$page VMM_REPORT_STEPS=5 build-asan/tests/test_report_browser \
