@@ -98,7 +98,9 @@ struct mm_cpu_tlb {
 	uint64_t lock_waits;      /* times it waited for a memory-manager lock */
 	uint32_t lock_hold;       /* test-only: id of the mm whose mmap_lock it holds on
 	                             purpose (INJECT_HOLD_MMAP_LOCK), 0 none */
-	uint32_t reserved;
+	uint32_t shootdown_tsc;   /* its last shootdown that had other CPUs to ask:
+				     TSC ticks from the request's set-up to the
+				     last acknowledgement, modulo 2^32 (0: none yet) */
 };
 
 struct mm_table {

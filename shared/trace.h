@@ -25,7 +25,9 @@
 #include "shared/layout.h"
 
 #define TRACE_CPUS            4           /* CPUs with a ring; others record nothing */
+#ifndef TRACE_RING_RECS                   /* (the fuzz build's is smaller: docs/fuzzing.md) */
 #define TRACE_RING_RECS       1024        /* records per ring, a power of two */
+#endif
 #define TRACE_RING_OFFSET     0x1000u     /* first ring, after the control page */
 #define TRACE_RING_SIZE       (TRACE_RING_RECS * 64u)
 

@@ -6,7 +6,8 @@
 #   tools/fuzz.sh TARGET -runs=N       fuzz N inputs
 #   tools/fuzz.sh TARGET ... -- ARGS   more libFuzzer flags (-jobs=2 ...)
 #   tools/fuzz.sh --list               the targets
-#   tools/fuzz.sh --seeds              rewrite the seed corpora (tests/fuzz/corpus)
+#   tools/fuzz.sh --seeds              rewrite the generated seed corpora (tests/fuzz/corpus;
+#                                      regression-* inputs stay)
 #   tools/fuzz.sh --coverage TARGET    line coverage of TARGET's campaign corpus
 #                                      (llvm-cov, build-fuzz-cov/)
 #
@@ -17,7 +18,9 @@
 # the figures docs/fuzzing.md records.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(fuzz_elf fuzz_scenario fuzz_control fuzz_memory)
+targets=(fuzz_elf fuzz_scenario fuzz_control fuzz_memory fuzz_gdb fuzz_tlblog fuzz_trace)
+# The corpora fuzz_seedgen writes (fuzz_gdb's and fuzz_tlblog's are written by hand).
+generated=(fuzz_elf fuzz_scenario fuzz_control fuzz_memory fuzz_trace)
 
 build_fuzz() {
 	if [ ! -f build-fuzz/CMakeCache.txt ]; then
@@ -36,7 +39,7 @@ target_flags() {
 max_len() {
 	case $1 in
 	fuzz_elf) echo 16384 ;;
-	fuzz_scenario) echo 8192 ;;
+	fuzz_scenario|fuzz_tlblog|fuzz_trace) echo 8192 ;;
 	*) echo 65536 ;;
 	esac
 }
@@ -47,7 +50,10 @@ case ${1:-} in
 	exit 0 ;;
 --seeds)
 	build_fuzz
-	rm -rf tests/fuzz/corpus
+	# The generated seeds go; regression-* inputs (written by hand) stay.
+	for t in "${generated[@]}"; do
+		find "tests/fuzz/corpus/$t" -maxdepth 1 -type f ! -name 'regression-*' -delete 2>/dev/null || true
+	done
 	build-fuzz/fuzz_seedgen . tests/fuzz/corpus
 	echo "fuzz: seeds written to tests/fuzz/corpus" >&2
 	exit 0 ;;

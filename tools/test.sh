@@ -31,37 +31,64 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
 if [ "$machine" = 1 ]; then
-	ctest --test-dir build-asan --output-on-failure -j2 -LE kvm "$@" || status=$?
-	# The fixtures' setup (the Linux oracle's stage, the installed tree)
-	# ran here, on this host's own kernel; the machine's is another Linux.
-	# The report of a real run is kept and opened in Chromium here (in
-	# the machine's software CPU one page load takes minutes).
+	# The fixtures' setup (the Linux oracle's stage, the installed tree,
+	# the example built outside the tree) runs here first, on this host's
+	# own kernel (the machine's is another Linux) and compiler.
+	fixtures='^(scenario_diff_oracle|install_tree|outside_cmake_build|outside_pkgconfig_build)$'
+	ctest --test-dir build-asan --output-on-failure -j2 -R "$fixtures" || status=$?
 	page=$PWD/build-asan/report-live.html
 	rm -f "$page"
-	# Two machines of one CPU each, side by side: one CPU per machine
-	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
-	# (seen to hang QEMU's emulated AMD-V under load).
 	tools/kvm-machine.sh --prepare
 	logs=$(mktemp -d)
-	half() {
-		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page \
-			tools/kvm-machine.sh --cpus 1 ctest --test-dir build-asan --output-on-failure \
-			-L kvm -FS 'scenario_diff_oracle|vmm_installed' "$@" >"$logs/$1.log" 2>&1
+	# Then three stages side by side, each of its own tests and files:
+	# this host's other tests (then the benchmarks' command lines and the
+	# fuzz targets), and two machines of one CPU each.  One CPU per machine
+	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
+	# (seen to hang QEMU's emulated AMD-V under load).
+	host() {
+		local r=0
+		ctest --test-dir build-asan --output-on-failure -j2 -LE kvm -E "$fixtures" \
+			-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@" || r=1
+		# The benchmarks' command lines, where the benchmarks are built (build/).
+		ctest --test-dir build --output-on-failure -L bench || r=1
+		# The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
+		ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
+		return $r
 	}
-	half -R '^(scenario_diff|test_vm|scenario_vmm)$' "$@" & a=$!
-	half -E '^(scenario_diff|test_vm|scenario_vmm)$' "$@" & b=$!
+	first='^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$'
+	# ctest prints a line as each test starts and ends, the longest test
+	# takes under 150 s under load: a machine silent for 600 s is wedged.
+	kvm=(--test-dir build-asan --output-on-failure -L kvm
+		-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built')
+	machine_a() {
+		tools/kvm-machine.sh --cpus 1 --stall 600 ctest "${kvm[@]}" -R "$first" "$@"
+	}
+	# The second machine then runs the ThreadSanitizer build's test
+	# (several vCPU threads, host threads driving them at once), and this
+	# host opens the report its test_report_live kept in Chromium (in the
+	# machine's software CPU one page load takes minutes).
+	machine_b() {
+		local r=0
+		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page tools/kvm-machine.sh --cpus 1 --stall 600 \
+			bash -c 'ctest "$@"; r=$?
+				ctest --test-dir build-tsan --output-on-failure -L tsan || r=1
+				exit $r' machine_b "${kvm[@]}" -E "$first" "$@" || r=1
+		# (None when the arguments left test_report_live out.)
+		if [ -s "$page" ]; then
+			VMM_REPORT_HTML=$page VMM_REPORT_STEPS=5 build-asan/tests/test_report_browser \
+				--jobs 1 --filter 'report_browser_real/*' || r=1
+		fi
+		return $r
+	}
+	host "$@" >"$logs/host.log" 2>&1 & h=$!
+	machine_a "$@" >"$logs/a.log" 2>&1 & a=$!
+	machine_b "$@" >"$logs/b.log" 2>&1 & b=$!
 	wait $a || status=1
 	wait $b || status=1
-	cat "$logs/-R.log" "$logs/-E.log"
-	# The ThreadSanitizer build's test (several vCPU threads, host threads
-	# driving them at once).
-	tools/kvm-machine.sh --cpus 1 ctest --test-dir build-tsan --output-on-failure -L tsan ||
-		status=1
+	wait $h || status=1
+	cat "$logs/host.log" "$logs/a.log" "$logs/b.log"
 	rm -rf "$logs"
-	if [ -s "$page" ]; then
-		VMM_REPORT_HTML=$page VMM_REPORT_STEPS=5 build-asan/tests/test_report_browser \
-			--jobs 1 --filter 'report_browser_real/*' || status=$?
-	fi
+	exit "$status"
 else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
 	ctest --test-dir build-tsan --output-on-failure -L tsan || status=$?

@@ -4,10 +4,12 @@
  * (hypercalls, the channel's answer notification).
  */
 #include <errno.h>
+#include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "shared/channel.h"
@@ -378,6 +380,13 @@ struct gmem vm_gmem(struct vm *vm)
 unsigned vm_nr_cpus(const struct vm *vm)
 {
 	return vm->ncpus;
+}
+
+uint64_t vm_tsc_khz(struct vm *vm)
+{
+	int khz = ioctl(vm->vm_fd, KVM_GET_TSC_KHZ);
+
+	return khz > 0 ? (uint64_t)khz : 0;
 }
 
 const char *vm_failure(struct vm *vm)

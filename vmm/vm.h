@@ -19,6 +19,9 @@ struct vm_debugger;
 
 /* Most CPUs a VM can have (vmm --cpus): the channel's rings. */
 #define VM_MAX_CPUS CHANNEL_MAX_CPUS
+/* The CPUs of vmm_boot with vmm_config.cpus 0: as vmm without --cpus
+ * (VMM_DEFAULT_CPUS of vmm's options). */
+#define VM_DEFAULT_CPUS 2
 
 struct vm_config {
 	const char *guest_path;   /* guest kernel ELF */
@@ -88,6 +91,8 @@ int vm_request_on(struct vm *vm, unsigned cpu, struct chan_slot *reqs, unsigned 
 
 /* The CPUs the VM was created with (all online once vm_create returned 0). */
 unsigned vm_nr_cpus(const struct vm *vm);
+/* The guest's TSC frequency in kHz (KVM_GET_TSC_KHZ), 0 if KVM does not say. */
+uint64_t vm_tsc_khz(struct vm *vm);
 
 /* A read-only view of guest RAM for inspection (valid until vm_destroy). */
 struct gmem vm_gmem(struct vm *vm);

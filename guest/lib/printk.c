@@ -107,10 +107,13 @@ int snprintk(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
-static char line[512];
+/* Each call formats into its own buffer on its stack: CPUs print at once
+ * (a shared buffer let two APs' "CPU N online" lines overwrite each other). */
+#define LINE_MAX 512
 
 int printk(const char *fmt, ...)
 {
+	char line[LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -124,6 +127,7 @@ int printk(const char *fmt, ...)
 
 void panic(const char *fmt, ...)
 {
+	char line[LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);

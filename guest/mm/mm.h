@@ -123,8 +123,7 @@ void switch_mm(struct mm_struct *mm);
 void mm_lazy_enter(void);
 /* CPU cpu is coming up (before it serves requests). */
 void mm_cpu_online(unsigned cpu);
-/* The flush IPI arrived on this CPU (interrupts off): do every pending request and ack. */
-void mm_tlb_ipi(void);
+/* The flush IPI's handler: guest/mm/tlb_ipi.h (mm_tlb_ipi_fast, mm_tlb_ipi_slow). */
 /* Test-only: arm one TLB shootdown knob (MM_INJECT_TLB_*; cpu for SKIP_IPI). 0 or -EINVAL. */
 int mm_inject_tlb(int kind, unsigned cpu);
 long do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint32_t prot, uint32_t flags); /* address or -errno; prot MM_PROT_*, flags MM_MAP_* */

@@ -50,11 +50,12 @@ static void flush_range(struct mm_struct *mm, uint64_t start, uint64_t end, bool
 		pc->pub->flushes++;
 		flush_local(mm, start, end);
 	}
-	if (__builtin_expect(!(__atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu)), 1))
+	uint64_t others = __atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu);
+	if (__builtin_expect(!others, 1))
 		return;
-	if (tlb && tlb_free_early())
+	if (__builtin_expect(tlb_knob_armed, 0) && tlb && tlb_free_early())
 		free_gathered_early(tlb);
-	tlb_shootdown(mm, start, end, gen, freed_tables);
+	tlb_shootdown(mm, start, end, gen, freed_tables, others);
 }
 
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end)

@@ -27,12 +27,14 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 /* A flush request from one CPU to others (Linux's flush_tlb_info). */
 struct tlb_flush_info {
 	struct mm_struct *mm;
-	uint64_t start, end;          /* the range; > ceiling pages: everything */
+	uint64_t start, end;          /* the range */
 	uint64_t new_gen;             /* mm->tlb_gen this flush brings a CPU to */
-	uint32_t freed_tables;        /* page-table pages are freed after it */
-	uint32_t id;                  /* per initiator (TLOG_IPI_*) */
-	uint32_t ack_first;           /* injected: targets acknowledge before flushing */
-	volatile uint32_t done;       /* the initiator has finished (freed) */
+	uint8_t full;                 /* more than the ceiling's pages: flush everything */
+	uint8_t freed_tables;         /* page-table pages are freed after it */
+	uint8_t ack_first;            /* injected: targets acknowledge before flushing */
+	volatile uint8_t done;        /* the initiator has finished (freed; slow path) */
+	uint32_t id;                  /* per initiator (TLOG_IPI_*; slow path) */
+	volatile uint32_t acks;       /* targets done with it (each adds 1) */
 };
 
 /* mm's tables are going away: every other CPU that keeps it loaded (lazily)
@@ -43,10 +45,11 @@ void tlb_leave_mm(struct mm_struct *mm);
 extern uint8_t tlb_knob_armed;
 /* This CPU's part of a flush with a knob armed. */
 void tlb_flush_local_injected(struct mm_struct *mm, uint64_t start, uint64_t end);
-/* Send the request (tlb_gen gen) to the other CPUs of mm that need it, and
- * wait, interrupts let in, until every one has acknowledged. */
+/* Send the request (tlb_gen gen) to those of the other CPUs in others (mm's
+ * cpu_mask without this CPU) that need it, and wait, interrupts let in,
+ * until every one has acknowledged. */
 void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
-		   bool freed_tables);
+		   bool freed_tables, uint64_t others);
 /* Injected: free the gathered frames before the shootdown (one-shot). */
 bool tlb_free_early(void);
 

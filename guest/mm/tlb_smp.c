@@ -1,25 +1,18 @@
 /*
  * Several CPUs and one TLB each (docs/tlb.md): switch_mm with Linux x86's
  * lazy TLB mode and tlb_gen, the shootdown of flush_tlb_mm_range on the
- * other CPUs that may cache an mm, the flush IPI's handler, and the
- * test-only knobs that break a shootdown on purpose.  The IPI itself is the
- * architecture's (arch_send_tlb_ipi, guest/arch/x86_64/tlb_ipi.c).
+ * other CPUs that may cache an mm, the flush IPI's general handler (its
+ * fast path: tlb_ipi.h), and the test-only knobs that break a shootdown on
+ * purpose.  The IPI itself is the architecture's (arch_send_tlb_ipi, its
+ * handler guest/arch/x86_64/tlb_ipi.c).
  */
 #include "guest/mm/mm.h"
 #include "guest/mm/mm_tlblog.h"
 #include "guest/mm/mm_trace.h"
 #include "guest/mm/tlb.h"
+#include "guest/mm/tlb_ipi.h"
 
-/* One CPU's state that the others read: whether it is lazy, the initiators
- * whose flush request awaits it, and its own request as an initiator. */
-struct tlb_cpu {
-	volatile uint64_t pending;    /* bit i: CPU i's request not yet acknowledged */
-	volatile uint32_t is_lazy;
-	uint32_t next_id;
-	struct tlb_flush_info info;   /* valid while this CPU waits for acks */
-} __attribute__((aligned(64)));
-
-static struct tlb_cpu tlb_cpus[MM_CPUS_MAX];
+struct tlb_cpu tlb_cpus[MM_CPUS_MAX];
 
 /* Test-only knob (mm_inject_tlb): armed for the next shootdown, then off. */
 static struct {
@@ -169,14 +162,20 @@ static void flush_func(const struct tlb_flush_info *f)
 	pc->loaded_gen = f->new_gen;
 }
 
-void mm_tlb_ipi(void)
+/* Acknowledge request f: the initiator counts its targets' acks. */
+static inline void ack(struct tlb_flush_info *f)
+{
+	__atomic_add_fetch(&f->acks, 1, __ATOMIC_RELEASE);
+}
+
+void mm_tlb_ipi_slow(void)
 {
 	unsigned cpu = smp_processor_id();
-	uint64_t p = __atomic_load_n(&tlb_cpus[cpu].pending, __ATOMIC_ACQUIRE);
+	uint64_t p = __atomic_exchange_n(&tlb_cpus[cpu].pending, 0, __ATOMIC_ACQUIRE);
 
 	while (p) {
 		unsigned from = (unsigned)__builtin_ctzll(p);
-		const struct tlb_flush_info *f = &tlb_cpus[from].info;
+		struct tlb_flush_info *f = &tlb_cpus[from].info;
 		bool early = f->ack_first;
 
 		p &= p - 1;
@@ -185,7 +184,7 @@ void mm_tlb_ipi(void)
 		if (early) {    /* injected: acknowledge, then flush */
 			struct tlb_flush_info copy = *f;
 			TLBLOG(TLOG_IPI_ACK, copy.mm->id, from, copy.id);
-			__atomic_and_fetch(&tlb_cpus[cpu].pending, ~(1ULL << from), __ATOMIC_SEQ_CST);
+			ack(f);
 			/* ...and only after the initiator has freed: the bug shows. */
 			while (!f->done && f->id == copy.id)
 				arch_irq_window();
@@ -194,7 +193,7 @@ void mm_tlb_ipi(void)
 		}
 		flush_func(f);
 		TLBLOG(TLOG_IPI_ACK, f->mm->id, from, f->id);
-		__atomic_and_fetch(&tlb_cpus[cpu].pending, ~(1ULL << from), __ATOMIC_SEQ_CST);
+		ack(f);
 	}
 }
 
@@ -223,50 +222,86 @@ static uint64_t shootdown_targets(unsigned cpu, uint64_t mask, bool freed_tables
 	return targets;
 }
 
-/* Send the request to the CPUs that need it: returns them (a mask). */
-static uint64_t send_requests(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
-			      bool freed_tables)
+/* The general path: the knobs and the log points.  The targets' own slow
+ * path is turned on for good (tlb_cpu.slow) before they see the request. */
+static __attribute__((noinline)) void shootdown_slow(struct mm_struct *mm, uint64_t start,
+						     uint64_t end, uint64_t gen, bool freed_tables,
+						     uint64_t others)
 {
 	unsigned cpu = smp_processor_id();
-	uint64_t others = __atomic_load_n(&mm->cpu_mask, __ATOMIC_SEQ_CST) & ~(1ULL << cpu);
 	struct tlb_cpu *me = &tlb_cpus[cpu];
-
-	if (!others)
-		return 0;
 	uint64_t targets = shootdown_targets(cpu, others, freed_tables);
+	uint32_t n = 0;
+
 	if (!targets)
-		return 0;
+		return;
 	me->info = (struct tlb_flush_info){
 		.mm = mm, .start = start, .end = end, .new_gen = gen,
+		.full = (end - start) >> PAGE_SHIFT > TLB_SINGLE_PAGE_FLUSH_CEILING,
 		.freed_tables = freed_tables, .id = ++me->next_id,
 		.ack_first = knob.kind == MM_INJECT_TLB_ACK_EARLY,
 	};
 	if (knob.kind == MM_INJECT_TLB_ACK_EARLY)
 		knob_off();
 	full_barrier();
-	for (uint64_t m = targets; m; m &= m - 1) {
+	for (uint64_t m = targets; m; m &= m - 1, n++) {
 		unsigned c = (unsigned)__builtin_ctzll(m);
+		tlb_cpus[c].slow = 1;
 		__atomic_or_fetch(&tlb_cpus[c].pending, 1ULL << cpu, __ATOMIC_SEQ_CST);
 		TLBLOG(TLOG_IPI_SEND, mm->id, c, me->info.id);
 		pub(cpu)->ipis_sent++;
 		arch_send_tlb_ipi(c);
 	}
-	return targets;
+	/* Interrupts on while waiting: a CPU that waits for us answers. */
+	while (__atomic_load_n(&me->info.acks, __ATOMIC_ACQUIRE) != n)
+		arch_irq_window();
+	__atomic_store_n(&me->info.done, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Every CPU of others not lazy gets the request, and a lazy one too when
+ * page tables are freed (Linux's should_flush_tlb).  The request is this
+ * CPU's info, filled before the first pending bit is set (the lock or
+ * orders it); the wait ends when every target has added its ack.
+ */
 void tlb_shootdown(struct mm_struct *mm, uint64_t start, uint64_t end, uint64_t gen,
-		   bool freed_tables)
+		   bool freed_tables, uint64_t others)
 {
 	unsigned cpu = smp_processor_id();
-	uint64_t targets = send_requests(mm, start, end, gen, freed_tables);
+	struct tlb_cpu *me = &tlb_cpus[cpu];
+	struct tlb_flush_info *f = &me->info;
+	uint64_t bit = 1ULL << cpu;
+	uint32_t n = 0, skipped = 0, t0 = arch_tsc32();
 
-	/* Interrupts on while waiting: a CPU that waits for us answers. */
-	for (uint64_t m = targets; m; m &= m - 1) {
-		unsigned c = (unsigned)__builtin_ctzll(m);
-		while (__atomic_load_n(&tlb_cpus[c].pending, __ATOMIC_ACQUIRE) & (1ULL << cpu))
-			arch_irq_window();
+	if (__builtin_expect(tlb_knob_armed | mm_tlblog_on, 0)) {
+		shootdown_slow(mm, start, end, gen, freed_tables, others);
+		this_cpu_mm()->pub->shootdown_tsc = (uint32_t)(arch_tsc32() - t0);
+		return;
 	}
-	__atomic_store_n(&tlb_cpus[cpu].info.done, 1, __ATOMIC_RELEASE);
+	f->mm = mm;
+	f->start = start;
+	f->end = end;
+	f->new_gen = gen;
+	f->full = (end - start) >> PAGE_SHIFT > TLB_SINGLE_PAGE_FLUSH_CEILING;
+	f->freed_tables = freed_tables;
+	f->acks = 0;
+	for (uint64_t m = others; m; m &= m - 1) {
+		unsigned c = (unsigned)__builtin_ctzll(m);
+		if (tlb_cpus[c].is_lazy && !freed_tables) {
+			skipped++;
+			continue;
+		}
+		__atomic_or_fetch(&tlb_cpus[c].pending, bit, __ATOMIC_SEQ_CST);
+		arch_send_tlb_ipi(c);
+		n++;
+	}
+	struct mm_cpu_tlb *p = this_cpu_mm()->pub;
+	p->ipis_sent += n;
+	p->lazy_skips += skipped;
+	/* Interrupts on while waiting: a CPU that waits for us answers. */
+	while (__atomic_load_n(&f->acks, __ATOMIC_ACQUIRE) != n)
+		arch_irq_window();
+	p->shootdown_tsc = (uint32_t)(arch_tsc32() - t0);
 }
 
 bool tlb_free_early(void)

@@ -52,8 +52,9 @@
 extern "C" {
 #endif
 
-/* The version of this interface; it grows when the header changes. */
-#define VMM_API_VERSION       1
+/* The version of this interface; it grows when the header changes
+ * (2: vmm_config.cpus). */
+#define VMM_API_VERSION       2
 
 /* The library's version ("0.2.0"). */
 const char *vmm_version(void);
@@ -74,6 +75,9 @@ struct vmm_config {
 	                                 violation fails the line and stops the run */
 	uint32_t boot_timeout_ms;     /* until the guest is ready; 0 = 20 s */
 	uint32_t request_timeout_ms;  /* per request; 0 = 120 s */
+	unsigned cpus;                /* the guest's CPUs, 1 to 8, as vmm --cpus
+	                                 (each a host thread; vmm_run's `cpu N`
+	                                 lines pick one); 0 = 2 (API version 2) */
 };
 
 /*
@@ -88,7 +92,7 @@ int vmm_default_guest(char *buf, size_t len);
  * Load the guest, create the VM, start it and wait until the guest is
  * ready.  0 and *out, or a negative errno and a message in err (one or
  * more lines, naming the cause and what to do):
- *   -EINVAL  a bad configuration (mem_size);
+ *   -EINVAL  a bad configuration (mem_size, cpus above 8);
  *   -ENOEXEC the guest ELF cannot be read or is not a kernel for this vmm;
  *   -ENOENT  no guest given and none installed, or /dev/kvm is missing
  *            (the message says which, and how to get KVM);

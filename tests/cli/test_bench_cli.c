@@ -13,7 +13,7 @@
 
 static const char *const benches[] = {
 	"bench-channel", "bench-inspect", "bench-mm", "bench-fork", "bench-shootdown",
-	"bench-vmafam", "bench-trace-none", "bench-trace-off", "bench-trace-on",
+	"bench-shootdown-wall", "bench-vmafam", "bench-trace-none", "bench-trace-off", "bench-trace-on",
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 

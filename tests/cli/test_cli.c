@@ -91,6 +91,21 @@ Test(cli, vmm_refuses_bad_arguments_before_boot)
 	refused((const char *[]){ "--script", file, "--control", "x.sock", guest, NULL },
 		"exclude each other");
 	refused((const char *[]){ "--script", file, file, NULL }, ": empty file");
+	/* Several scenarios on one guest (--out-dir). */
+	refused((const char *[]){ "--script", file, "--script", file, guest, NULL },
+		"several --script need --out-dir DIR");
+	refused((const char *[]){ "--out-dir", "/tmp", guest, NULL }, "--out-dir needs --script");
+	refused((const char *[]){ "--out-dir", "/tmp", "--script", file, "--report", "r.html",
+				  guest, NULL }, "--report shows one scenario: not with --out-dir");
+	refused((const char *[]){ "--out-dir", "/tmp", "--script", file, "--script", file, guest,
+				  NULL }, "would both write /tmp/");
+	refused((const char *[]){ "--out-dir", "/nonexistent/dir/out", "--script", file, guest,
+				  NULL }, "--out-dir /nonexistent/dir/out: No such file or directory");
+	refused((const char *[]){ "--out-dir", file, "--script", file, guest, NULL },
+		"not a directory");
+	refused((const char *[]){ "--out-dir", "/tmp", "--script", file, "--script",
+				  "/nonexistent/y.scn", guest, NULL },
+		"cannot read /nonexistent/y.scn");
 	unlink(file);
 }
 
@@ -170,6 +185,24 @@ Test(cli, scengen_and_linux_runner_options)
 	r = prog_run((const char *[]){ prog_path("linux-runner"), "--frobnicate", NULL });
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "unknown option --frobnicate"), "%s", r.err);
+	prog_run_free(&r);
+	/* --out-dir: scenarios into files, whole arguments checked first. */
+	r = prog_run((const char *[]){ prog_path("linux-runner"), "--out-dir", "/tmp", NULL });
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "--out-dir needs DIR and at least one FILE"), "%s", r.err);
+	prog_run_free(&r);
+	r = prog_run((const char *[]){ prog_path("linux-runner"), "--out-dir", "/tmp",
+				       "/nonexistent/a.scn", NULL });
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "linux-runner: cannot read /nonexistent/a.scn"), "%s", r.err);
+	prog_run_free(&r);
+	r = prog_run((const char *[]){ prog_path("scengen"), "--out-dir", "/tmp", "7", NULL });
+	cr_assert_eq(r.status, 2, "COUNT missing");
+	prog_run_free(&r);
+	r = prog_run((const char *[]){ prog_path("scengen"), "--out-dir", "/nonexistent", "7", "1",
+				       NULL });
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "cannot write /nonexistent/s7.scn"), "%s", r.err);
 	prog_run_free(&r);
 }
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "tests/cli/run.h"
@@ -77,8 +79,35 @@ static const char *expect_text(int fd, const char *want, unsigned times)
 	return buf;
 }
 
+/* The terminal's side the prompt reads (opened by name: a pty master's own
+ * termios are not the slave's). */
+static int slave_fd = -1;
+
+/* Wait until libedit has the terminal in its editing mode (not canonical,
+ * no echo): text typed before, while it is still in the mode it restores
+ * between lines, is echoed by the terminal and cut into lines by it, and a
+ * ^D there is no end of input for libedit.  The prompt on the screen is
+ * not enough: under load a line typed right after it was seen echoed by the
+ * terminal (the terminal still in its line mode), and a ^D then left the
+ * prompt waiting for good.  At most 4000 looks 5 ms apart: a hang guard,
+ * not a speed test. */
+static void wait_editing(void)
+{
+	struct termios t;
+
+	for (unsigned i = 0; i < 4000; i++) {
+		cr_assert_eq(tcgetattr(slave_fd, &t), 0);
+		if (!(t.c_lflag & (ICANON | ECHO)))
+			return;
+		usleep(5000);
+	}
+	cr_assert_fail("libedit never set the terminal up for editing (lflag %#x)",
+		       (unsigned)t.c_lflag);
+}
+
 static void type(int fd, const char *s)
 {
+	wait_editing();
 	cr_assert_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
 }
 
@@ -93,6 +122,8 @@ static pid_t end_of_input(int fd, pid_t pid, int *status)
 		pid_t r = waitpid(pid, status, WNOHANG);
 		if (r != 0)
 			return r;
+		if (i == 0)
+			wait_editing();
 		if (i % 20 == 0) {
 			/* A failed write: the child is closing the terminal. */
 			ssize_t w = write(fd, "\004", 1);
@@ -113,17 +144,17 @@ static void kill_child(void)
 		kill(child, SIGKILL);
 }
 
-/* Each line is typed only once its prompt is out: libedit sets the terminal
- * up before it prints the prompt, and may discard what was typed earlier. */
+/* Each line is typed only once its prompt is out and libedit edits
+ * (wait_editing): what is typed earlier may be discarded or misread. */
 Test(prompt, editing_continuation_and_history, .fini = kill_child)
 {
-	char hist[] = "/tmp/vmm-history-XXXXXX";
+	char hist[] = "/tmp/vmm-history-XXXXXX", slave[256];
 	int hfd = mkstemp(hist), master, status;
 	pid_t pid;
 
 	close(hfd);
 	unlink(hist);
-	pid = forkpty(&master, NULL, NULL, NULL);
+	pid = forkpty(&master, slave, NULL, NULL);
 	cr_assert_geq(pid, 0);
 	child = pid;
 	if (pid == 0) {
@@ -134,6 +165,8 @@ Test(prompt, editing_continuation_and_history, .fini = kill_child)
 		setenv("VMM_HISTORY", hist, 1);
 		_exit(prompt_run(s, "<stdin>", stdin, stdout, stderr));
 	}
+	slave_fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(slave_fd, 0, "%s", slave);
 	expect_text(master, PROMPT_MAIN, 1);
 	type(master, "mmap 0x100000000000 4K rw-\r");
 	expect_text(master, "mmap 0x100000000000 0x1000 rw- -> 0x100000000000", 1);
@@ -151,6 +184,7 @@ Test(prompt, editing_continuation_and_history, .fini = kill_child)
 	child = 0;
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
 	close(master);
+	close(slave_fd);
 	char *saved = read_file(hist);
 	cr_assert(saved && strstr(saved, "mmap"), "history saved: %s", saved ? saved : "(none)");
 	free(saved);

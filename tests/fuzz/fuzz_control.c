@@ -197,6 +197,21 @@ static void server_stop(struct server *s)
 	free(s);
 }
 
+/* The running server, if any. */
+static struct server *live;
+
+/* At exit, before LeakSanitizer's check (registered earlier, so run
+ * later): a server still serving held its session's objects on its
+ * thread's stack, and the check once took them for leaked (after a
+ * campaign's last input); stopped, it frees them all. */
+static void stop_at_exit(void)
+{
+	if (live) {
+		server_stop(live);
+		live = NULL;
+	}
+}
+
 /* The bytes of the first max lines of in (n bytes). */
 static size_t first_lines(const uint8_t *in, size_t n, unsigned max)
 {
@@ -209,7 +224,8 @@ static size_t first_lines(const uint8_t *in, size_t n, unsigned max)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static struct vm vm;
-	static struct server *s;
+	static bool registered;
+	struct server *s = live;
 	struct fuzz_bytes ramb, rest, ans, lines;
 	bool check;
 
@@ -224,14 +240,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (s && s->done) {   /* it stopped by itself after the last input */
 		pthread_join(s->thread, NULL);
 		free(s);
-		s = NULL;
+		s = live = NULL;
 	}
 	if (s && s->opts.check_after_step != check) {
 		server_stop(s);
-		s = NULL;
+		s = live = NULL;
 	}
+	if (!registered)
+		registered = atexit(stop_at_exit) == 0;
 	if (!s)
-		s = server_start(&vm, check);
+		s = live = server_start(&vm, check);
 	/* The server waits in poll(): the RAM and the guest are the input's. */
 	fuzz_ram_fill(ramb.p, ramb.n);
 	fuzz_vm_reset(&vm, ans);
@@ -255,7 +273,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	 * is gone, and one whose current mm may have changed goes too. */
 	if (s && (died || memmem(lines.p, lines.n, "mm ", 3))) {
 		server_stop(s);
-		s = NULL;
+		s = live = NULL;
 	}
 	/* The input's bytes are gone after this call: a server stopped later
 	 * (its backend's last OP_MM_DESTROY) meets a sane guest. */

@@ -161,8 +161,8 @@ int vm_tlbcheck_step(struct vm *vm, FILE *err)
 /* The fake guest keeps no trace either (vmm/trace/trace.h): the real
  * vm_trace.c reads struct vm's own fields, which this fake has not, so its
  * functions are replaced too.  `trace on` then fails with "no such
- * device".  The trace reader itself is not fuzzed here (tests/trace
- * checks it against rings the test writes). */
+ * device".  The trace's reader, formats and these functions are
+ * fuzz_trace's (fuzz_trace.c, fuzz_trace_vm.c). */
 void trace_host_free(struct trace_host *h)
 {
 	(void)h;

@@ -3,8 +3,8 @@
  * and meaningful: ELF images from the loader tests' builder, the scenario
  * corpus, published guest states from the inspection tests' synthetic
  * memory (valid ones, and the hostile shapes the inspection code must
- * survive), and control sessions over them with sane and hostile guest
- * answers.  Run by tools/fuzz.sh --seeds; its output is checked in.
+ * survive), control sessions over them with sane and hostile guest
+ * answers, and the trace of real guest runs (seedgen_trace.c).  Run by tools/fuzz.sh --seeds; its output is checked in.
  *
  *   fuzz_seedgen REPO_ROOT OUT_DIR
  */
@@ -23,6 +23,9 @@
 #define RW  (VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE)
 
 static const char *out_dir;
+
+/* seedgen_trace.c */
+void trace_seeds(const char *dir);
 
 static void die(const char *what)
 {
@@ -306,5 +309,6 @@ int main(int argc, char **argv)
 	scenario_seeds(argv[1]);
 	memory_seeds();
 	control_seeds();
+	trace_seeds(out_dir);
 	return 0;
 }

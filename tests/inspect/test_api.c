@@ -1,9 +1,10 @@
 /*
  * The public API's inspection (include/vmm-mm/vmm.h: vmm_vmas, vmm_ptes,
  * vmm_walk, vmm_counters, vmm_mm_list, vmm_check) on synthetic guest
- * memory: the api_* functions they call with the VM's memory.  Booting,
- * vmm_run and the typed requests need KVM: the installed example
- * (docs/criterion-test.md, tests/install/) exercises them.
+ * memory: the api_* functions they call with the VM's memory; and
+ * vmm_boot refusing a bad configuration before it boots anything.  Booting,
+ * vmm_run and the typed requests need KVM: test_api_boot.c and the
+ * installed example (docs/criterion-test.md, tests/install/) exercise them.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -140,4 +141,19 @@ Test(api, checker_results_as_structs)
 	cr_assert(r.v[0].has_va && r.v[0].has_mm);
 	cr_assert_eq(r.v[0].va, UVA + 0x5000);
 	free(r.v);
+}
+
+/* cpus outside 1..8 is refused before anything is booted (no KVM needed),
+ * with a message that names the field and the range. */
+Test(api_boot, nine_cpus_refused_with_a_message)
+{
+	static char sentinel;
+	struct vmm *v = (struct vmm *)&sentinel;   /* must come back NULL */
+	char err[512] = "";
+	struct vmm_config cfg = { .quiet = true, .guest = "/nonexistent/guest.elf", .cpus = 9 };
+
+	cr_assert_eq(vmm_boot(&cfg, &v, err, sizeof err), -EINVAL);
+	cr_assert_null(v);
+	cr_assert(strstr(err, "vmm_config.cpus is 9"), "%s", err);
+	cr_assert(strstr(err, "1 to 8 CPUs"), "%s", err);
 }

@@ -5,9 +5,15 @@
 #                                        the installed tree (files, --help,
 #                                        --version, man pages, linux-runner and
 #                                        the default guest found in a moved copy)
-#   outside.sh pkgconfig BUILD SRC WORK  build docs/criterion-test.md's example
-#   outside.sh cmake     BUILD SRC WORK  with pkg-config / find_package, run it
+#   outside.sh pkgconfig-build BUILD SRC WORK  build docs/criterion-test.md's
+#   outside.sh cmake-build     BUILD SRC WORK  example with pkg-config /
+#                                              find_package (no KVM)
+#   outside.sh pkgconfig BUILD SRC WORK  run what pkgconfig-build /
+#   outside.sh cmake     BUILD SRC WORK  cmake-build built (needs KVM)
 #
+# Building and running are two steps so that the compiler runs on this
+# machine even where the tests that boot guests run in tools/kvm-machine.sh
+# (whose software CPU makes a compiler take minutes).
 # The example's files are taken from the page itself (the blocks after
 # "<!-- file: NAME -->"), so the page cannot drift from what builds.
 # Running the example needs /dev/kvm: without it the test fails, with
@@ -69,6 +75,14 @@ check_relocated() {
 		fail "installed vmm without a guest: $out"
 }
 
+# pkg-config finds the installed package, the program its library.
+pkgconfig_env() {
+	local pc
+	pc=$(dirname "$(ls "$prefix"/lib*/pkgconfig/vmm-mm.pc "$prefix"/lib/*/pkgconfig/vmm-mm.pc 2>/dev/null | head -n 1)")
+	export PKG_CONFIG_PATH=$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+	export LD_LIBRARY_PATH=$(pkg-config --variable=libdir vmm-mm)
+}
+
 case $mode in
 install)
 	rm -rf "$work" && mkdir -p "$work"
@@ -77,20 +91,29 @@ install)
 	check_relocated
 	echo "outside: installed into $prefix and checked"
 	;;
-pkgconfig)
+pkgconfig-build)
 	dir=$work/ex-pkgconfig && rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
 	extract test_guest.c . && extract build-pkg-config.sh .
-	pc=$(dirname "$(ls "$prefix"/lib*/pkgconfig/vmm-mm.pc "$prefix"/lib/*/pkgconfig/vmm-mm.pc 2>/dev/null | head -n 1)")
-	export PKG_CONFIG_PATH=$pc${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
-	export LD_LIBRARY_PATH=$(pkg-config --variable=libdir vmm-mm)
+	pkgconfig_env
 	echo "outside: pkg-config --cflags --libs vmm-mm: $(pkg-config --cflags --libs vmm-mm)"
-	bash -e build-pkg-config.sh
+	# The page's script but its ./ lines, which run the test.
+	grep -v '^\./' build-pkg-config.sh | bash -e
+	[ -x test_guest ] || fail "build-pkg-config.sh built no test_guest"
 	;;
-cmake)
+pkgconfig)
+	dir=$work/ex-pkgconfig && cd "$dir" || fail "run outside.sh pkgconfig-build first"
+	pkgconfig_env
+	grep '^\./' build-pkg-config.sh | grep . >/dev/null || fail "the page's script runs nothing"
+	grep '^\./' build-pkg-config.sh | bash -e
+	;;
+cmake-build)
 	dir=$work/ex-cmake && rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
 	extract test_guest.c . && extract CMakeLists.txt .
 	cmake -S . -B build -DCMAKE_PREFIX_PATH="$prefix" >cmake.log || { cat cmake.log; fail "configure"; }
 	cmake --build build
+	;;
+cmake)
+	dir=$work/ex-cmake && cd "$dir" || fail "run outside.sh cmake-build first"
 	ctest --test-dir build --output-on-failure
 	;;
 *)

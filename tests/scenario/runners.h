@@ -27,6 +27,25 @@ void runner_run(enum runner which, const char *scn, const char *tmpdir, const ch
 		struct run *r);
 void run_free(struct run *r);
 
+/* A runner's --out-dir outdir over scns[0..n): one process (for vmm one
+ * guest boot; more if a scenario kills the guest: the rest run on a new
+ * one).  Each scenario's results are then DIR/NAME.out, .err and .status
+ * (NAME: its file name without .scn): runner_batch_read. */
+void runner_batch(enum runner which, char *const *scns, size_t n, const char *outdir);
+/* Two linux-runner --out-dir runs at once: a[0..na) into outa and
+ * b[0..nb) into outb. */
+void runner_batch_pair(char *const *a, size_t na, const char *outa, char *const *b, size_t nb,
+		       const char *outb);
+/* One scenario's results from runner_batch's outdir into r (status -1
+ * and a note on err if it did not run). */
+void runner_batch_read(const char *outdir, const char *scn, struct run *r);
+/* scengen (v2: 0 version 1, 1 --v2, 2 --v2 --one-process) --out-dir dir:
+ * dir/sSEED.scn for the count seeds from first, nops operations each. */
+void scengen_batch(const char *dir, unsigned v2, unsigned first, unsigned count, unsigned nops);
+/* outdir/NAME.suffix for scn into buf. */
+void batch_result_path(const char *outdir, const char *scn, const char *suffix, char *buf,
+		       size_t size);
+
 /* The version-1 corpus (every runner speaks it) and the version-2 corpus
  * (only linux-runner speaks it for now: the guest does not). */
 #define CORPUS_V1 "tests/scenarios"

@@ -8,10 +8,15 @@
  * (tools/kvm-machine.sh, whose kernel is another Linux):
  *   differential/linux_oracle       generate the scenarios and run them
  *                                   through linux-runner (ctest
- *                                   scenario_diff_oracle, no KVM);
+ *                                   scenario_diff_oracle, no KVM): two
+ *                                   linux-runner --out-dir at once,
+ *                                   results in the folder's linux/;
  *   differential/linux_and_vmm_agree run the same files through vmm and
- *                                   compare (ctest scenario_diff, KVM);
- *                                   odd seeds with --cpus 4.
+ *                                   compare (ctest scenario_diff, KVM):
+ *                                   the odd seeds on one guest with
+ *                                   --cpus 4, the even ones on another
+ *                                   with 2 (vmm --out-dir), results in
+ *                                   the folder's vmm/.
  * The files live in SCEN_DIFF_DIR (default $VMM_BIN/../scenario-diff).
  *
  * Environment of the first stage (the second reads them back from the
@@ -21,8 +26,7 @@
  * version 2 in one process (scengen --v2 --one-process: what the guest
  * implements, and no read of a page no write made present, which keeps the
  * transcripts independent of the kernel's zero-page policy: this host may
- * boot with pvm_no_zero_page=1, docs/scenarios.md); both: SCEN_DIFF_JOBS
- * (default 2) processes at once.
+ * boot with pvm_no_zero_page=1, docs/scenarios.md).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -38,13 +42,6 @@
 
 #define MAX_REPORTED 5            /* mismatches shown in full */
 
-struct job {
-	unsigned seed;
-	enum runner which;
-	pid_t pid;
-	int status;
-};
-
 static unsigned env_uint(const char *name, unsigned dflt)
 {
 	const char *v = getenv(name);
@@ -57,45 +54,6 @@ static void seed_path(const char *dir, unsigned seed, const char *what, char *bu
 	snprintf(buf, size, "%s/s%u.%s", dir, seed, what);
 }
 
-/* Run all jobs, at most par at once. */
-static void run_jobs(struct job *jobs, size_t n, unsigned par, const char *dir)
-{
-	size_t next = 0, running = 0, done = 0;
-
-	while (done < n) {
-		while (running < par && next < n) {
-			struct job *j = &jobs[next++];
-			char *argv[8], bufs[3][4096], scn[4096], out[4096], err[4096];
-
-			seed_path(dir, j->seed, "scn", scn, sizeof(scn));
-			seed_path(dir, j->seed, j->which == RUNNER_LINUX ? "linux.out" : "vmm.out",
-				  out, sizeof(out));
-			seed_path(dir, j->seed, j->which == RUNNER_LINUX ? "linux.err" : "vmm.err",
-				  err, sizeof(err));
-			runner_argv(j->which, scn, argv, bufs);
-			j->pid = proc_start(argv, NULL, out, err);
-			cr_assert(j->pid > 0, "cannot start %s", argv[0]);
-			running++;
-		}
-		{
-			int status;
-			pid_t pid = wait(&status);
-
-			cr_assert(pid > 0, "wait failed");
-			for (size_t i = 0; i < next; i++) {
-				if (jobs[i].pid == pid) {
-					jobs[i].status = WIFEXITED(status) ? WEXITSTATUS(status) :
-							 128 + WTERMSIG(status);
-					jobs[i].pid = 0;
-					running--;
-					done++;
-					break;
-				}
-			}
-		}
-	}
-}
-
 /* scengen's options for SCEN_DIFF_V2's value v2. */
 static const char *gen_flags(unsigned v2)
 {
@@ -103,33 +61,17 @@ static const char *gen_flags(unsigned v2)
 }
 
 /* Write the scenarios of seeds [first, first + nseeds) into dir with
- * scengen (gen_flags(v2)), and a linux and a vmm job for each. */
+ * scengen (gen_flags(v2)); their paths into scns[0..nseeds). */
 static void generate(const char *dir, unsigned first, unsigned nseeds, unsigned nops, unsigned v2,
-		     struct job *jobs)
+		     char **scns)
 {
-	char scengen[4096], nops_s[16];
-
-	bin_path("scengen", scengen, sizeof(scengen));
-	snprintf(nops_s, sizeof(nops_s), "%u", nops);
+	scengen_batch(dir, v2, first, nseeds, nops);
 	for (unsigned i = 0; i < nseeds; i++) {
-		char seed_s[16], scn[4096], err[4096];
-		char *argv[] = { scengen, seed_s, nops_s, NULL, NULL, NULL };
+		char scn[4096];
 
-		snprintf(seed_s, sizeof(seed_s), "%u", first + i);
-		if (v2) {
-			unsigned k = 1;
-
-			argv[k++] = "--v2";
-			if (v2 != 1)
-				argv[k++] = "--one-process";
-			argv[k++] = seed_s;
-			argv[k++] = nops_s;
-		}
 		seed_path(dir, first + i, "scn", scn, sizeof(scn));
-		seed_path(dir, first + i, "gen.err", err, sizeof(err));
-		cr_assert_eq(proc_run(argv, NULL, scn, err), 0, "scengen %s failed", seed_s);
-		jobs[2 * i] = (struct job){ .seed = first + i, .which = RUNNER_LINUX };
-		jobs[2 * i + 1] = (struct job){ .seed = first + i, .which = RUNNER_VMM };
+		scns[i] = strdup(scn);
+		cr_assert(scns[i]);
 	}
 }
 
@@ -158,9 +100,10 @@ static void params_path(const char *dir, char *buf, size_t size)
 	snprintf(buf, size, "%s/params", dir);
 }
 
-static void status_path(const char *dir, unsigned seed, char *buf, size_t size)
+/* The oracle's results: dir/linux. */
+static void linux_dir(const char *dir, char *buf, size_t size)
 {
-	seed_path(dir, seed, "linux.status", buf, size);
+	snprintf(buf, size, "%s/linux", dir);
 }
 
 Test(differential, linux_oracle, .timeout = 600)
@@ -169,28 +112,29 @@ Test(differential, linux_oracle, .timeout = 600)
 		.nseeds = env_uint("SCEN_DIFF_SEEDS", 200), .first = env_uint("SCEN_DIFF_FIRST", 1),
 		.nops = env_uint("SCEN_DIFF_OPS", 60), .v2 = env_uint("SCEN_DIFF_V2", 2),
 	};
-	unsigned par = env_uint("SCEN_DIFF_JOBS", 2);
-	char dir[2048], path[4200], cmd[8400];
-	struct job *jobs = calloc(2 * (size_t)p.nseeds, sizeof(*jobs));
+	char dir[2048], ldir[2100], path[4200], cmd[8400];
+	char **scns = calloc(p.nseeds, sizeof(*scns));
+	size_t half = p.nseeds / 2;
 	FILE *f;
 
-	cr_assert(jobs && p.nseeds > 0);
+	cr_assert(scns && p.nseeds > 0);
 	stage_dir(dir, sizeof(dir));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, dir);
-	cr_assert_eq(system(cmd), 0, "cannot make %s", dir);
-	generate(dir, p.first, p.nseeds, p.nops, p.v2, jobs);
-	/* Only the linux jobs: jobs[2i]; compact them. */
-	for (unsigned i = 0; i < p.nseeds; i++)
-		jobs[i] = jobs[2 * i];
-	run_jobs(jobs, p.nseeds, par ? par : 1, dir);
+	linux_dir(dir, ldir, sizeof(ldir));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", dir, ldir);
+	cr_assert_eq(system(cmd), 0, "cannot make %s", ldir);
+	generate(dir, p.first, p.nseeds, p.nops, p.v2, scns);
+	/* Two linux-runners at once, each over half the seeds. */
+	runner_batch_pair(scns, half, ldir, scns + half, p.nseeds - half, ldir);
 	for (unsigned i = 0; i < p.nseeds; i++) {
-		int ls = jobs[i].status;
+		struct run r;
 
-		cr_expect(ls == 0 || ls == 1, "seed %u: linux-runner exited %d", jobs[i].seed, ls);
-		status_path(dir, jobs[i].seed, path, sizeof(path));
-		f = fopen(path, "w");
-		cr_assert(f && fprintf(f, "%d\n", ls) > 0 && fclose(f) == 0, "cannot write %s", path);
+		runner_batch_read(ldir, scns[i], &r);
+		cr_expect(r.status == 0 || r.status == 1, "seed %u: linux-runner exited %d: %s",
+			  p.first + i, r.status, r.err);
+		run_free(&r);
+		free(scns[i]);
 	}
+	free(scns);
 	params_path(dir, path, sizeof(path));
 	f = fopen(path, "w");
 	cr_assert(f, "cannot write %s", path);
@@ -198,12 +142,11 @@ Test(differential, linux_oracle, .timeout = 600)
 	cr_assert_eq(fclose(f), 0);
 	cr_log_info("differential oracle: %u seeds from %u, %u ops each, in %s", p.nseeds,
 		    p.first, p.nops, dir);
-	free(jobs);
 }
 
 /* Tell one seed's mismatch: in full for the first MAX_REPORTED. */
-static void report(const char *dir, unsigned seed, int ls, int vs, const struct params *p,
-		   unsigned nth)
+static void report(const char *dir, const char *vdir, unsigned seed, int ls, int vs,
+		   const struct params *p, unsigned nth)
 {
 	char lo[4096], vo[4096], ve[4096];
 
@@ -211,9 +154,9 @@ static void report(const char *dir, unsigned seed, int ls, int vs, const struct 
 		cr_log_error("seed %u: linux-runner and vmm disagree (exit %d vs %d)", seed, ls, vs);
 		return;
 	}
-	seed_path(dir, seed, "linux.out", lo, sizeof(lo));
-	seed_path(dir, seed, "vmm.out", vo, sizeof(vo));
-	seed_path(dir, seed, "vmm.err", ve, sizeof(ve));
+	seed_path(dir, seed, "out", lo, sizeof(lo));     /* dir: the oracle's */
+	seed_path(vdir, seed, "out", vo, sizeof(vo));
+	seed_path(vdir, seed, "err", ve, sizeof(ve));
 	char *diff = diff_files(lo, vo);
 	char *verr = slurp(ve, NULL);
 
@@ -221,10 +164,11 @@ static void report(const char *dir, unsigned seed, int ls, int vs, const struct 
 		     "reproduce:\n"
 		     "  build/bin/scengen %s%u %u > s%u.scn\n"
 		     "  build/bin/linux-runner s%u.scn > linux.out\n"
-		     "  build/bin/vmm --script s%u.scn build/bin/guest.elf > vmm.out\n"
+		     "  build/bin/vmm%s --script s%u.scn build/bin/guest.elf > vmm.out\n"
 		     "  diff -u linux.out vmm.out\n"
 		     "--- linux +++ vmm\n%s\nvmm stderr (end):\n%s\n",
-		     seed, ls, vs, gen_flags(p->v2), seed, p->nops, seed, seed, seed, diff,
+		     seed, ls, vs, gen_flags(p->v2), seed, p->nops, seed, seed,
+		     seed % 2 ? " --cpus 4" : "", seed, diff,
 		     verr ? verr + (strlen(verr) > 2000 ? strlen(verr) - 2000 : 0) : "");
 	free(diff);
 	free(verr);
@@ -232,8 +176,8 @@ static void report(const char *dir, unsigned seed, int ls, int vs, const struct 
 
 Test(differential, linux_and_vmm_agree, .timeout = 600)
 {
-	unsigned par = env_uint("SCEN_DIFF_JOBS", 2), mismatches = 0;
-	char why[4200], dir[2048], path[4200];
+	unsigned mismatches = 0;
+	char why[4200], dir[2048], path[4400];
 	struct params p;
 	struct timespec t0, t1;
 	FILE *f;
@@ -248,33 +192,47 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 		     "%s is damaged", path);
 	fclose(f);
 
-	struct job *jobs = calloc(p.nseeds, sizeof(*jobs));
-	cr_assert(jobs);
 	/* Odd seeds on vmm --cpus 4, even ones on its default 2 CPUs: the
-	 * scenarios' cpu lines move them between CPUs either way. */
-	for (unsigned i = 0; i < p.nseeds; i++)
-		jobs[i] = (struct job){ .seed = p.first + i,
-					.which = (p.first + i) % 2 ? RUNNER_VMM4 : RUNNER_VMM };
+	 * scenarios' cpu lines move them between CPUs either way.  Each set
+	 * runs on one booted guest (vmm --out-dir), results in dir/vmm. */
+	char **scns = calloc(p.nseeds, sizeof(*scns)), vdir[2100], ldir[2100];
+	size_t nodd = 0, neven = 0;
+
+	cr_assert(scns);
+	snprintf(vdir, sizeof(vdir), "%s/vmm", dir);
+	linux_dir(dir, ldir, sizeof(ldir));
+	snprintf(path, sizeof(path), "rm -rf '%s' && mkdir -p '%s'", vdir, vdir);
+	cr_assert_eq(system(path), 0, "cannot make %s", vdir);
+	for (int odd = 1; odd >= 0; odd--) {
+		for (unsigned i = 0; i < p.nseeds; i++) {
+			unsigned seed = p.first + i;
+
+			if ((int)(seed % 2) != odd)
+				continue;
+			seed_path(dir, seed, "scn", path, sizeof(path));
+			scns[nodd + neven] = strdup(path);
+			cr_assert(scns[nodd + neven]);
+			*(odd ? &nodd : &neven) += 1;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	run_jobs(jobs, p.nseeds, par ? par : 1, dir);
+	runner_batch(RUNNER_VMM4, scns, nodd, vdir);
+	runner_batch(RUNNER_VMM, scns + nodd, neven, vdir);
 
 	for (unsigned i = 0; i < p.nseeds; i++) {
 		unsigned seed = p.first + i;
-		int ls = -1, vs = jobs[i].status;
-		char lo[4096], vo[4096], st[4096];
+		char scn[4096];
+		struct run l, v;
 
-		seed_path(dir, seed, "linux.out", lo, sizeof(lo));
-		seed_path(dir, seed, "vmm.out", vo, sizeof(vo));
-		status_path(dir, seed, st, sizeof(st));
-		char *lt = slurp(lo, NULL), *vt = slurp(vo, NULL), *ls_text = slurp(st, NULL);
-
-		cr_assert(lt && ls_text, "seed %u: the oracle's files are missing in %s", seed, dir);
-		ls = atoi(ls_text);
-		if (!(vt && strcmp(lt, vt) == 0 && ls == vs))
-			report(dir, seed, ls, vs, &p, ++mismatches);
-		free(lt);
-		free(vt);
-		free(ls_text);
+		seed_path(dir, seed, "scn", scn, sizeof(scn));
+		runner_batch_read(ldir, scn, &l);
+		cr_assert(l.status >= 0, "seed %u: the oracle's files are missing in %s", seed,
+			  ldir);
+		runner_batch_read(vdir, scn, &v);
+		if (!(strcmp(l.out, v.out) == 0 && l.status == v.status))
+			report(ldir, vdir, seed, l.status, v.status, &p, ++mismatches);
+		run_free(&l);
+		run_free(&v);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_log_info("differential: %u seeds from %u, %u ops each, %.1f s, %u mismatches",
@@ -283,5 +241,7 @@ Test(differential, linux_and_vmm_agree, .timeout = 600)
 		    mismatches);
 	cr_expect_eq(mismatches, 0, "%u of %u seeds disagree (files kept in %s)", mismatches,
 		     p.nseeds, dir);
-	free(jobs);
+	for (unsigned i = 0; i < p.nseeds; i++)
+		free(scns[i]);
+	free(scns);
 }

@@ -7,27 +7,21 @@
  * must not depend on what such a read maps: the zero page on stock Linux,
  * a private page on this project's test hosts).
  *
+ * Both runs are linux-runner --out-dir over all seeds, at once.
  * Environment: SCEN_V2_SEEDS (default 200), SCEN_V2_FIRST (1), SCEN_V2_OPS
- * (60), SCEN_V2_JOBS (2) processes at once.
+ * (60).
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <sys/stat.h>
 
 #include "tests/scenario/proc.h"
 #include "tests/scenario/runners.h"
 
 #define MAX_REPORTED 5
-
-struct job {
-	unsigned seed;
-	int run;                  /* 0 or 1 */
-	pid_t pid;
-	int status;
-};
 
 static unsigned env_uint(const char *name, unsigned dflt)
 {
@@ -41,115 +35,71 @@ static void path(const char *dir, unsigned seed, const char *what, char *buf, si
 	snprintf(buf, size, "%s/s%u.%s", dir, seed, what);
 }
 
-static void start(struct job *j, const char *dir)
+/* One seed's two runs (in dir/r0 and dir/r1): 0 if they agree and are
+ * clean, else 1 (logged). */
+static int compare(const char *dir, unsigned seed, unsigned *reported)
 {
-	char lr[4096], scn[4096], out[4096], err[4096];
-	char *argv[] = { lr, scn, NULL };
-
-	bin_path("linux-runner", lr, sizeof(lr));
-	path(dir, j->seed, "scn", scn, sizeof(scn));
-	path(dir, j->seed, j->run ? "out1" : "out0", out, sizeof(out));
-	path(dir, j->seed, j->run ? "err1" : "err0", err, sizeof(err));
-	j->pid = proc_start(argv, NULL, out, err);
-	cr_assert(j->pid > 0, "cannot start %s", lr);
-}
-
-/* Run all jobs, at most par at once. */
-static void run_jobs(struct job *jobs, size_t n, unsigned par, const char *dir)
-{
-	size_t next = 0, running = 0, done = 0;
-
-	while (done < n) {
-		int status;
-		pid_t pid;
-
-		while (running < par && next < n) {
-			start(&jobs[next++], dir);
-			running++;
-		}
-		pid = wait(&status);
-		cr_assert(pid > 0, "wait failed");
-		for (size_t i = 0; i < next; i++) {
-			if (jobs[i].pid == pid) {
-				jobs[i].status = WIFEXITED(status) ? WEXITSTATUS(status) :
-						 128 + WTERMSIG(status);
-				jobs[i].pid = 0;
-				running--;
-				done++;
-				break;
-			}
-		}
-	}
-}
-
-static void generate(const char *dir, unsigned seed, unsigned nops)
-{
-	char gen[4096], seed_s[16], nops_s[16], scn[4096], err[4096];
-	char *argv[] = { gen, "--v2", seed_s, nops_s, NULL };
-
-	bin_path("scengen", gen, sizeof(gen));
-	snprintf(seed_s, sizeof(seed_s), "%u", seed);
-	snprintf(nops_s, sizeof(nops_s), "%u", nops);
-	path(dir, seed, "scn", scn, sizeof(scn));
-	path(dir, seed, "gen.err", err, sizeof(err));
-	cr_assert_eq(proc_run(argv, NULL, scn, err), 0, "scengen --v2 %u failed", seed);
-}
-
-/* One seed's two runs: 0 if they agree and are clean, else 1 (logged). */
-static int compare(const char *dir, unsigned seed, const struct job *a, const struct job *b,
-		   unsigned *reported)
-{
-	char p[4][4096];
-	char *t[4];
+	char scn[4096], r[2][4200], out[2][4300];
+	struct run a, b;
 	int bad;
 
-	path(dir, seed, "out0", p[0], sizeof(p[0]));
-	path(dir, seed, "out1", p[1], sizeof(p[1]));
-	path(dir, seed, "err0", p[2], sizeof(p[2]));
-	path(dir, seed, "err1", p[3], sizeof(p[3]));
-	for (int i = 0; i < 4; i++)
-		t[i] = slurp(p[i], NULL);
-	bad = !t[0] || !t[1] || strcmp(t[0], t[1]) != 0 || a->status != b->status ||
-	      (a->status != 0 && a->status != 1) ||
-	      (t[2] && strstr(t[2], "zero-page-sensitive")) ||
-	      (t[3] && strstr(t[3], "zero-page-sensitive"));
+	path(dir, seed, "scn", scn, sizeof(scn));
+	for (int i = 0; i < 2; i++) {
+		snprintf(r[i], sizeof(r[i]), "%s/r%d", dir, i);
+		batch_result_path(r[i], scn, ".out", out[i], sizeof(out[i]));
+	}
+	runner_batch_read(r[0], scn, &a);
+	runner_batch_read(r[1], scn, &b);
+	bad = strcmp(a.out, b.out) != 0 || a.status != b.status ||
+	      (a.status != 0 && a.status != 1) || strstr(a.err, "zero-page-sensitive") ||
+	      strstr(b.err, "zero-page-sensitive");
 	if (bad && ++*reported <= MAX_REPORTED) {
-		char *diff = diff_files(p[0], p[1]);
+		char *diff = diff_files(out[0], out[1]);
 
 		cr_log_error("seed %u: exit %d and %d\nreproduce: build/bin/scengen --v2 %u > s.scn; "
 			     "LR_ZERO_PAGE_CHECK=1 build/bin/linux-runner s.scn\n"
-			     "diff of the two runs:\n%s\nstderr:\n%s", seed, a->status, b->status,
-			     seed, diff ? diff : "", t[2] ? t[2] : "");
+			     "diff of the two runs:\n%s\nstderr:\n%s", seed, a.status, b.status,
+			     seed, diff ? diff : "", a.err);
 		free(diff);
 	}
-	for (int i = 0; i < 4; i++)
-		free(t[i]);
+	run_free(&a);
+	run_free(&b);
 	return bad;
 }
 
 Test(linux_runner_random, v2_deterministic_and_zero_page_free, .timeout = 900)
 {
 	unsigned nseeds = env_uint("SCEN_V2_SEEDS", 200), first = env_uint("SCEN_V2_FIRST", 1);
-	unsigned nops = env_uint("SCEN_V2_OPS", 60), par = env_uint("SCEN_V2_JOBS", 2);
-	char *dir = make_tmpdir("v2rand");
-	struct job *jobs = calloc(2 * (size_t)nseeds, sizeof(*jobs));
+	unsigned nops = env_uint("SCEN_V2_OPS", 60);
+	char *dir = make_tmpdir("v2rand"), r0[4200], r1[4200];
+	char **scns = calloc(nseeds, sizeof(*scns));
 	unsigned bad = 0, reported = 0;
 
-	cr_assert(dir && jobs);
+	cr_assert(dir && scns && nseeds > 0);
 	setenv("LR_ZERO_PAGE_CHECK", "1", 1);
+	scengen_batch(dir, 1, first, nseeds, nops);
 	for (unsigned i = 0; i < nseeds; i++) {
-		generate(dir, first + i, nops);
-		jobs[2 * i] = (struct job){ .seed = first + i, .run = 0 };
-		jobs[2 * i + 1] = (struct job){ .seed = first + i, .run = 1 };
+		char scn[4096];
+
+		path(dir, first + i, "scn", scn, sizeof(scn));
+		cr_assert(scns[i] = strdup(scn));
 	}
-	run_jobs(jobs, 2 * (size_t)nseeds, par ? par : 1, dir);
-	for (unsigned i = 0; i < nseeds; i++)
-		bad += compare(dir, first + i, &jobs[2 * i], &jobs[2 * i + 1], &reported);
+	snprintf(r0, sizeof(r0), "%s/r0", dir);
+	snprintf(r1, sizeof(r1), "%s/r1", dir);
+	cr_assert(mkdir(r0, 0700) == 0 && mkdir(r1, 0700) == 0);
+	runner_batch_pair(scns, nseeds, r0, scns, nseeds, r1);
+	for (unsigned i = 0; i < nseeds; i++) {
+		bad += compare(dir, first + i, &reported);
+		free(scns[i]);
+	}
+	free(scns);
 	cr_log_info("v2 random: %u seeds from %u, %u ops each, %u bad", nseeds, first, nops, bad);
 	cr_expect_eq(bad, 0, "%u of %u seeds bad (files kept in %s)", bad, nseeds, dir);
-	if (bad == 0)
-		remove_tmpdir(dir);
-	else
-		free(dir);
-	free(jobs);
+	if (bad == 0) {
+		char cmd[4200];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		cr_expect_eq(system(cmd), 0);
+	}
+	free(dir);
 }

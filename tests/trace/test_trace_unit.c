@@ -225,9 +225,11 @@ Test(trace, reader_reads_one_ring_at_most)
 	for (unsigned i = 0; i < TRACE_RING_RECS + 10; i++)
 		trace_emit(TEV_SPLIT_VMA, i, 0, 0, 0, 0);
 	read_all(&rd, &b);
-	cr_assert_eq(b.n, TRACE_RING_RECS);
-	cr_assert_eq(b.lost, 10);
-	cr_assert_eq(b.ev[0].a[0], 10, "the oldest were overwritten");
+	/* The oldest 10 were overwritten; the 11th's slot is the one the
+	 * guest writes next (reader_drops_the_slot_being_written). */
+	cr_assert_eq(b.n, TRACE_RING_RECS - 1);
+	cr_assert_eq(b.lost, 11);
+	cr_assert_eq(b.ev[0].a[0], 11, "the oldest were overwritten");
 	trace_buf_clear(&b);
 	/* A head far ahead (a hostile guest): still one ring, no more. */
 	ctl()->heads[0].head += 1ULL << 40;
@@ -240,6 +242,44 @@ Test(trace, reader_reads_one_ring_at_most)
 	read_all(&rd, &b);
 	cr_assert_eq(b.n, 0);
 	cr_assert_eq(b.lost, 0);
+	trace_buf_free(&b);
+}
+
+/* In a full ring the oldest record's slot is the one the guest writes
+ * next: it may be writing it while the host reads (a CPU tracing while
+ * another's line is read), and a record read then is half old, half new
+ * whatever its seq says (the guest stores seq before the arguments).  Here
+ * it stopped after the new record's TSC, event and CPU. */
+Test(trace, reader_drops_the_slot_being_written)
+{
+	struct trace_reader rd = { 0 };
+	struct trace_buf b = { 0 };
+
+	for (unsigned i = 0; i < TRACE_RING_RECS; i++)
+		trace_emit(TEV_SPLIT_VMA, i, 0, 0, 0, 0);
+	rec(TRACE_RING_RECS)->tsc = 1;          /* record 1024, over record 0 */
+	rec(TRACE_RING_RECS)->ev = TEV_ZAP_PTES;
+	read_all(&rd, &b);
+	for (size_t i = 0; i < b.n; i++)
+		cr_assert_eq(b.ev[i].ev, TEV_SPLIT_VMA, "a half-written record kept (event %zu)", i);
+	cr_assert_eq(b.n, TRACE_RING_RECS - 1);
+	cr_assert_eq(b.lost, 1);
+	cr_assert_eq(b.ev[0].a[0], 1);
+	trace_buf_free(&b);
+}
+
+/* A full ring of records that are all dropped, read into an empty buffer:
+ * nothing to take back from what was kept (and no event array yet). */
+Test(trace, reader_full_ring_nothing_kept)
+{
+	struct trace_reader rd = { 0 };
+	struct trace_buf b = { 0 };
+
+	for (unsigned i = 0; i < TRACE_RING_RECS; i++)
+		trace_emit(TEV_NR, i, 0, 0, 0, 0);
+	read_all(&rd, &b);
+	cr_assert_eq(b.n, 0);
+	cr_assert_eq(b.lost, TRACE_RING_RECS);
 	trace_buf_free(&b);
 }
 

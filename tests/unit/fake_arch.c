@@ -69,6 +69,11 @@ void arch_irq_window(void)
 	sched_yield();
 }
 
+uint32_t arch_tsc32(void)
+{
+	return 0;
+}
+
 void arch_discard_frames(const uint64_t *pas, unsigned n)
 {
 	if (n == 0 || n > ARCH_DISCARD_MAX)

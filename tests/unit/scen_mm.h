@@ -14,5 +14,7 @@
 struct scen_backend *scen_mm_new(void);
 /* Frames in use by the backend's processes' mms (all live mms). */
 unsigned scen_mm_live(struct scen_backend *be);
+/* The whole file as a malloc'ed string (a Criterion failure if unreadable). */
+char *scen_slurp(const char *path);
 
 #endif

@@ -41,7 +41,7 @@ char *scen_mm_transcript(const char *path, int *status)
 /* MAP_SHARED is not in the guest mm yet: scenarios using it are skipped. */
 static const bool shared_supported = true;
 
-static char *slurp(const char *path)
+char *scen_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf = NULL;
@@ -67,7 +67,7 @@ static int run_one(const char *dir, const char *name)
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(outp, sizeof outp, "%.*s.out", (int)(strlen(path) - 4), path);
 	if (!shared_supported) {
-		char *text = slurp(path), *save = NULL;
+		char *text = scen_slurp(path), *save = NULL;
 		bool uses = false;
 		for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			uses |= !strncmp(l, "mmap", 4) && strstr(l, " shared");
@@ -76,7 +76,7 @@ static int run_one(const char *dir, const char *name)
 			return -1;
 	}
 	got = scen_mm_transcript(path, &status);
-	want = slurp(outp);
+	want = scen_slurp(outp);
 	bad = strcmp(got, want) != 0;
 	if (bad)
 		cr_log_error("%s differs\n--- guest mm:\n%s--- linux:\n%s", path, got, want);

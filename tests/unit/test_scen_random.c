@@ -5,7 +5,8 @@
  * transcripts and exit statuses must be identical.  Every invariant is
  * checked after every line and every frame must be back at the end.
  * SCEN_RANDOM_SEEDS (default 250) and SCEN_RANDOM_FIRST (default 1) pick
- * the seeds, SCEN_RANDOM_OPS (default 60) their length; VMM_BIN names the folder of scengen and linux-runner.
+ * the seeds, SCEN_RANDOM_OPS (default 60) their length; VMM_BIN names the
+ * folder of scengen and linux-runner, each run once for all (--out-dir).
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -71,29 +72,59 @@ static char *run(char *const argv[], const char *to, bool quiet, int *status)
 	return buf;
 }
 
+/* Generate the n scenarios from seed first into dir (scengen --out-dir)
+ * and run them all through one linux-runner --out-dir dir/linux. */
+static void run_oracle(const char *bin, const char *dir, unsigned first, unsigned n,
+		       unsigned ops)
+{
+	char gen_bin[512], lr_bin[512], first_s[16], n_s[16], ops_s[16], ldir[300];
+	char *gen_argv[] = { gen_bin, "--v2", "--out-dir", (char *)dir, first_s, n_s, ops_s, NULL };
+	char **lr_argv = calloc(n + 4, sizeof(*lr_argv));
+	int st;
+
+	cr_assert(lr_argv);
+	snprintf(gen_bin, sizeof gen_bin, "%s/scengen", bin);
+	snprintf(lr_bin, sizeof lr_bin, "%s/linux-runner", bin);
+	snprintf(first_s, sizeof first_s, "%u", first);
+	snprintf(n_s, sizeof n_s, "%u", n);
+	snprintf(ops_s, sizeof ops_s, "%u", ops);
+	snprintf(ldir, sizeof ldir, "%s/linux", dir);
+	free(run(gen_argv, NULL, false, &st));
+	cr_assert_eq(st, 0, "%s --v2 --out-dir %s %u %u %u", gen_bin, dir, first, n, ops);
+	lr_argv[0] = lr_bin;
+	lr_argv[1] = "--out-dir";
+	lr_argv[2] = ldir;
+	for (unsigned i = 0; i < n; i++)
+		cr_assert(asprintf(&lr_argv[3 + i], "%s/s%u.scn", dir, first + i) > 0);
+	free(run(lr_argv, NULL, true, &st));
+	cr_assert_leq(st, 1, "linux-runner --out-dir %s: status %d", ldir, st);
+	for (unsigned i = 0; i < n; i++)
+		free(lr_argv[3 + i]);
+	free(lr_argv);
+}
+
 Test(scen_random, v2_like_linux, .timeout = 600)
 {
 	const char *bin = getenv("VMM_BIN") ? getenv("VMM_BIN") : "build/bin";
 	unsigned first = env_uint("SCEN_RANDOM_FIRST", 1), n = env_uint("SCEN_RANDOM_SEEDS", 250);
 	unsigned bad = 0, forks = 0, ops = env_uint("SCEN_RANDOM_OPS", 60);
-	char path[256], gen_bin[512], lr_bin[512], seed_s[16], ops_s[16];
-	char *gen_argv[] = { gen_bin, "--v2", seed_s, ops_s, NULL };
-	char *lr_argv[] = { lr_bin, path, NULL };
+	char dir[] = "/tmp/scen_random.XXXXXX", path[256], cmd[300];
 
-	snprintf(path, sizeof path, "/tmp/scen_random.%d.scn", (int)getpid());
-	snprintf(gen_bin, sizeof gen_bin, "%s/scengen", bin);
-	snprintf(lr_bin, sizeof lr_bin, "%s/linux-runner", bin);
-	snprintf(ops_s, sizeof ops_s, "%u", ops);
+	cr_assert(mkdtemp(dir));
+	run_oracle(bin, dir, first, n, ops);
 	for (unsigned seed = first; seed < first + n; seed++) {
-		int st_gen, st_linux, st_mm;
-		char *gen, *linux_out, *mm_out;
+		int st_linux, st_mm;
+		char *st_text, *linux_out, *mm_out;
 
-		snprintf(seed_s, sizeof seed_s, "%u", seed);
-		gen = run(gen_argv, path, false, &st_gen);
-		free(gen);
-		cr_assert_eq(st_gen, 0, "%s --v2 %u %u", gen_bin, seed, ops);
-		linux_out = run(lr_argv, NULL, true, &st_linux);
-		cr_assert(st_linux <= 1, "linux-runner seed %u: status %d", seed, st_linux);
+		snprintf(path, sizeof path, "%s/linux/s%u.status", dir, seed);
+		st_text = scen_slurp(path);
+		st_linux = atoi(st_text);
+		free(st_text);
+		cr_assert(st_linux == 0 || st_linux == 1, "linux-runner seed %u: status %d", seed,
+			  st_linux);
+		snprintf(path, sizeof path, "%s/linux/s%u.out", dir, seed);
+		linux_out = scen_slurp(path);
+		snprintf(path, sizeof path, "%s/s%u.scn", dir, seed);
 		fake_setup();
 		mm_out = scen_mm_transcript(path, &st_mm);
 		forks += strstr(linux_out, "fork -> ") != NULL;
@@ -107,7 +138,8 @@ Test(scen_random, v2_like_linux, .timeout = 600)
 		free(linux_out);
 		free(mm_out);
 	}
-	unlink(path);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
 	cr_log_info("%u random scenarios, %u with fork: %u differ", n, forks, bad);
 	cr_assert_eq(bad, 0, "%u of %u scenarios differ from Linux", bad, n);
 }

@@ -247,3 +247,60 @@ Test(vmm_cli, check_passes_a_clean_run)
 	cr_expect(strstr(r.out, "maps:\n100000000000-100000001000 rw-p\n"), "stdout:\n%s", r.out);
 	run_free(&r);
 }
+
+static char *slurp_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 4096);
+
+	cr_assert(text);
+	if (!f) {
+		free(text);
+		return NULL;
+	}
+	cr_assert_lt(fread(text, 1, 4095, f), 4095);
+	fclose(f);
+	return text;
+}
+
+/* --out-dir: several scenarios on one guest, each in a new process (the
+ * second maps where the first did: nothing carries over), each with its
+ * transcript, diagnostics and status. */
+Test(vmm_cli, out_dir_runs_each_scenario_on_one_guest)
+{
+	char dir[] = "/tmp/vmm-outdir-XXXXXX", a[64], b[64], out[64], path[128], cmd[128];
+	FILE *f;
+
+	cr_assert(mkdtemp(dir));
+	snprintf(a, sizeof a, "%s/spec.scn", dir);
+	snprintf(b, sizeof b, "%s/fails.scn", dir);
+	snprintf(out, sizeof out, "%s/out", dir);
+	cr_assert((f = fopen(a, "w")) && fputs(spec_input, f) >= 0 && fclose(f) == 0);
+	cr_assert((f = fopen(b, "w")) && fputs("expect vmas 0\nmmap 0x100000000000 4K rw-\n"
+					   "expect vmas 2\n", f) >= 0 && fclose(f) == 0);
+
+	struct run r = run_vmm(NULL, (const char *[]){ "--quiet", "--out-dir", out, "--script", a,
+						       "--script", b, guest(), NULL });
+	cr_expect_eq(r.status, 1, "stderr: %s", r.err);
+	cr_expect_str_empty(r.out);
+	run_free(&r);
+
+	const char *want[][2] = {
+		{ "spec.out", spec_transcript }, { "spec.status", "0\n" }, { "spec.err", "" },
+		{ "fails.out", "expect vmas 0 -> ok\n"
+			       "mmap 0x100000000000 0x1000 rw- -> 0x100000000000\n"
+			       "expect vmas 2 -> FAIL: 1\n" },
+		{ "fails.status", "1\n" },
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", out, want[i][0]);
+		char *got = slurp_file(path);
+
+		cr_expect(got, "%s missing", want[i][0]);
+		if (got)
+			cr_expect_str_eq(got, want[i][1], "%s", want[i][0]);
+		free(got);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	cr_expect_eq(system(cmd), 0);
+}

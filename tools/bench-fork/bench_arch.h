@@ -4,9 +4,9 @@
 
 #include <stdint.h>
 
-#define BENCH_RAM_SIZE (256ULL << 20)
+#include "tools/bench-fork/bench_ram.h"
 
-extern uint8_t *bench_ram;
+#define BENCH_RAM_SIZE (256ULL << 20)
 
 /* Fresh RAM and mm_init. */
 void bench_arch_init(void);

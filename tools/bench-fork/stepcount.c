@@ -4,9 +4,12 @@
  * and counts the steps.  The untraced timing runs in a second child.
  */
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +26,13 @@ static double now_us(void)
 
 const unsigned *stepcount_who;
 int64_t stepcount_by[STEPCOUNT_BY_MAX];
+uint64_t stepcount_skip_lo, stepcount_skip_hi;
+
+static uint64_t rip_of(pid_t pid)
+{
+	return (uint64_t)ptrace(PTRACE_PEEKUSER, pid,
+				(void *)offsetof(struct user_regs_struct, rip), NULL);
+}
 
 /* Attribute one step to the child's *stepcount_who. */
 static void attribute(pid_t pid)
@@ -38,10 +48,16 @@ static int64_t count_child(pid_t pid)
 {
 	int st;
 	int64_t steps = 0;
+	bool skip = stepcount_skip_hi > stepcount_skip_lo;
+	uint64_t rip = 0;
 
 	if (waitpid(pid, &st, 0) < 0 || !WIFSTOPPED(st))   /* the first SIGSTOP */
 		return -1;
+	if (skip)
+		rip = rip_of(pid);
 	for (;;) {
+		uint64_t at = rip;
+
 		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL) < 0 || waitpid(pid, &st, 0) < 0)
 			return -1;
 		if (!WIFSTOPPED(st))
@@ -50,6 +66,11 @@ static int64_t count_child(pid_t pid)
 			break;
 		if (WSTOPSIG(st) != SIGTRAP)
 			return -1;
+		if (skip) {
+			rip = rip_of(pid);
+			if (at >= stepcount_skip_lo && at < stepcount_skip_hi)
+				continue;
+		}
 		steps++;
 		if (stepcount_who)
 			attribute(pid);

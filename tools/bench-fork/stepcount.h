@@ -24,4 +24,10 @@ int64_t stepcount(void (*setup)(void *), void (*fn)(void *), void *arg, double *
 extern const unsigned *stepcount_who;
 extern int64_t stepcount_by[STEPCOUNT_BY_MAX];
 
+/* If hi > lo: steps of instructions at addresses in [lo, hi) (the child's
+ * RIP before the step, read with PTRACE_PEEKUSER) are neither counted nor
+ * attributed: bench-shootdown's own simulation code (delivering an IPI),
+ * which the guest does not run. */
+extern uint64_t stepcount_skip_lo, stepcount_skip_hi;
+
 #endif

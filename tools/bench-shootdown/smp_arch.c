@@ -1,116 +1,149 @@
 /*
- * The architecture under the host-compiled guest mm for bench-shootdown:
- * RAM is host memory, and several CPUs are simulated in one thread.  Each
- * fake CPU has its own mm per-CPU area; mm_host_cpu says which one runs.
- * A flush IPI is only marked pending; it is delivered when the sender lets
- * interrupts in (arch_irq_window, in its wait for acknowledgements): the
- * target's handler then runs as that CPU, as it would on real hardware
- * while the initiator spins.  Flushes, CR3 loads and discards do nothing.
+ * The architecture under the guest mm for bench-shootdown: the guest's own
+ * code (MM_HOST_RING3: inline TLB primitives with nops for the privileged
+ * instructions, guest/arch/x86_64/tlb_arch.h; the per-CPU area in GS, as in
+ * the guest; the IPI handler guest/arch/x86_64/tlb_ipi.c itself), in ring
+ * 3, several CPUs simulated in one thread.  Each fake CPU has its own
+ * per-CPU area; switching CPU loads its address into GS (arch_prctl).
+ *
+ * A flush IPI is only the target's pending bit (the ICR write is a nop):
+ * it is delivered when the sender lets interrupts in (arch_irq_window, in
+ * its wait for acknowledgements): bench_irq_window() builds the interrupt
+ * frame the CPU would push and jumps to tlb_ipi_entry as the target CPU,
+ * whose iretq comes back.  That delivery code lives in the section
+ * bench_sim, whose instructions stepcount() neither counts nor attributes;
+ * every instruction of the handler, from its first to its iretq, counts
+ * for the target (mm_host_cpu).  The trace and TLB-log flags are real bytes,
+ * off.  RAM, CR3 loads and discards: tools/bench-fork/bench_ram.c.
  */
-#include <stdarg.h>
-#include <stdio.h>
+#include <asm/prctl.h>
 #include <stdlib.h>
-#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "guest/mm/mm.h"
+#include "guest/mm/mm_tlblog.h"
+#include "guest/mm/mm_trace.h"
 #include "guest/mm/mm_types.h"
+#include "guest/mm/tlb_ipi.h"
+#include "tools/bench-fork/bench_ram.h"
 #include "tools/bench-shootdown/smp_arch.h"
 
+#define SIM __attribute__((section("bench_sim"), noinline))
+
 unsigned mm_host_cpu;
-uint8_t *smp_ram;
-static struct mm_percpu cpus[SMP_BENCH_CPUS];
-static uint64_t ipi_pending;
 
-struct mm_percpu *this_cpu_mm(void)
+/* A fake per-CPU area: the head the mm reads through GS (this_cpu.h). */
+static struct fake_cpu {
+	struct percpu_head head;
+	struct mm_percpu mm;
+} cpus[SMP_BENCH_CPUS];
+
+void tlb_ipi_entry(void);
+
+static SIM void set_gs(unsigned cpu)
 {
-	return &cpus[mm_host_cpu];
+	long r;
+
+	asm volatile("syscall" : "=a"(r) : "a"(SYS_arch_prctl), "D"(ARCH_SET_GS), "S"(&cpus[cpu])
+		     : "rcx", "r11", "memory");
+	if (r)
+		abort();
 }
 
-void *phys_to_virt(uint64_t pa)
+/* The CPU's part of an interrupt: the frame (SS, RSP, RFLAGS without TF,
+ * CS, RIP) on a 16-byte aligned stack, then the handler; its iretq comes
+ * back to 1:.  No red zone here (-mno-red-zone). */
+static SIM void deliver(void)
 {
-	return smp_ram + pa;
+	asm volatile("mov %%rsp, %%rax\n\t"
+		     "and $-16, %%rsp\n\t"
+		     "pushq $0x2b\n\t"
+		     "push %%rax\n\t"
+		     "pushfq\n\t"
+		     "andq $~0x100, (%%rsp)\n\t"
+		     "pushq $0x33\n\t"
+		     "lea 1f(%%rip), %%rax\n\t"
+		     "push %%rax\n\t"
+		     "jmp tlb_ipi_entry\n"
+		     "1:"
+		     : : : "rax", "memory", "cc");
 }
 
-uint64_t virt_to_phys(const void *va)
+/* Every CPU with a request pending takes its IPI now, as itself. */
+SIM void smp_deliver(void)
 {
-	return (uint64_t)((const uint8_t *)va - smp_ram);
-}
+	unsigned self = mm_host_cpu;
 
-void arch_load_cr3(uint64_t pml4_pa)
-{
-	(void)pml4_pa;
-}
-
-void arch_flush_tlb_page(uint64_t va)
-{
-	asm volatile("" : : "r"(va) : "memory");
-}
-
-void arch_flush_tlb_all(void)
-{
-}
-
-void arch_send_tlb_ipi(unsigned cpu)
-{
-	ipi_pending |= 1ULL << cpu;
-}
-
-void arch_irq_window(void)
-{
-	while (ipi_pending) {
-		unsigned c = (unsigned)__builtin_ctzll(ipi_pending), self = mm_host_cpu;
-		ipi_pending &= ipi_pending - 1;
+	mm_host_cpu = SMP_NOBODY;
+	for (unsigned c = 0; c < SMP_BENCH_CPUS; c++) {
+		if (c == self || !tlb_cpus[c].pending)
+			continue;
+		set_gs(c);
 		mm_host_cpu = c;
-		mm_tlb_ipi();
-		mm_host_cpu = self;
+		deliver();
+		mm_host_cpu = SMP_NOBODY;
 	}
+	set_gs(self);
+	mm_host_cpu = self;
 }
 
-void arch_discard_frames(const uint64_t *pas, unsigned n)
+/* arch_irq_window's call (tlb_arch.h): smp_deliver with every register kept. */
+asm(".section bench_sim,\"ax\",@progbits\n"
+    ".globl bench_irq_window\n"
+    "bench_irq_window:\n"
+    "\tpush %rax\n\tpush %rcx\n\tpush %rdx\n\tpush %rsi\n\tpush %rdi\n"
+    "\tpush %r8\n\tpush %r9\n\tpush %r10\n\tpush %r11\n"
+    "\tpush %rbp\n\tmov %rsp, %rbp\n\tand $-16, %rsp\n"
+    "\tcall smp_deliver\n"
+    "\tmov %rbp, %rsp\n\tpop %rbp\n"
+    "\tpop %r11\n\tpop %r10\n\tpop %r9\n\tpop %r8\n"
+    "\tpop %rdi\n\tpop %rsi\n\tpop %rdx\n\tpop %rcx\n\tpop %rax\n\tret\n"
+    ".text\n");
+
+extern const char __start_bench_sim[], __stop_bench_sim[];
+
+void smp_sim_range(uint64_t *lo, uint64_t *hi)
 {
-	(void)pas;
-	(void)n;
+	*lo = (uint64_t)__start_bench_sim;
+	*hi = (uint64_t)__stop_bench_sim;
 }
 
-void panic(const char *fmt, ...)
+void smp_run_as(unsigned cpu)
 {
-	va_list ap;
+	set_gs(cpu);
+	mm_host_cpu = cpu;
+}
 
-	va_start(ap, fmt);
-	fprintf(stderr, "bench-shootdown: guest mm panic: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+/* The trace and TLB-log flags, off, so that every log point costs what it
+ * costs in the guest: the test of a byte. */
+uint8_t mm_trace_on, mm_tlblog_on;
+asm(TRACE_THUNK_ASM);
+
+void trace_emit(uint32_t ev, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	(void)ev, (void)a0, (void)a1, (void)a2, (void)a3, (void)a4;
 	abort();
 }
 
-int printk(const char *fmt, ...)
+void tlblog_emit(uint32_t ev, uint32_t mm, uint64_t a, uint64_t b)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	return n;
+	(void)ev, (void)mm, (void)a, (void)b;
+	abort();
 }
 
 void smp_arch_init(void)
 {
-	uint64_t *kpml4;
-
-	smp_ram = mmap(NULL, SMP_BENCH_RAM, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (smp_ram == MAP_FAILED) {
-		perror("bench-shootdown: mmap");
-		exit(1);
+	for (unsigned c = 0; c < SMP_BENCH_CPUS; c++) {
+		cpus[c].head.self = (struct percpu *)&cpus[c];
+		cpus[c].head.mm = &cpus[c].mm;
+		cpus[c].head.cpu = c;
+		cpus[c].mm = (struct mm_percpu){ 0 };
 	}
-	kpml4 = (uint64_t *)(smp_ram + 0x1000);
-	kpml4[273] = 0x3000 | PTE_P | PTE_W;
-	mm_init(0x200000, SMP_BENCH_RAM, kpml4);
+	smp_run_as(0);
+	bench_ram_init(SMP_BENCH_RAM, "bench-shootdown");
 	for (unsigned c = 1; c < SMP_BENCH_CPUS; c++) {
-		mm_host_cpu = c;        /* each CPU comes online itself */
+		smp_run_as(c);          /* each CPU comes online itself */
 		mm_cpu_online(c);
 	}
-	mm_host_cpu = 0;
+	smp_run_as(0);
 }

@@ -36,6 +36,7 @@ void arch_flush_tlb_all(void) { asm volatile("" : : : "memory"); }
 unsigned mm_host_cpu;           /* one CPU: always 0 */
 void arch_send_tlb_ipi(unsigned cpu) { (void)cpu; }     /* one CPU: never called */
 void arch_irq_window(void) { asm volatile("" : : : "memory"); }
+uint32_t arch_tsc32(void) { return 0; }
 
 void arch_discard_frames(const uint64_t *pas, unsigned n)
 {

@@ -39,6 +39,7 @@ _vmm()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     case $prev in
     --script) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --out-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --control) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --report) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --trace-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
@@ -47,7 +48,7 @@ _vmm()
     --mem) COMPREPLY=($(compgen -W "16M 64M 128M 256M 512M 1G 2G" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--script --mem --check --control --report --gdb --gdb-wait --timeout --quiet --info
+        COMPREPLY=($(compgen -W "--script --out-dir --mem --check --control --report --gdb --gdb-wait --timeout --quiet --info
 --trace --trace= --trace-file --help --version" -- "$cur"))
     else
         COMPREPLY=($(compgen -f -X '!*.elf' -- "$cur") $(compgen -d -- "$cur"))

@@ -11,13 +11,19 @@
 #include <string.h>
 
 #include "tools/linux-runner/backend_linux.h"
+#include "vmm/batch.h"
 #include "vmm/paths.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: linux-runner FILE    (FILE '-' reads standard input)\n"
+		   "       linux-runner --out-dir DIR FILE...\n"
 		   "       linux-runner --help | --version\n"
 		   "Runs a scenario on the host's Linux and prints its transcript.\n"
+		   "With --out-dir: each FILE in turn (a new child process each), its\n"
+		   "transcript, diagnostics and exit status into DIR/NAME.out, .err and\n"
+		   ".status (NAME: FILE's name without .scn; DIR made if missing); the\n"
+		   "exit status is then the highest of them.\n"
 		   "Exit status: 0 fine, 1 an expect failed, 2 bad input, 3 the child died.\n");
 }
 
@@ -34,9 +40,42 @@ static void locate_child(void)
 		setenv("LINUX_RUNNER_CHILD", path, 1);
 }
 
+/* One scenario from in (named name) in a new child process: batch.h's
+ * batch_run_fn, and the whole run without --out-dir. */
+static int run_one(void *ctx, const char *name, FILE *in, FILE *out, FILE *err)
+{
+	struct scen_backend *be = backend_linux_new(err);
+	int ret;
+
+	(void)ctx;
+	if (!be)
+		return SCRIPT_DEAD;
+	ret = script_run_file(in, name, be, out, err);
+	backend_free(be);
+	return ret;
+}
+
+/* --out-dir DIR FILE...: batch.h, a dead child ending only its scenario. */
+static int run_batch(int argc, char **argv)
+{
+	const char *dir = argv[2];
+	const char *const *files = (const char *const *)argv + 3;
+	size_t n = (size_t)argc - 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if (files[i][0] == '-') {
+			fprintf(stderr, "linux-runner: --out-dir takes files, not %s\n", files[i]);
+			return SCRIPT_PARSE;
+		}
+	}
+	if (batch_check(files, n, dir, stderr) != 0)
+		return SCRIPT_PARSE;
+	locate_child();
+	return batch_run(files, n, dir, run_one, NULL, false, stderr);
+}
+
 int main(int argc, char **argv)
 {
-	struct scen_backend *be;
 	const char *path;
 	FILE *in;
 	int ret;
@@ -48,6 +87,14 @@ int main(int argc, char **argv)
 	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
 		printf("linux-runner (vmm-mm) %s\n", VMM_MM_VERSION);
 		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--out-dir") == 0) {
+		if (argc < 4) {
+			fprintf(stderr, "linux-runner: --out-dir needs DIR and at least one FILE\n");
+			usage(stderr);
+			return SCRIPT_PARSE;
+		}
+		return run_batch(argc, argv);
 	}
 	if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0')) {
 		if (argc == 2)
@@ -62,14 +109,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "linux-runner: %s: %s\n", path, strerror(errno));
 		return SCRIPT_PARSE;
 	}
-	be = backend_linux_new(stderr);
-	if (!be) {
-		if (in != stdin)
-			fclose(in);
-		return SCRIPT_DEAD;
-	}
-	ret = script_run_file(in, in == stdin ? "<stdin>" : path, be, stdout, stderr);
-	backend_free(be);
+	ret = run_one(NULL, in == stdin ? "<stdin>" : path, in, stdout, stderr);
 	if (in != stdin)
 		fclose(in);
 	return ret;

@@ -16,7 +16,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tools/scengen/scengen.h"
 
@@ -222,22 +225,88 @@ static void gen_op(void)
 	}
 }
 
+/* One scenario on stdout. */
+static void generate(unsigned long long seed, unsigned long long nops, bool v2, bool one)
+{
+	rng_state = seed;
+	if (v2) {
+		scengen_v2(seed, nops, one);
+		return;
+	}
+	pick_windows();
+	printf("# scengen %llu %llu\n", seed, nops);
+	for (unsigned long long i = 0; i + 1 < nops; i++)
+		gen_op();
+	if (nops)
+		printf("maps\n");
+}
+
+/* --out-dir DIR FIRST COUNT: DIR/sSEED.scn for each seed, each written by
+ * a child of its own (fork, no exec: every scenario starts from the
+ * generator's initial state, as in a run of its own).  0, or 1 with a
+ * message. */
+static int generate_many(const char *dir, unsigned long long first, unsigned long long count,
+			 unsigned long long nops, bool v2, bool one)
+{
+	for (unsigned long long seed = first; seed - first < count; seed++) {
+		char path[4096];
+		int status;
+		pid_t pid;
+
+		snprintf(path, sizeof path, "%s/s%llu.scn", dir, seed);
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			if (!freopen(path, "w", stdout)) {
+				fprintf(stderr, "scengen: cannot write %s: %s\n", path, strerror(errno));
+				_exit(1);
+			}
+			generate(seed, nops, v2, one);
+			_exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "scengen: seed %llu into %s failed\n", seed, dir);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A number argument: 0, or 2 with a message. */
+static int number(const char *what, const char *arg, unsigned long long max,
+		  unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(arg, &end, 0);
+	if (errno || *end || end == arg || arg[0] == '-' || *v > max) {
+		fprintf(stderr, "scengen: bad %s '%s'\n", what, arg);
+		return 2;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	unsigned long long seed, nops = DEFAULT_NOPS;
+	unsigned long long seed, nops = DEFAULT_NOPS, count = 0;
+	const char *dir = NULL, *seed_arg, *nops_arg;
 	bool v2 = argc > 1 && strcmp(argv[1], "--v2") == 0;
 	bool one = v2 && argc > 2 && strcmp(argv[2], "--one-process") == 0;
-	char *end;
 
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		printf("usage: scengen [--v2 [--one-process]] SEED [NOPS]\n"
+		       "       scengen [--v2 [--one-process]] --out-dir DIR FIRST COUNT [NOPS]\n"
 		       "       scengen --help | --version\n"
 		       "Print a random portable scenario: the same SEED (decimal or 0x hex)\n"
 		       "gives the same scenario; NOPS operations (default %d, at most\n"
 		       "1000000), the last one 'maps'.  --v2: a scenario of language\n"
 		       "version 2 (processes, mremap, madvise, mlock, mmap flags);\n"
 		       "--one-process: version 2 without fork, process, exit, shared\n"
-		       "mappings and expect shared|exclusive.\n", DEFAULT_NOPS);
+		       "mappings and expect shared|exclusive.  --out-dir: the scenarios of\n"
+		       "the COUNT seeds from FIRST, each into DIR/sSEED.scn (DIR exists).\n",
+		       DEFAULT_NOPS);
 		return 0;
 	}
 	if (argc == 2 && (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0)) {
@@ -248,33 +317,30 @@ int main(int argc, char **argv)
 		argv += 1 + one;
 		argc -= 1 + one;
 	}
-	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: scengen [--v2 [--one-process]] SEED [NOPS]    (scengen --help)\n");
-		return 2;
-	}
-	errno = 0;
-	seed = strtoull(argv[1], &end, 0);
-	if (errno || *end || end == argv[1]) {
-		fprintf(stderr, "scengen: bad SEED '%s'\n", argv[1]);
-		return 2;
-	}
-	if (argc == 3) {
-		nops = strtoull(argv[2], &end, 0);
-		if (errno || *end || end == argv[2] || nops > 1000000) {
-			fprintf(stderr, "scengen: bad NOPS '%s'\n", argv[2]);
+	if (argc > 2 && strcmp(argv[1], "--out-dir") == 0) {
+		/* --out-dir DIR FIRST COUNT [NOPS] */
+		dir = argv[2];
+		if (argc < 5 || argc > 6) {
+			fprintf(stderr, "usage: scengen [--v2 [--one-process]] --out-dir DIR "
+				"FIRST COUNT [NOPS]    (scengen --help)\n");
 			return 2;
 		}
+		if (number("COUNT", argv[4], 1000000, &count))
+			return 2;
+		seed_arg = argv[3];
+		nops_arg = argc == 6 ? argv[5] : NULL;
+	} else if (argc < 2 || argc > 3 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: scengen [--v2 [--one-process]] SEED [NOPS]    (scengen --help)\n");
+		return 2;
+	} else {
+		seed_arg = argv[1];
+		nops_arg = argc == 3 ? argv[2] : NULL;
 	}
-	rng_state = seed;
-	if (v2) {
-		scengen_v2(seed, nops, one);
-		return 0;
-	}
-	pick_windows();
-	printf("# scengen %llu %llu\n", seed, nops);
-	for (unsigned long long i = 0; i + 1 < nops; i++)
-		gen_op();
-	if (nops)
-		printf("maps\n");
+	if (number("SEED", seed_arg, ULLONG_MAX, &seed) ||
+	    (nops_arg && number("NOPS", nops_arg, 1000000, &nops)))
+		return 2;
+	if (dir)
+		return generate_many(dir, seed, count, nops, v2, one);
+	generate(seed, nops, v2, one);
 	return 0;
 }

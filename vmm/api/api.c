@@ -69,12 +69,18 @@ int vmm_boot(const struct vmm_config *cfg, struct vmm **out, char *err, size_t e
 	struct vm_config vc = { .guest_path = cfg->guest, .mem_size = cfg->mem_size,
 				.console = cfg->console, .quiet = cfg->quiet,
 				.boot_timeout_ms = cfg->boot_timeout_ms,
-				.request_timeout_ms = cfg->request_timeout_ms };
+				.request_timeout_ms = cfg->request_timeout_ms,
+				.nr_cpus = cfg->cpus ? cfg->cpus : VM_DEFAULT_CPUS };
 	char guest[4096], tried[1024];
 	struct vmm *v;
 	int r;
 
 	*out = NULL;
+	if (cfg->cpus > VM_MAX_CPUS) {
+		snprintf(err, errlen, "vmm_config.cpus is %u: the guest can have 1 to %u CPUs "
+			 "(0: the default, %u)", cfg->cpus, VM_MAX_CPUS, VM_DEFAULT_CPUS);
+		return -EINVAL;
+	}
 	if (!vc.guest_path) {
 		if (vmm_path_default_guest(guest, sizeof guest, tried, sizeof tried) != 0) {
 			snprintf(err, errlen, "no guest kernel given and none installed (looked at %s)",

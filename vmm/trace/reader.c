@@ -69,6 +69,7 @@ static int read_ring(struct trace_reader *r, const struct gmem *g, unsigned cpu,
 
 	if (head_of(g, cpu, &head) != 0)
 		return -EFAULT;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* the records after the head */
 	if (head - tail > (uint64_t)1 << 62) {
 		r->tail[cpu] = head;      /* went backwards: start again from here */
 		return 0;
@@ -94,16 +95,26 @@ static int read_ring(struct trace_reader *r, const struct gmem *g, unsigned cpu,
 		if (trace_buf_push(out, &e) != 0)
 			return -ENOMEM;
 	}
-	/* Records overwritten while we copied them are not to be believed. */
-	if (head_of(g, cpu, &head2) == 0 && head2 - tail > TRACE_RING_RECS &&
+	/*
+	 * Records overwritten while we copied them are not to be believed:
+	 * those below head2 - TRACE_RING_RECS, and the one at it, whose slot
+	 * the guest may be writing right now (record head2, published only
+	 * once written; the guest stores its seq before its arguments, so a
+	 * record read half old, half new can carry the old seq).
+	 */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);   /* the head after the records */
+	if (head_of(g, cpu, &head2) == 0 && head2 - tail >= TRACE_RING_RECS &&
 	    head2 - tail <= (uint64_t)1 << 62) {
-		uint64_t bad = head2 - tail - TRACE_RING_RECS;
+		uint64_t bad = head2 - tail - TRACE_RING_RECS + 1;
 		size_t got = out->n - first;
 		if (bad > got)
 			bad = got;
-		memmove(&out->ev[first], &out->ev[first + bad], (got - bad) * sizeof out->ev[0]);
-		out->n -= bad;
-		out->lost += bad;
+		if (bad) {        /* (with nothing kept out->ev may be NULL) */
+			memmove(&out->ev[first], &out->ev[first + bad],
+				(got - bad) * sizeof out->ev[0]);
+			out->n -= bad;
+			out->lost += bad;
+		}
 	}
 	r->tail[cpu] = head;
 	return 0;

@@ -56,7 +56,9 @@ struct trace_reader {
  * ring in order of TSC.  Nothing the guest wrote is trusted: a head that
  * went backwards is taken as it is (nothing read), more than
  * TRACE_RING_RECS new records lose the oldest, a record whose seq, event
- * or cpu is wrong is dropped; all of these count in out->lost.  0, or
+ * or cpu is wrong is dropped, and so is the oldest of a full ring (its
+ * slot is the one the guest writes next, maybe right now); all of these
+ * count in out->lost.  0, or
  * -EFAULT (the trace area is not in RAM), -ENOMEM.
  */
 int trace_read(struct trace_reader *r, const struct gmem *g, struct trace_buf *out);
@@ -109,7 +111,9 @@ int trace_event_nesting(uint16_t ev);
 
 /*
  * Say whether `who` (TRACE_USER_*) wants records; the guest records while
- * anybody does.  0, or -EFAULT / -ENOMEM.
+ * anybody does.  A new user gets the records of the steps after the call
+ * only (what was recorded before goes to the users there were).  0, or
+ * -EFAULT / -ENOMEM.
  */
 int trace_want(struct vm *vm, unsigned who, bool on);
 

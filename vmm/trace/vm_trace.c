@@ -59,24 +59,6 @@ void trace_host_free(struct trace_host *h)
 	free(h);
 }
 
-int trace_want(struct vm *vm, unsigned who, bool on)
-{
-	struct trace_host *h = host_of(vm);
-	struct gmem g = vm_gmem(vm);
-
-	if (!h)
-		return -ENOMEM;
-	if (on)
-		h->users |= who;
-	else
-		h->users &= ~who;
-	if (!(h->users & TRACE_USER_TAKE))
-		trace_buf_free(&h->keep);
-	if (!(h->users & TRACE_USER_SINK))
-		trace_buf_free(&h->sinkq);
-	return trace_write_enabled(&g, h->users != 0);
-}
-
 static int append(struct trace_buf *to, const struct trace_buf *from)
 {
 	to->lost += from->lost;
@@ -101,6 +83,29 @@ static int poll_rings(struct vm *vm, struct trace_host *h)
 		r = append(&h->sinkq, &fresh);
 	trace_buf_free(&fresh);
 	return r;
+}
+
+int trace_want(struct vm *vm, unsigned who, bool on)
+{
+	struct trace_host *h = host_of(vm);
+	struct gmem g = vm_gmem(vm);
+	int r;
+
+	if (!h)
+		return -ENOMEM;
+	/* What was recorded until now goes to those who wanted it then (if
+	 * anybody): a new user gets the steps after this call only. */
+	if (on && (who & ~h->users) && (r = poll_rings(vm, h)) != 0)
+		return r;
+	if (on)
+		h->users |= who;
+	else
+		h->users &= ~who;
+	if (!(h->users & TRACE_USER_TAKE))
+		trace_buf_free(&h->keep);
+	if (!(h->users & TRACE_USER_SINK))
+		trace_buf_free(&h->sinkq);
+	return trace_write_enabled(&g, h->users != 0);
 }
 
 int trace_take_text(struct vm *vm, char **text)

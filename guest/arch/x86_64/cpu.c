@@ -46,7 +46,8 @@ void pf_entry(void);
 void bp_entry(void);
 void gp_entry(void);
 void doorbell_entry(void);
-void tlb_ipi_entry(void);
+struct interrupt_frame;
+void tlb_ipi_entry(struct interrupt_frame *frame);   /* tlb_ipi.c */
 
 static void set_gate(int vec, uint64_t handler, uint8_t type, uint8_t ist)
 {

@@ -1,6 +1,6 @@
 /*
  * The architecture side of guest/mm/mm_internal.h: address translation,
- * CR3, TLB invalidation and frame discarding, for the one CPU we run on.
+ * CR3 and frame discarding (TLB invalidation: tlb_arch.h, inline).
  */
 #include <stdint.h>
 
@@ -24,17 +24,6 @@ uint64_t virt_to_phys(const void *va)
 void arch_load_cr3(uint64_t pml4_pa)
 {
 	write_cr3(pml4_pa);
-}
-
-void arch_flush_tlb_page(uint64_t va)
-{
-	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-void arch_flush_tlb_all(void)
-{
-	/* Kernel mappings are global and survive; user ones do not. */
-	write_cr3(read_cr3());
 }
 
 _Static_assert(ARCH_DISCARD_MAX == HC_DISCARD_MAX, "the mm batches discards as the host takes them");

@@ -147,18 +147,6 @@ doorbell_entry:
 	pop %rdx; pop %rcx; pop %rax
 	iretq
 
-/* The TLB flush IPI: the caller-saved registers around tlb_ipi_interrupt()
- * (5 words of frame + 9 pushes: the call is 16-byte aligned). */
-	.globl tlb_ipi_entry
-	.align 16
-tlb_ipi_entry:
-	push %rax; push %rcx; push %rdx; push %rsi; push %rdi
-	push %r8; push %r9; push %r10; push %r11
-	call tlb_ipi_interrupt
-	pop %r11; pop %r10; pop %r9; pop %r8
-	pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax
-	iretq
-
 /*
  * int64_t enter_user(rip, a0, a1, a2, a3): run the trampoline in ring 3 with
  * rdi..rcx = a0..a3 and interrupts on (a flush IPI must reach a CPU in a
