@@ -56,12 +56,12 @@ if [ "$machine" = 1 ]; then
 		return $r
 	}
 	first='^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$'
-	# ctest prints a line as each test starts and ends, the longest test
-	# takes under 150 s under load: a machine silent for 600 s is wedged.
+	# ctest prints a line as each test starts and ends; the longest test
+	# took 220 s under load: a machine silent for 900 s is wedged.
 	kvm=(--test-dir build-asan --output-on-failure -L kvm
 		-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built')
 	machine_a() {
-		tools/kvm-machine.sh --cpus 1 --stall 600 ctest "${kvm[@]}" -R "$first" "$@"
+		tools/kvm-machine.sh --cpus 1 --stall 900 ctest "${kvm[@]}" -R "$first" "$@"
 	}
 	# The second machine then runs the ThreadSanitizer build's test
 	# (several vCPU threads, host threads driving them at once), and this
@@ -69,7 +69,7 @@ if [ "$machine" = 1 ]; then
 	# machine's software CPU one page load takes minutes).
 	machine_b() {
 		local r=0
-		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page tools/kvm-machine.sh --cpus 1 --stall 600 \
+		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page tools/kvm-machine.sh --cpus 1 --stall 900 \
 			bash -c 'ctest "$@"; r=$?
 				ctest --test-dir build-tsan --output-on-failure -L tsan || r=1
 				exit $r' machine_b "${kvm[@]}" -E "$first" "$@" || r=1
