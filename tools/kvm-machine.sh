@@ -151,9 +151,9 @@ build_initrd() {
 	local tree=$cache/initrd-tree m f
 	[ -x /bin/busybox ] || die "/bin/busybox missing (tools/setup.sh --deps --machine)"
 	rm -rf "$tree" && mkdir -p "$tree"/{bin,mods,proc,sys,dev,newroot,libs}
-	while read -r f; do
+	while read -r f _; do
 		mkdir -p "$tree/libs$(dirname "$f")" && cp "$f" "$tree/libs$f"
-	done < <(lib_list)
+	done <"$cache/libs.stat.new"
 	cp /bin/busybox "$tree/bin/"
 	for m in "${modules[@]}"; do
 		cp "$cache/modules/$(basename "$m")".ko* "$tree/mods/"

@@ -30,6 +30,17 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
+# The benchmarks' command lines, where the benchmarks are built (build/),
+# and the fuzz targets (they set their own sanitizer options:
+# tests/fuzz/CMakeLists.txt).
+bench_and_fuzz() {
+	local r=0
+	ctest --test-dir build --output-on-failure -L bench || r=1
+	ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
+	return $r
+}
+# The fixtures whose setup runs on this host, for the tests that need them.
+uses_fixtures='scenario_diff_oracle|vmm_installed|vmm_outside_built'
 if [ "$machine" = 1 ]; then
 	# The fixtures' setup (the Linux oracle's stage, the installed tree,
 	# the example built outside the tree) runs here first, on this host's
@@ -48,18 +59,14 @@ if [ "$machine" = 1 ]; then
 	host() {
 		local r=0
 		ctest --test-dir build-asan --output-on-failure -j2 -LE kvm -E "$fixtures" \
-			-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@" || r=1
-		# The benchmarks' command lines, where the benchmarks are built (build/).
-		ctest --test-dir build --output-on-failure -L bench || r=1
-		# The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
-		ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
+			-FS "$uses_fixtures" "$@" || r=1
+		bench_and_fuzz || r=1
 		return $r
 	}
 	first='^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$'
 	# ctest prints a line as each test starts and ends; the longest test
 	# took 220 s under load: a machine silent for 900 s is wedged.
-	kvm=(--test-dir build-asan --output-on-failure -L kvm
-		-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built')
+	kvm=(--test-dir build-asan --output-on-failure -L kvm -FS "$uses_fixtures")
 	machine_a() {
 		tools/kvm-machine.sh --cpus 1 --stall 900 ctest "${kvm[@]}" -R "$first" "$@"
 	}
@@ -93,8 +100,5 @@ else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
 	ctest --test-dir build-tsan --output-on-failure -L tsan || status=$?
 fi
-# The benchmarks' command lines, where the benchmarks are built (build/).
-ctest --test-dir build --output-on-failure -L bench || status=$?
-# The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
-ctest --test-dir build-fuzz --output-on-failure -j2 || status=$?
+bench_and_fuzz || status=1
 exit "$status"
