@@ -52,14 +52,17 @@ if [ "$machine" = 1 ]; then
 	tools/kvm-machine.sh --prepare
 	logs=$(mktemp -d)
 	# Then three stages side by side, each of its own tests and files:
-	# this host's other tests (then the benchmarks' command lines and the
-	# fuzz targets), and two machines of one CPU each.  One CPU per machine
+	# this host's other tests (then tools/kvm-machine.sh's own test, the
+	# benchmarks' command lines and the fuzz targets), and two machines of
+	# one CPU each.  One CPU per machine
 	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
 	# (seen to hang QEMU's emulated AMD-V under load).
 	host() {
 		local r=0
 		ctest --test-dir build-asan --output-on-failure -j2 -LE kvm -E "$fixtures" \
 			-FS "$uses_fixtures" "$@" || r=1
+		# The machine's own guarantees: status, libraries, --stall.
+		tests/machine/test_kvm_machine.sh || r=1
 		bench_and_fuzz || r=1
 		return $r
 	}
