@@ -7,7 +7,8 @@
 # the Linux KVM module on an AMD-V CPU, the kind of host vmm is designed for.
 # This machine's root directory is shared into it (9p, read-write), so the
 # command sees the same files, binaries and libraries at the same paths, in
-# the same directory, with the same environment; /tmp is the machine's own.
+# the same directory, with the same environment; /tmp is the machine's own
+# (but for the host's directories there that the command's tree needs).
 # The shared libraries of vmm and the tests come from copies in the
 # initramfs, bound over the shared files (each process start maps them).
 # The command's output is printed here and its exit status is returned.
@@ -106,7 +107,13 @@ if mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=mmap host "$r
 	mount -t proc proc "$r/proc"
 	mount -t sysfs sysfs "$r/sys"
 	mount -t devtmpfs dev "$r/dev"
+	# /tmp is the machine's own, but for the host's directories there that
+	# the job needs (a clone under /tmp: its tree, its job directory).
+	mkdir -p /hosttmp && mount --bind "$r/tmp" /hosttmp
 	mount -t tmpfs tmp "$r/tmp"
+	for d in $(sed -n 's/.*kvm_machine_tmp=\([^ ]*\).*/\1/p' /proc/cmdline | tr , " "); do
+		[ "$d" = none ] || { mkdir -p "$r/tmp/$d" && mount --bind "/hosttmp/$d" "$r/tmp/$d"; }
+	done
 	mkdir -p "$r/dev/shm" "$r/dev/pts"
 	mount -t tmpfs shm "$r/dev/shm"
 	mount -t devpts -o ptmxmode=0666 devpts "$r/dev/pts"
@@ -135,7 +142,8 @@ EOF
 lib_list() {
 	local f
 	for f in "$root"/build*/vmm/vmm "$root"/build*/tests/test_vm; do
-		[ -x "$f" ] && ldd "$f" 2>/dev/null | awk '/=> \// {print $3}'
+		[ -x "$f" ] || continue
+		ldd "$f" 2>/dev/null | awk '/=> \// {print $3}'
 	done | { cat; echo /lib64/ld-linux-x86-64.so.2; } | xargs -r readlink -f | sort -u
 }
 
@@ -151,9 +159,9 @@ build_initrd() {
 	local tree=$cache/initrd-tree m f
 	[ -x /bin/busybox ] || die "/bin/busybox missing (tools/setup.sh --deps --machine)"
 	rm -rf "$tree" && mkdir -p "$tree"/{bin,mods,proc,sys,dev,newroot,libs}
-	while read -r f; do
+	while read -r f _; do
 		mkdir -p "$tree/libs$(dirname "$f")" && cp "$f" "$tree/libs$f"
-	done < <(lib_list)
+	done <"$cache/libs.stat.new"
 	cp /bin/busybox "$tree/bin/"
 	for m in "${modules[@]}"; do
 		cp "$cache/modules/$(basename "$m")".ko* "$tree/mods/"
@@ -199,6 +207,11 @@ trap 'rm -rf "$job"' EXIT
 	printf '\n'
 } >"$job/run.sh"
 
+# The host's directories under /tmp the job needs, by their first name there.
+tmp_keep=$(for p in "$root" "$job" "$PWD"; do
+	case $p in /tmp/?*) p=${p#/tmp/}; echo "${p%%/*}" ;; esac
+done | sort -u | paste -sd,)
+
 # Print the command's lines as they come (between the init's markers),
 # and the init's own complaints.  Status 2: nothing came for $stall s.
 relay() {
@@ -230,7 +243,7 @@ exec 8< <(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus,maxcpu
 	-display none -serial stdio -monitor "unix:$job/monitor,server,nowait" -no-reboot \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initrd.cpio" \
 	-virtfs "local,path=/,mount_tag=host,security_model=none,multidevs=remap,id=host" \
-	-append "console=ttyS0 quiet loglevel=1 panic=-1 kvm_machine_job=$job kvm_amd_args=${VMM_MACHINE_KVM_AMD:-none}" </dev/null)
+	-append "console=ttyS0 quiet loglevel=1 panic=-1 kvm_machine_job=$job kvm_machine_tmp=${tmp_keep:-none} kvm_amd_args=${VMM_MACHINE_KVM_AMD:-none}" </dev/null)
 qemu=$!
 r=0
 relay <&8 || r=$?

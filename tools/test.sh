@@ -30,6 +30,17 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 status=0
+# The benchmarks' command lines, where the benchmarks are built (build/),
+# and the fuzz targets (they set their own sanitizer options:
+# tests/fuzz/CMakeLists.txt).
+bench_and_fuzz() {
+	local r=0
+	ctest --test-dir build --output-on-failure -L bench || r=1
+	ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
+	return $r
+}
+# The fixtures whose setup runs on this host, for the tests that need them.
+uses_fixtures='scenario_diff_oracle|vmm_installed|vmm_outside_built'
 if [ "$machine" = 1 ]; then
 	# The fixtures' setup (the Linux oracle's stage, the installed tree,
 	# the example built outside the tree) runs here first, on this host's
@@ -41,27 +52,26 @@ if [ "$machine" = 1 ]; then
 	tools/kvm-machine.sh --prepare
 	logs=$(mktemp -d)
 	# Then three stages side by side, each of its own tests and files:
-	# this host's other tests (then the benchmarks' command lines and the
-	# fuzz targets), and two machines of one CPU each.  One CPU per machine
+	# this host's other tests (then tools/kvm-machine.sh's own test, the
+	# benchmarks' command lines and the fuzz targets), and two machines of
+	# one CPU each.  One CPU per machine
 	# keeps its kernel out of cross-CPU waits on a CPU that runs a guest
 	# (seen to hang QEMU's emulated AMD-V under load).
 	host() {
 		local r=0
 		ctest --test-dir build-asan --output-on-failure -j2 -LE kvm -E "$fixtures" \
-			-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built' "$@" || r=1
-		# The benchmarks' command lines, where the benchmarks are built (build/).
-		ctest --test-dir build --output-on-failure -L bench || r=1
-		# The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
-		ctest --test-dir build-fuzz --output-on-failure -j2 || r=1
+			-FS "$uses_fixtures" "$@" || r=1
+		# The machine's own guarantees: status, libraries, --stall.
+		tests/machine/test_kvm_machine.sh || r=1
+		bench_and_fuzz || r=1
 		return $r
 	}
 	first='^(scenario_diff|test_vm|scenario_vmm|test_vmm_cli)$'
-	# ctest prints a line as each test starts and ends, the longest test
-	# takes under 150 s under load: a machine silent for 600 s is wedged.
-	kvm=(--test-dir build-asan --output-on-failure -L kvm
-		-FS 'scenario_diff_oracle|vmm_installed|vmm_outside_built')
+	# ctest prints a line as each test starts and ends; the longest test
+	# took 220 s under load: a machine silent for 900 s is wedged.
+	kvm=(--test-dir build-asan --output-on-failure -L kvm -FS "$uses_fixtures")
 	machine_a() {
-		tools/kvm-machine.sh --cpus 1 --stall 600 ctest "${kvm[@]}" -R "$first" "$@"
+		tools/kvm-machine.sh --cpus 1 --stall 900 ctest "${kvm[@]}" -R "$first" "$@"
 	}
 	# The second machine then runs the ThreadSanitizer build's test
 	# (several vCPU threads, host threads driving them at once), and this
@@ -69,7 +79,7 @@ if [ "$machine" = 1 ]; then
 	# machine's software CPU one page load takes minutes).
 	machine_b() {
 		local r=0
-		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page tools/kvm-machine.sh --cpus 1 --stall 600 \
+		VMM_REPORT_NO_BROWSER=1 VMM_REPORT_KEEP=$page tools/kvm-machine.sh --cpus 1 --stall 900 \
 			bash -c 'ctest "$@"; r=$?
 				ctest --test-dir build-tsan --output-on-failure -L tsan || r=1
 				exit $r' machine_b "${kvm[@]}" -E "$first" "$@" || r=1
@@ -93,8 +103,5 @@ else
 	ctest --test-dir build-asan --output-on-failure -j2 "$@" || status=$?
 	ctest --test-dir build-tsan --output-on-failure -L tsan || status=$?
 fi
-# The benchmarks' command lines, where the benchmarks are built (build/).
-ctest --test-dir build --output-on-failure -L bench || status=$?
-# The fuzz tests set their own sanitizer options (tests/fuzz/CMakeLists.txt).
-ctest --test-dir build-fuzz --output-on-failure -j2 || status=$?
+bench_and_fuzz || status=1
 exit "$status"
