@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/kvm-machine.sh itself, where tools/test.sh uses it (no /dev/kvm):
 #  1. the command's exit status comes back, and every library listed in
-#     build-machine/libs.stat is bound over its path inside the machine;
+#     build-machine/libs.stat is bound over its path inside the machine,
+#     and the CA bundle is not there to parse (no regular file);
 #  2. --stall stops a machine that prints nothing: status 125, the CPU's
 #     registers from QEMU's monitor, and the command never got to its end.
 set -euo pipefail
@@ -16,8 +17,10 @@ fail() {
 }
 
 r=0
-"$machine" --cpus 1 sh -c 'cut -d" " -f2 /proc/mounts; exit 7' >"$out/mounts" || r=$?
+"$machine" --cpus 1 sh -c 'cut -d" " -f2 /proc/mounts
+	[ -f /etc/ssl/certs/ca-certificates.crt ] && echo "CA bundle present"; exit 7' >"$out/mounts" || r=$?
 [ "$r" = 7 ] || fail "the command's status 7 came back as $r"
+! grep -q "CA bundle present" "$out/mounts" || fail "the CA bundle is a regular file in the machine"
 [ -s "$cache/libs.stat" ] || fail "no $cache/libs.stat after a run"
 while read -r lib _; do
 	grep -qxF "$lib" "$out/mounts" || fail "$lib is not bound in the machine"
