@@ -72,11 +72,16 @@ build() {
 	fi
 	echo "setup: built $dir (log: $dir/build.log)" >&2
 }
+# The trees are independent and build side by side: their configure and
+# link steps, which keep one CPU busy, overlap the others' compiles.
+pids=()
 if ((main)); then
-	build build . -DVMM_SANITIZE=OFF
-	((asan)) && build build-asan . -DVMM_SANITIZE=ON
-	((tsan)) && targets="tsan_stress" build build-tsan . -DVMM_TSAN=ON
+	build build . -DVMM_SANITIZE=OFF & pids+=($!)
+	((asan)) && { build build-asan . -DVMM_SANITIZE=ON & pids+=($!); }
+	((tsan)) && { targets="tsan_stress" build build-tsan . -DVMM_TSAN=ON & pids+=($!); }
 fi
 # The fuzz build is a project of its own (tests/fuzz/CMakeLists.txt).
-((fuzz)) && build build-fuzz tests/fuzz -DCMAKE_C_COMPILER=clang-14
-exit 0
+((fuzz)) && { build build-fuzz tests/fuzz -DCMAKE_C_COMPILER=clang-14 & pids+=($!); }
+status=0
+for p in "${pids[@]}"; do wait "$p" || status=1; done
+exit "$status"
